@@ -1,0 +1,25 @@
+// Small text utilities shared by every stage: case folding, trimming, splitting, UTF-8
+// validation and JSON string escaping. No allocations where a view will do.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cs::text {
+
+std::string_view trim(std::string_view s);
+std::string lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::vector<std::string_view> split(std::string_view s, char sep);
+std::vector<std::string_view> lines(std::string_view s);  // splits on \n, drops a trailing \r
+
+// True when s is well-formed UTF-8.
+bool valid_utf8(std::string_view s);
+// Replaces each invalid UTF-8 sequence with U+FFFD, so the output is always valid.
+std::string sanitize_utf8(std::string_view s);
+// A JSON string literal, quotes included. Invalid UTF-8 is replaced, never passed through.
+std::string json_quote(std::string_view s);
+
+}  // namespace cs::text

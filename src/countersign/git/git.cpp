@@ -1,0 +1,574 @@
+#include "countersign/git/git.h"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <unordered_set>
+
+namespace cs::git {
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct Freer {
+  void operator()(T* p) const noexcept { Free(p); }
+};
+using CommitPtr = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
+using TreePtr = std::unique_ptr<git_tree, Freer<git_tree, git_tree_free>>;
+using DiffPtr = std::unique_ptr<git_diff, Freer<git_diff, git_diff_free>>;
+using PatchPtr = std::unique_ptr<git_patch, Freer<git_patch, git_patch_free>>;
+using WalkPtr = std::unique_ptr<git_revwalk, Freer<git_revwalk, git_revwalk_free>>;
+using RefPtr = std::unique_ptr<git_reference, Freer<git_reference, git_reference_free>>;
+using ObjectPtr = std::unique_ptr<git_object, Freer<git_object, git_object_free>>;
+using BlobPtr = std::unique_ptr<git_blob, Freer<git_blob, git_blob_free>>;
+using NotePtr = std::unique_ptr<git_note, Freer<git_note, git_note_free>>;
+using NoteIterPtr = std::unique_ptr<git_note_iterator, Freer<git_note_iterator, git_note_iterator_free>>;
+using RefIterPtr = std::unique_ptr<git_reference_iterator, Freer<git_reference_iterator, git_reference_iterator_free>>;
+using EntryPtr = std::unique_ptr<git_tree_entry, Freer<git_tree_entry, git_tree_entry_free>>;
+using BufPtr = std::unique_ptr<git_buf, Freer<git_buf, git_buf_dispose>>;
+
+void ensure_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+ObjectId from_oid(const git_oid* oid) {
+  ObjectId id;
+  std::memcpy(id.bytes.data(), oid->id, 20);
+  return id;
+}
+
+git_oid to_oid(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), 20);
+  return oid;
+}
+
+Signature from_sig(const git_signature* s) {
+  Signature out;
+  if (!s) return out;
+  out.name = s->name ? s->name : "";
+  out.email = s->email ? s->email : "";
+  out.time = s->when.time;
+  out.offset_minutes = s->when.offset;
+  return out;
+}
+
+// The commits a shallow clone lists in .git/shallow: their parents are absent.
+std::unordered_set<ObjectId, ObjectIdHash> shallow_roots(const std::string& gitdir) {
+  std::unordered_set<ObjectId, ObjectIdHash> roots;
+  std::ifstream in(gitdir + "/shallow");
+  std::string line;
+  while (std::getline(in, line))
+    if (auto id = ObjectId::from_hex(line)) roots.insert(*id);
+  return roots;
+}
+
+}  // namespace
+
+Error last_error(std::string_view context) {
+  const git_error* e = git_error_last();
+  std::string msg(context);
+  if (e && e->message) {
+    msg += ": ";
+    msg += e->message;
+  }
+  return Error{Errc::git, msg, {}};
+}
+
+Result<ObjectId> ObjectId::from_hex(std::string_view hex) {
+  if (hex.size() != 40) return fail(Errc::invalid_argument, "not a full object id: " + std::string(hex));
+  ObjectId id;
+  for (size_t i = 0; i < 20; ++i) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return fail(Errc::invalid_argument, "not a full object id: " + std::string(hex));
+    id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return id;
+}
+
+std::string ObjectId::hex() const {
+  static const char* digits = "0123456789abcdef";
+  std::string out(40, '0');
+  for (size_t i = 0; i < 20; ++i) {
+    out[2 * i] = digits[bytes[i] >> 4];
+    out[2 * i + 1] = digits[bytes[i] & 0xF];
+  }
+  return out;
+}
+
+bool ObjectId::is_zero() const {
+  for (auto b : bytes)
+    if (b) return false;
+  return true;
+}
+
+void Repository::Deleter::operator()(git_repository* r) const noexcept { git_repository_free(r); }
+
+Repository::Repository(git_repository* r) : repo_(r) {}
+Repository::Repository(Repository&&) noexcept = default;
+Repository& Repository::operator=(Repository&&) noexcept = default;
+Repository::~Repository() = default;
+
+Result<Repository> Repository::open(const std::string& path) {
+  ensure_init();
+  git_repository* raw = nullptr;
+  if (git_repository_open_ext(&raw, path.c_str(), 0, nullptr) != 0)
+    return std::unexpected(Error{Errc::not_found, "not a git repository: " + path +
+                                                     (git_error_last() ? std::string(" (") + git_error_last()->message + ")" : ""),
+                                 {}});
+  return Repository(raw);
+}
+
+Result<Repository> Repository::reopen() const {
+  git_repository* raw = nullptr;
+  if (git_repository_open(&raw, git_repository_path(repo_.get())) != 0) return std::unexpected(last_error("reopening repository"));
+  return Repository(raw);
+}
+
+std::string Repository::workdir() const {
+  const char* w = git_repository_workdir(repo_.get());
+  return w ? w : "";
+}
+
+std::string Repository::gitdir() const { return git_repository_path(repo_.get()); }
+
+bool Repository::is_shallow() const { return git_repository_is_shallow(repo_.get()) == 1; }
+
+// git_repository_is_empty in libgit2 1.5 only recognises an unborn "master"; an unborn HEAD
+// with no branch at all is what an empty repository is, whatever its default branch is called.
+bool Repository::is_empty() const {
+  if (git_repository_head_unborn(repo_.get()) != 1) return false;
+  git_reference_iterator* it_raw = nullptr;
+  if (git_reference_iterator_glob_new(&it_raw, repo_.get(), "refs/heads/*") != 0) return false;
+  RefIterPtr it(it_raw);
+  git_reference* ref = nullptr;
+  if (git_reference_next(&ref, it_raw) == 0) {
+    git_reference_free(ref);
+    return false;
+  }
+  return true;
+}
+
+Result<ObjectId> Repository::resolve(std::string_view revision) const {
+  std::string spec(revision);
+  git_object* obj = nullptr;
+  if (git_revparse_single(&obj, repo_.get(), spec.c_str()) != 0)
+    return fail(Errc::not_found, "unknown revision: " + spec);
+  ObjectPtr owned(obj);
+  git_object* peeled = nullptr;
+  if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0)
+    return fail(Errc::invalid_argument, "revision does not name a commit: " + spec);
+  ObjectPtr owned_peeled(peeled);
+  return from_oid(git_object_id(peeled));
+}
+
+std::optional<std::string> Repository::head_upstream() const {
+  git_reference* head = nullptr;
+  if (git_repository_head(&head, repo_.get()) != 0) return std::nullopt;
+  RefPtr h(head);
+  if (!git_reference_is_branch(head)) return std::nullopt;
+  git_buf buf = GIT_BUF_INIT;
+  if (git_branch_upstream_name(&buf, repo_.get(), git_reference_name(head)) != 0) {
+    git_buf_dispose(&buf);
+    return std::nullopt;
+  }
+  std::string name(buf.ptr, buf.size);
+  git_buf_dispose(&buf);
+  // A configured upstream whose ref was never fetched is as good as none.
+  git_reference* up = nullptr;
+  if (git_reference_lookup(&up, repo_.get(), name.c_str()) != 0) return std::nullopt;
+  git_reference_free(up);
+  return name;
+}
+
+std::optional<std::string> Repository::head_branch() const {
+  git_reference* head = nullptr;
+  if (git_repository_head(&head, repo_.get()) != 0) return std::nullopt;
+  RefPtr h(head);
+  if (!git_reference_is_branch(head)) return std::nullopt;
+  const char* name = nullptr;
+  if (git_branch_name(&name, head) != 0 || !name) return std::nullopt;
+  return std::string(name);
+}
+
+Result<std::vector<ObjectId>> Repository::commits_in(std::string_view range) const {
+  if (is_empty()) return fail(Errc::not_found, "the repository has no commits yet");
+  git_revwalk* raw = nullptr;
+  if (git_revwalk_new(&raw, repo_.get()) != 0) return std::unexpected(last_error("creating revision walk"));
+  WalkPtr walk(raw);
+  git_revwalk_sorting(raw, GIT_SORT_TIME);
+
+  std::vector<ObjectId> tips, hidden;
+  std::string spec(range);
+  if (spec.empty()) {
+    auto head = resolve("HEAD");
+    if (!head) return std::unexpected(head.error());
+    tips.push_back(*head);
+    if (auto up = head_upstream()) {
+      auto base = resolve(*up);
+      if (base) hidden.push_back(*base);
+    }
+  } else if (spec == "--all") {
+    git_reference_iterator* it_raw = nullptr;
+    if (git_reference_iterator_new(&it_raw, repo_.get()) != 0) return std::unexpected(last_error("listing references"));
+    RefIterPtr it(it_raw);
+    git_reference* ref = nullptr;
+    while (git_reference_next(&ref, it_raw) == 0) {
+      RefPtr r(ref);
+      std::string_view name = git_reference_name(ref);
+      if (name.starts_with("refs/notes/") || name.starts_with("refs/countersign/") || name.starts_with("refs/stash")) continue;
+      git_object* obj = nullptr;
+      if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) != 0) continue;
+      ObjectPtr o(obj);
+      tips.push_back(from_oid(git_object_id(obj)));
+    }
+    if (auto head = resolve("HEAD")) tips.push_back(*head);
+  } else if (auto dots = spec.find(".."); dots != std::string::npos) {
+    bool symmetric = spec.compare(dots, 3, "...") == 0;
+    std::string left = spec.substr(0, dots);
+    std::string right = spec.substr(dots + (symmetric ? 3 : 2));
+    if (left.empty()) left = "HEAD";
+    if (right.empty()) right = "HEAD";
+    auto a = resolve(left);
+    if (!a) return std::unexpected(a.error());
+    auto b = resolve(right);
+    if (!b) return std::unexpected(b.error());
+    tips.push_back(*b);
+    if (symmetric) {
+      tips.push_back(*a);
+      git_oid base, oa = to_oid(*a), ob = to_oid(*b);
+      if (git_merge_base(&base, repo_.get(), &oa, &ob) == 0) hidden.push_back(from_oid(&base));
+    } else {
+      hidden.push_back(*a);
+    }
+  } else {
+    auto b = resolve(spec);
+    if (!b) return std::unexpected(b.error());
+    tips.push_back(*b);
+  }
+
+  if (is_shallow()) return walk_shallow(tips, hidden);
+
+  for (const auto& t : tips) {
+    git_oid oid = to_oid(t);
+    if (git_revwalk_push(raw, &oid) != 0) return std::unexpected(last_error("walking from " + t.hex()));
+  }
+  for (const auto& h : hidden) {
+    git_oid oid = to_oid(h);
+    if (git_revwalk_hide(raw, &oid) != 0) return std::unexpected(last_error("hiding " + h.hex()));
+  }
+
+  std::vector<ObjectId> out;
+  git_oid oid;
+  int rc;
+  while ((rc = git_revwalk_next(&oid, raw)) == 0) out.push_back(from_oid(&oid));
+  if (rc != GIT_ITEROVER) return std::unexpected(last_error("walking " + spec));
+  return out;
+}
+
+// libgit2 1.5 does not know shallow clones: its walk fails at the first absent parent. A
+// shallow clone holds little history, so walking it by hand is cheap: everything reachable from
+// the hidden tips is excluded, the rest of what the tips reach is the range, and the commits
+// listed in .git/shallow end the walk as if they were roots.
+Result<std::vector<ObjectId>> Repository::walk_shallow(const std::vector<ObjectId>& tips,
+                                                       const std::vector<ObjectId>& hidden) const {
+  auto roots = shallow_roots(gitdir());
+  using Set = std::unordered_set<ObjectId, ObjectIdHash>;
+  auto reach = [&](const std::vector<ObjectId>& from, const Set& stop, std::vector<std::pair<int64_t, ObjectId>>* order,
+                   Set& seen) -> Result<void> {
+    std::vector<ObjectId> stack(from.begin(), from.end());
+    while (!stack.empty()) {
+      ObjectId id = stack.back();
+      stack.pop_back();
+      if (stop.contains(id) || !seen.insert(id).second) continue;
+      auto c = commit(id);
+      if (!c) return std::unexpected(c.error());
+      if (order) order->emplace_back(c->committer.time, id);
+      if (roots.contains(id)) continue;
+      for (const auto& p : c->parents) stack.push_back(p);
+    }
+    return {};
+  };
+  Set excluded;
+  if (auto r = reach(hidden, {}, nullptr, excluded); !r) return std::unexpected(r.error());
+  Set seen;
+  std::vector<std::pair<int64_t, ObjectId>> order;
+  if (auto r = reach(tips, excluded, &order, seen); !r) return std::unexpected(r.error());
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<ObjectId> out;
+  out.reserve(order.size());
+  for (auto& [t, id] : order) out.push_back(id);
+  return out;
+}
+
+Result<Commit> Repository::commit(const ObjectId& id) const {
+  git_oid oid = to_oid(id);
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing commit " + id.hex());
+  CommitPtr c(raw);
+  Commit out;
+  out.id = id;
+  out.tree = from_oid(git_commit_tree_id(raw));
+  unsigned n = git_commit_parentcount(raw);
+  out.parents.reserve(n);
+  for (unsigned i = 0; i < n; ++i) out.parents.push_back(from_oid(git_commit_parent_id(raw, i)));
+  out.author = from_sig(git_commit_author(raw));
+  out.committer = from_sig(git_commit_committer(raw));
+  const char* msg = git_commit_message_raw(raw);
+  out.message = msg ? msg : "";
+  return out;
+}
+
+namespace {
+
+Result<TreePtr> lookup_tree(git_repository* repo, const ObjectId& id) {
+  git_oid oid = to_oid(id);
+  git_tree* t = nullptr;
+  if (git_tree_lookup(&t, repo, &oid) != 0) return fail(Errc::not_found, "missing tree " + id.hex());
+  return TreePtr(t);
+}
+
+// Walks two trees in lockstep and records differing blobs; only subtrees whose ids differ are
+// entered, which is what makes this much cheaper than a general diff for path listings.
+Result<void> diff_tree_entries(git_repository* repo, const git_tree* a, const git_tree* b, const std::string& prefix,
+                               std::vector<ChangedPath>& out) {
+  size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+  size_t i = 0, j = 0;
+  auto is_tree = [](const git_tree_entry* e) { return git_tree_entry_type(e) == GIT_OBJECT_TREE; };
+  auto record = [&](const git_tree_entry* ea, const git_tree_entry* eb) -> Result<void> {
+    const git_tree_entry* e = eb ? eb : ea;
+    std::string path = prefix + git_tree_entry_name(e);
+    bool ta = ea && is_tree(ea), tb = eb && is_tree(eb);
+    if (ta || tb) {
+      TreePtr sa, sb;
+      if (ta) {
+        auto t = lookup_tree(repo, from_oid(git_tree_entry_id(ea)));
+        if (!t) return std::unexpected(t.error());
+        sa = std::move(*t);
+      }
+      if (tb) {
+        auto t = lookup_tree(repo, from_oid(git_tree_entry_id(eb)));
+        if (!t) return std::unexpected(t.error());
+        sb = std::move(*t);
+      }
+      if (auto r = diff_tree_entries(repo, sa.get(), sb.get(), path + "/", out); !r) return r;
+      // A blob replaced by a tree (or the reverse) also changes the blob's path.
+      if (ea && !ta) out.push_back({path, ChangeKind::deleted, git_tree_entry_filemode(ea), 0, from_oid(git_tree_entry_id(ea)), {}});
+      if (eb && !tb) out.push_back({path, ChangeKind::added, 0, git_tree_entry_filemode(eb), {}, from_oid(git_tree_entry_id(eb))});
+      return {};
+    }
+    ChangedPath c;
+    c.path = std::move(path);
+    if (ea) {
+      c.old_mode = git_tree_entry_filemode(ea);
+      c.old_blob = from_oid(git_tree_entry_id(ea));
+    }
+    if (eb) {
+      c.new_mode = git_tree_entry_filemode(eb);
+      c.new_blob = from_oid(git_tree_entry_id(eb));
+    }
+    c.kind = !ea ? ChangeKind::added : !eb ? ChangeKind::deleted : ChangeKind::modified;
+    out.push_back(std::move(c));
+    return {};
+  };
+  while (i < na || j < nb) {
+    const git_tree_entry* ea = i < na ? git_tree_entry_byindex(a, i) : nullptr;
+    const git_tree_entry* eb = j < nb ? git_tree_entry_byindex(b, j) : nullptr;
+    int cmp;
+    if (!ea) cmp = 1;
+    else if (!eb) cmp = -1;
+    else cmp = std::strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb));
+    if (cmp == 0) {
+      bool same = git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+                  git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb);
+      if (!same) {
+        if (is_tree(ea) == is_tree(eb)) {
+          if (auto r = record(ea, eb); !r) return r;
+        } else {
+          if (auto r = record(ea, nullptr); !r) return r;
+          if (auto r = record(nullptr, eb); !r) return r;
+        }
+      }
+      ++i;
+      ++j;
+    } else if (cmp < 0) {
+      if (auto r = record(ea, nullptr); !r) return r;
+      ++i;
+    } else {
+      if (auto r = record(nullptr, eb); !r) return r;
+      ++j;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<ChangedPath>> Repository::changed_paths(const ObjectId& old_tree, const ObjectId& new_tree) const {
+  TreePtr a;
+  if (!old_tree.is_zero()) {
+    auto t = lookup_tree(repo_.get(), old_tree);
+    if (!t) return std::unexpected(t.error());
+    a = std::move(*t);
+  }
+  auto b = lookup_tree(repo_.get(), new_tree);
+  if (!b) return std::unexpected(b.error());
+  std::vector<ChangedPath> out;
+  if (auto r = diff_tree_entries(repo_.get(), a.get(), b->get(), "", out); !r) return std::unexpected(r.error());
+  return out;
+}
+
+Result<std::vector<ChangedPath>> Repository::changed_paths(const Commit& commit) const {
+  ObjectId parent_tree;
+  if (!commit.parents.empty()) {
+    auto p = this->commit(commit.parents.front());
+    if (!p) return fail(Errc::not_found, "missing parent " + commit.parents.front().hex() + " of " + commit.id.hex() +
+                                             (is_shallow() ? " (shallow clone)" : ""));
+    parent_tree = p->tree;
+  }
+  return changed_paths(parent_tree, commit.tree);
+}
+
+Result<std::vector<FileDiff>> Repository::diff_trees(const std::optional<ObjectId>& old_tree, const ObjectId& new_tree) const {
+  TreePtr a;
+  if (old_tree) {
+    auto t = lookup_tree(repo_.get(), *old_tree);
+    if (!t) return std::unexpected(t.error());
+    a = std::move(*t);
+  }
+  auto b = lookup_tree(repo_.get(), new_tree);
+  if (!b) return std::unexpected(b.error());
+
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  opts.context_lines = 3;
+  opts.interhunk_lines = 0;
+  opts.flags = GIT_DIFF_NORMAL;
+  git_diff* raw = nullptr;
+  if (git_diff_tree_to_tree(&raw, repo_.get(), a.get(), b->get(), &opts) != 0) return std::unexpected(last_error("diffing trees"));
+  DiffPtr diff(raw);
+
+  std::vector<FileDiff> out;
+  size_t n = git_diff_num_deltas(raw);
+  out.reserve(n);
+  for (size_t d = 0; d < n; ++d) {
+    git_patch* praw = nullptr;
+    if (git_patch_from_diff(&praw, raw, d) != 0) return std::unexpected(last_error("building patch"));
+    PatchPtr patch(praw);
+    const git_diff_delta* delta = git_diff_get_delta(raw, d);
+    FileDiff f;
+    bool added = delta->status == GIT_DELTA_ADDED, deleted = delta->status == GIT_DELTA_DELETED;
+    f.old_path = added ? "/dev/null" : delta->old_file.path;
+    f.new_path = deleted ? "/dev/null" : delta->new_file.path;
+    f.old_mode = added ? 0 : delta->old_file.mode;
+    f.new_mode = deleted ? 0 : delta->new_file.mode;
+    f.old_blob = from_oid(&delta->old_file.id);
+    f.new_blob = from_oid(&delta->new_file.id);
+    f.binary = (delta->flags & GIT_DIFF_FLAG_BINARY) != 0;
+    if (!praw) {
+      out.push_back(std::move(f));
+      continue;
+    }
+    size_t nh = git_patch_num_hunks(praw);
+    for (size_t h = 0; h < nh; ++h) {
+      size_t nl = 0;
+      if (git_patch_get_hunk(nullptr, &nl, praw, h) != 0) return std::unexpected(last_error("reading hunk"));
+      Hunk hunk;
+      hunk.lines.reserve(nl);
+      for (size_t l = 0; l < nl; ++l) {
+        const git_diff_line* line = nullptr;
+        if (git_patch_get_line_in_hunk(&line, praw, h, l) != 0) return std::unexpected(last_error("reading diff line"));
+        char o = line->origin;
+        if (o == GIT_DIFF_LINE_CONTEXT_EOFNL || o == GIT_DIFF_LINE_ADD_EOFNL || o == GIT_DIFF_LINE_DEL_EOFNL) continue;
+        if (o != ' ' && o != '+' && o != '-') continue;
+        hunk.lines.push_back({o, std::string(line->content, line->content_len), line->old_lineno, line->new_lineno});
+      }
+      f.hunks.push_back(std::move(hunk));
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Result<std::vector<FileDiff>> Repository::diff(const Commit& commit) const {
+  std::optional<ObjectId> parent_tree;
+  if (!commit.parents.empty()) {
+    auto p = this->commit(commit.parents.front());
+    if (!p) return fail(Errc::not_found, "missing parent " + commit.parents.front().hex() + " of " + commit.id.hex() +
+                                             (is_shallow() ? " (shallow clone)" : ""));
+    parent_tree = p->tree;
+  }
+  return diff_trees(parent_tree, commit.tree);
+}
+
+Result<std::optional<std::string>> Repository::note(std::string_view notes_ref, const ObjectId& id) const {
+  std::string ref(notes_ref);
+  git_oid oid = to_oid(id);
+  git_note* raw = nullptr;
+  int rc = git_note_read(&raw, repo_.get(), ref.c_str(), &oid);
+  if (rc == GIT_ENOTFOUND) return std::optional<std::string>{};
+  if (rc != 0) return std::unexpected(last_error("reading note on " + ref));
+  NotePtr n(raw);
+  const char* msg = git_note_message(raw);
+  return std::optional<std::string>(msg ? msg : "");
+}
+
+Result<std::vector<std::pair<ObjectId, ObjectId>>> Repository::notes(std::string_view notes_ref) const {
+  std::string ref(notes_ref);
+  std::vector<std::pair<ObjectId, ObjectId>> out;
+  git_reference* r = nullptr;
+  if (git_reference_lookup(&r, repo_.get(), ref.c_str()) != 0) return out;
+  git_reference_free(r);
+  git_note_iterator* it_raw = nullptr;
+  int rc = git_note_iterator_new(&it_raw, repo_.get(), ref.c_str());
+  if (rc == GIT_ENOTFOUND) return out;
+  if (rc != 0) return std::unexpected(last_error("listing notes on " + ref));
+  NoteIterPtr it(it_raw);
+  git_oid note_id, annotated;
+  while ((rc = git_note_next(&note_id, &annotated, it_raw)) == 0) out.emplace_back(from_oid(&annotated), from_oid(&note_id));
+  if (rc != GIT_ITEROVER) return std::unexpected(last_error("listing notes on " + ref));
+  return out;
+}
+
+Result<std::string> Repository::blob(const ObjectId& id) const {
+  git_oid oid = to_oid(id);
+  git_blob* raw = nullptr;
+  if (git_blob_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing blob " + id.hex());
+  BlobPtr b(raw);
+  auto size = static_cast<size_t>(git_blob_rawsize(raw));
+  return std::string(static_cast<const char*>(git_blob_rawcontent(raw)), size);
+}
+
+Result<std::optional<std::string>> Repository::file_at(const ObjectId& commit_id, std::string_view path) const {
+  auto c = commit(commit_id);
+  if (!c) return std::unexpected(c.error());
+  auto tree = lookup_tree(repo_.get(), c->tree);
+  if (!tree) return std::unexpected(tree.error());
+  git_tree_entry* raw = nullptr;
+  std::string p(path);
+  if (git_tree_entry_bypath(&raw, tree->get(), p.c_str()) != 0) return std::optional<std::string>{};
+  EntryPtr e(raw);
+  if (git_tree_entry_type(raw) != GIT_OBJECT_BLOB) return std::optional<std::string>{};
+  auto b = blob(from_oid(git_tree_entry_id(raw)));
+  if (!b) return std::unexpected(b.error());
+  return std::optional<std::string>(std::move(*b));
+}
+
+Result<std::optional<ObjectId>> Repository::reference(std::string_view name) const {
+  std::string n(name);
+  git_oid oid;
+  int rc = git_reference_name_to_id(&oid, repo_.get(), n.c_str());
+  if (rc == GIT_ENOTFOUND) return std::optional<ObjectId>{};
+  if (rc != 0) return std::unexpected(last_error("reading reference " + n));
+  return std::optional<ObjectId>(from_oid(&oid));
+}
+
+}  // namespace cs::git

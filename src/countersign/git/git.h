@@ -1,0 +1,154 @@
+// Read-only access to a git repository through libgit2: revision ranges, commits, tree diffs,
+// notes and files at a revision. Every libgit2 handle is owned by an RAII wrapper; every
+// failure comes back as cs::Error with code Errc::git or Errc::not_found.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "countersign/core/error.h"
+
+struct git_repository;
+
+namespace cs::git {
+
+struct ObjectId {
+  std::array<uint8_t, 20> bytes{};
+
+  static Result<ObjectId> from_hex(std::string_view hex);
+  std::string hex() const;
+  bool is_zero() const;
+  auto operator<=>(const ObjectId&) const = default;
+};
+
+struct ObjectIdHash {
+  size_t operator()(const ObjectId& id) const noexcept {
+    size_t h;
+    static_assert(sizeof(h) <= sizeof(id.bytes));
+    __builtin_memcpy(&h, id.bytes.data(), sizeof(h));
+    return h;
+  }
+};
+
+struct Signature {
+  std::string name;
+  std::string email;
+  int64_t time = 0;        // seconds since the epoch
+  int offset_minutes = 0;  // the signer's UTC offset
+};
+
+struct Commit {
+  ObjectId id;
+  ObjectId tree;
+  std::vector<ObjectId> parents;
+  Signature author;
+  Signature committer;
+  std::string message;  // raw bytes, encoding not guaranteed
+};
+
+enum class ChangeKind : char { added = 'A', deleted = 'D', modified = 'M', type_changed = 'T' };
+
+struct ChangedPath {
+  std::string path;  // new path, or the old one for a deletion
+  ChangeKind kind = ChangeKind::modified;
+  uint32_t old_mode = 0;
+  uint32_t new_mode = 0;
+  ObjectId old_blob;
+  ObjectId new_blob;
+};
+
+struct DiffLine {
+  char origin = ' ';  // ' ', '-' or '+'
+  std::string content;  // the line's bytes, with its newline when it has one
+  int old_lineno = -1;
+  int new_lineno = -1;
+};
+
+struct Hunk {
+  std::vector<DiffLine> lines;
+};
+
+struct FileDiff {
+  std::string old_path;  // "/dev/null" for an added file
+  std::string new_path;  // "/dev/null" for a deleted file
+  uint32_t old_mode = 0;
+  uint32_t new_mode = 0;
+  bool binary = false;
+  ObjectId old_blob;
+  ObjectId new_blob;
+  std::vector<Hunk> hunks;
+};
+
+class Repository {
+ public:
+  // Opens the repository containing `path` (searching upwards like git does).
+  static Result<Repository> open(const std::string& path);
+
+  Repository(Repository&&) noexcept;
+  Repository& operator=(Repository&&) noexcept;
+  ~Repository();
+
+  // Another handle on the same repository, for use on another thread.
+  Result<Repository> reopen() const;
+
+  std::string workdir() const;  // empty for a bare repository
+  std::string gitdir() const;
+  bool is_shallow() const;
+  bool is_empty() const;
+
+  Result<ObjectId> resolve(std::string_view revision) const;  // to a commit
+  // The upstream of HEAD's branch as a full ref name, when one is configured.
+  std::optional<std::string> head_upstream() const;
+  // The short name of the branch HEAD is on, when it is on one.
+  std::optional<std::string> head_branch() const;
+
+  // The commits of a range in git revision syntax: "A..B", "A...B", "B", "--all", or "" for
+  // the commits on HEAD not on its upstream (all of HEAD when there is no upstream).
+  // Newest first. Missing parents of a shallow clone end the walk instead of failing it.
+  Result<std::vector<ObjectId>> commits_in(std::string_view range) const;
+
+  Result<Commit> commit(const ObjectId& id) const;
+
+  // Paths changed by a commit against its first parent (against the empty tree for a root).
+  Result<std::vector<ChangedPath>> changed_paths(const Commit& commit) const;
+  // Paths changed between two trees.
+  Result<std::vector<ChangedPath>> changed_paths(const ObjectId& old_tree, const ObjectId& new_tree) const;
+
+  // The diff of a commit against its first parent: 3 lines of context, no rename detection.
+  Result<std::vector<FileDiff>> diff(const Commit& commit) const;
+  Result<std::vector<FileDiff>> diff_trees(const std::optional<ObjectId>& old_tree, const ObjectId& new_tree) const;
+
+  // The note attached to `id` on `notes_ref` (e.g. "refs/notes/ai"), or nullopt.
+  Result<std::optional<std::string>> note(std::string_view notes_ref, const ObjectId& id) const;
+  // Every note on `notes_ref`: (annotated commit, note blob). Empty when the ref is absent.
+  Result<std::vector<std::pair<ObjectId, ObjectId>>> notes(std::string_view notes_ref) const;
+
+  // The contents of the blob `id`.
+  Result<std::string> blob(const ObjectId& id) const;
+  // The file at `path` in the tree of `commit`, or nullopt when absent.
+  Result<std::optional<std::string>> file_at(const ObjectId& commit, std::string_view path) const;
+
+  // The target of a reference, or nullopt when it does not exist.
+  Result<std::optional<ObjectId>> reference(std::string_view name) const;
+
+  git_repository* raw() const { return repo_.get(); }
+
+ private:
+  struct Deleter {
+    void operator()(git_repository* r) const noexcept;
+  };
+  explicit Repository(git_repository* r);
+  Result<std::vector<ObjectId>> walk_shallow(const std::vector<ObjectId>& tips, const std::vector<ObjectId>& hidden) const;
+  std::unique_ptr<git_repository, Deleter> repo_;
+};
+
+// The last libgit2 error, as a cs::Error with Errc::git and the given context.
+Error last_error(std::string_view context);
+
+}  // namespace cs::git
