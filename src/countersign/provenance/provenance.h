@@ -36,3 +36,47 @@ struct Provenance {
 };
 
 }  // namespace cs::provenance
+
+namespace cs::provenance {
+
+// An identity that marks a commit as written by an agent: from data/agents.yaml, or the
+// `agents:` section of the people directory. Agents never count as approvers.
+struct AgentIdentity {
+  std::string id;                   // "claude-code", "release-bot"
+  std::string display;              // "Claude Code"
+  std::vector<std::string> names;   // exact display names (case-insensitive)
+  std::vector<std::string> emails;  // exact addresses (case-insensitive)
+};
+
+struct AssessOptions {
+  std::vector<AgentIdentity> extra_agents;  // from the trusted people directory
+  std::optional<std::string> branch;        // ref name the range was given as, for branch-name evidence
+  bool line_share = true;                   // read git-ai / Agent Trace ranges and diff to get AI share
+};
+
+// Assesses commits of one repository. Construct once per range (it loads the agent registry and
+// indexes the notes refs), then call assess() per commit; assess() is safe to call from several
+// threads at once as long as each thread passes its own git::Repository handle.
+class Assessor {
+ public:
+  static Result<Assessor> create(const git::Repository& repo, AssessOptions options = {});
+  Assessor(Assessor&&) noexcept;
+  Assessor& operator=(Assessor&&) noexcept;
+  ~Assessor();
+
+  Result<Provenance> assess(const git::Repository& repo, const git::Commit& commit) const;
+
+  // True when `email` or `name` is an agent identity (registry or extra): never an approver.
+  bool is_agent(std::string_view name, std::string_view email) const;
+
+ private:
+  struct State;
+  explicit Assessor(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Assesses a whole range using every core; results in the order of `commits`.
+Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const std::vector<git::ObjectId>& commits,
+                                           const AssessOptions& options = {});
+
+}  // namespace cs::provenance
