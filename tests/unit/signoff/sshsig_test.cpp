@@ -1,0 +1,148 @@
+#include "countersign/signoff/sshsig.h"
+
+#include <gtest/gtest.h>
+
+#include "support/ssh_keys.h"
+#include "support/test_support.h"
+
+namespace cs::signoff {
+namespace {
+
+using test::make_ssh_key;
+using test::SshKeySpec;
+
+const std::string kStatement = "countersign-approval v1\nrepo example\nchange 00ff\n";
+
+std::unique_ptr<Signer> load(const std::filesystem::path& key) {
+  auto signer = read_private_key_file(key);
+  EXPECT_TRUE(signer) << signer.error().describe();
+  return signer ? std::move(*signer) : nullptr;
+}
+
+TEST(Sshsig, Ed25519SignatureIsByteIdenticalToSshKeygen) {
+  test::TempDir dir;
+  const auto key = make_ssh_key(dir.path(), "id", {"ed25519"});
+  auto signer = load(key);
+  ASSERT_TRUE(signer);
+  auto ours = sshsig_sign(*signer, kStatement, kApprovalNamespace);
+  ASSERT_TRUE(ours) << ours.error().describe();
+  // Ed25519 is deterministic, so the whole armored text must match ssh-keygen's.
+  EXPECT_EQ(*ours, test::ssh_keygen_sign(key, kStatement));
+}
+
+TEST(Sshsig, FingerprintMatchesSshKeygen) {
+  test::TempDir dir;
+  for (const auto& spec : {SshKeySpec{"ed25519"}, SshKeySpec{"ecdsa", 384}, SshKeySpec{"rsa", 2048}}) {
+    const auto key = make_ssh_key(dir.path(), spec.label(), spec);
+    auto pub = read_public_key_file(key.string() + ".pub");
+    ASSERT_TRUE(pub) << pub.error().describe();
+    auto r = test::sh("ssh-keygen -l -E sha256 -f " + test::quote(key.string() + ".pub"));
+    ASSERT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find(" " + pub->fingerprint() + " "), std::string::npos) << r.out << " vs " << pub->fingerprint();
+    EXPECT_EQ(pub->comment, "tester@example.com");
+    auto signer = load(key);
+    ASSERT_TRUE(signer);
+    EXPECT_EQ(signer->public_key(), *pub);
+    EXPECT_EQ(signer->public_key().comment, "tester@example.com");
+  }
+}
+
+class EveryKeyType : public ::testing::TestWithParam<SshKeySpec> {};
+
+TEST_P(EveryKeyType, SshKeygenSignatureVerifiesAndTamperingFails) {
+  test::TempDir dir;
+  const auto key = make_ssh_key(dir.path(), "id", GetParam());
+  auto sig = sshsig_parse(test::ssh_keygen_sign(key, kStatement));
+  ASSERT_TRUE(sig) << sig.error().describe();
+  auto pub = read_public_key_file(key.string() + ".pub");
+  ASSERT_TRUE(pub);
+  EXPECT_EQ(sig->key, *pub);
+  EXPECT_EQ(sig->hash_algorithm, "sha512");
+  auto ok = sshsig_verify(*sig, kStatement, kApprovalNamespace);
+  EXPECT_TRUE(ok) << ok.error().describe();
+
+  auto changed = sshsig_verify(*sig, kStatement + " ", kApprovalNamespace);
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().code, Errc::crypto);
+  EXPECT_NE(changed.error().message.find("bad signature"), std::string::npos);
+
+  auto other_ns = sshsig_verify(*sig, kStatement, "file");
+  ASSERT_FALSE(other_ns);
+  EXPECT_EQ(other_ns.error().code, Errc::invalid_argument);
+  EXPECT_NE(other_ns.error().message.find("wrong namespace"), std::string::npos);
+}
+
+TEST_P(EveryKeyType, OwnSignatureVerifiesWithBothHashes) {
+  test::TempDir dir;
+  const auto key = make_ssh_key(dir.path(), "id", GetParam());
+  auto signer = load(key);
+  ASSERT_TRUE(signer);
+  for (std::string_view hash : {"sha512", "sha256"}) {
+    auto armored = sshsig_sign(*signer, kStatement, kApprovalNamespace, hash);
+    ASSERT_TRUE(armored) << armored.error().describe();
+    auto sig = sshsig_parse(*armored);
+    ASSERT_TRUE(sig) << sig.error().describe();
+    EXPECT_EQ(sig->hash_algorithm, hash);
+    auto ok = sshsig_verify(*sig, kStatement, kApprovalNamespace);
+    EXPECT_TRUE(ok) << ok.error().describe();
+    EXPECT_FALSE(sshsig_verify(*sig, "something else", kApprovalNamespace));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Keys, EveryKeyType,
+                         ::testing::Values(SshKeySpec{"ed25519"}, SshKeySpec{"ecdsa", 256}, SshKeySpec{"ecdsa", 384},
+                                           SshKeySpec{"ecdsa", 521}, SshKeySpec{"rsa", 2048}),
+                         [](const auto& info) { return info.param.label(); });
+
+TEST(Sshsig, SignatureByAnotherKeyIsBad) {
+  test::TempDir dir;
+  const auto a = make_ssh_key(dir.path(), "a", {"ed25519"});
+  const auto b = make_ssh_key(dir.path(), "b", {"ed25519"});
+  auto sig = sshsig_parse(test::ssh_keygen_sign(a, kStatement));
+  ASSERT_TRUE(sig);
+  auto other = sshsig_parse(test::ssh_keygen_sign(b, kStatement));
+  ASSERT_TRUE(other);
+  sig->key = other->key;  // claim b signed what a signed
+  auto r = sshsig_verify(*sig, kStatement, kApprovalNamespace);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::crypto);
+}
+
+TEST(PrivateKey, EncryptedKeyPointsAtTheAgent) {
+  test::TempDir dir;
+  const auto key = make_ssh_key(dir.path(), "id", {"ed25519"}, "correct horse");
+  auto signer = read_private_key_file(key);
+  ASSERT_FALSE(signer);
+  EXPECT_EQ(signer.error().code, Errc::unsupported);
+  EXPECT_NE(signer.error().message.find("ssh-agent"), std::string::npos) << signer.error().message;
+}
+
+TEST(PrivateKey, CorruptedKeyIsRejectedNotCrashing) {
+  test::TempDir dir;
+  const auto key = make_ssh_key(dir.path(), "id", {"ed25519"});
+  const std::string pem = test::read_file(key);
+  for (std::size_t cut : {40u, 100u, 200u, 300u}) {
+    auto r = load_private_key(pem.substr(0, cut) + "\n-----END OPENSSH PRIVATE KEY-----\n");
+    EXPECT_FALSE(r) << cut;
+  }
+  EXPECT_FALSE(load_private_key("-----BEGIN OPENSSH PRIVATE KEY-----\n!!!\n-----END OPENSSH PRIVATE KEY-----\n"));
+  EXPECT_FALSE(load_private_key("not a key"));
+}
+
+TEST(PublicKey, RejectsMismatchedTypeAndTrailingBytes) {
+  test::TempDir dir;
+  const auto key = make_ssh_key(dir.path(), "id", {"ed25519"});
+  auto pub = read_public_key_file(key.string() + ".pub");
+  ASSERT_TRUE(pub);
+  EXPECT_FALSE(parse_public_key("ecdsa-sha2-nistp256 " + base64_encode(pub->blob)));
+  Bytes longer = pub->blob;
+  longer.push_back(0);
+  EXPECT_FALSE(parse_public_key("ssh-ed25519 " + base64_encode(longer)));
+  EXPECT_FALSE(parse_public_key("ssh-dss AAAAB3NzaC1kc3M="));
+  auto round = parse_public_key(pub->to_line());
+  ASSERT_TRUE(round);
+  EXPECT_EQ(round->comment, "tester@example.com");
+}
+
+}  // namespace
+}  // namespace cs::signoff
