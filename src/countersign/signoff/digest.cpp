@@ -1,0 +1,296 @@
+// Change digest v1 (DESIGN.md "Change digest"): SHA-256 over a canonical text of a change that
+// carries no line numbers, object ids or clone-dependent settings, so a clean rebase keeps it
+// and any change of content or context does not.
+//
+// The text is built from the two trees directly (changed paths, then a 3-line-context Myers
+// diff of each pair of blobs with git_patch_from_buffers) instead of a repository diff: a
+// repository diff consults .gitattributes and .git/info/attributes, which differ between
+// clones and would make the same change hash differently.
+#include <git2.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "countersign/signoff/signoff.h"
+
+namespace cs::signoff {
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct Freer {
+  void operator()(T* p) const noexcept { Free(p); }
+};
+using PatchPtr = std::unique_ptr<git_patch, Freer<git_patch, git_patch_free>>;
+using IndexPtr = std::unique_ptr<git_index, Freer<git_index, git_index_free>>;
+using CommitPtr = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
+
+constexpr uint32_t kGitlinkMode = 0160000;
+
+git_oid to_oid(const git::ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), 20);
+  return oid;
+}
+
+std::string hex_of(const unsigned char* p, size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 0xF];
+  }
+  return out;
+}
+
+std::string octal(uint32_t mode) {
+  if (mode == 0) return "0";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%o", mode);
+  return buf;
+}
+
+// Git's own test (xdiff's buffer_is_binary): a NUL byte in the first 8000 bytes.
+bool looks_binary(const std::string& s) { return std::memchr(s.data(), 0, std::min<size_t>(s.size(), 8000)) != nullptr; }
+
+// Paths are written as git writes them in diffs when they hold a byte that would make the
+// canonical text ambiguous (control characters, '"', '\\'): C-quoted. Other bytes pass as-is.
+std::string quote_path(const std::string& p) {
+  bool plain = std::none_of(p.begin(), p.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f || c == '"' || c == '\\';
+  });
+  if (plain) return p;
+  std::string out = "\"";
+  for (char c : p) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\%03o", u);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// The content a side of a changed path contributes: a blob's bytes, or for a submodule the
+// line git itself prints for it.
+Result<std::string> side_content(const git::Repository& repo, uint32_t mode, const git::ObjectId& id) {
+  if (mode == 0) return std::string();
+  if (mode == kGitlinkMode) return "Subproject commit " + id.hex() + "\n";
+  return repo.blob(id);
+}
+
+Result<void> append_hunks(const std::string& old_text, const std::string& new_text, std::string& out) {
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  opts.context_lines = 3;
+  opts.interhunk_lines = 0;
+  opts.flags = GIT_DIFF_FORCE_TEXT;
+  git_patch* raw = nullptr;
+  if (git_patch_from_buffers(&raw, old_text.data(), old_text.size(), nullptr, new_text.data(), new_text.size(), nullptr,
+                             &opts) != 0)
+    return std::unexpected(git::last_error("diffing file contents"));
+  PatchPtr patch(raw);
+  size_t hunks = git_patch_num_hunks(raw);
+  for (size_t h = 0; h < hunks; ++h) {
+    size_t lines = 0;
+    if (git_patch_get_hunk(nullptr, &lines, raw, h) != 0) return std::unexpected(git::last_error("reading hunk"));
+    out += "@@\n";
+    for (size_t l = 0; l < lines; ++l) {
+      const git_diff_line* line = nullptr;
+      if (git_patch_get_line_in_hunk(&line, raw, h, l) != 0) return std::unexpected(git::last_error("reading diff line"));
+      char o = line->origin;
+      if (o != GIT_DIFF_LINE_CONTEXT && o != GIT_DIFF_LINE_ADDITION && o != GIT_DIFF_LINE_DELETION) continue;
+      out += o;
+      out.append(line->content, line->content_len);
+      // Only a file's last line lacks its newline; the marker line is what git prints for it.
+      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') out += "\n\\ No newline at end of file\n";
+    }
+  }
+  return {};
+}
+
+std::string sha256_hex(const std::string& s) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
+  return hex_of(md, n);
+}
+
+}  // namespace
+
+Result<ChangeDigest> ChangeDigest::from_hex(std::string_view hex) {
+  if (hex.size() != 64) return fail(Errc::invalid_argument, "not a change digest (64 hex digits): " + std::string(hex));
+  ChangeDigest d;
+  for (size_t i = 0; i < 32; ++i) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;  // upper case is not canonical: refuse it rather than alias two spellings
+    };
+    int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return fail(Errc::invalid_argument, "not a change digest (64 lower-case hex digits): " + std::string(hex));
+    d.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return d;
+}
+
+std::string ChangeDigest::hex() const { return hex_of(bytes.data(), bytes.size()); }
+
+ChangeDigest ChangeDigest::of(std::string_view canonical_text) {
+  ChangeDigest d;
+  unsigned int n = 0;
+  EVP_Digest(canonical_text.data(), canonical_text.size(), d.bytes.data(), &n, EVP_sha256(), nullptr);
+  return d;
+}
+
+Result<std::string> canonical_change(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
+                                     const git::ObjectId& new_tree) {
+  auto changed = repo.changed_paths(old_tree.value_or(git::ObjectId{}), new_tree);
+  if (!changed) return std::unexpected(changed.error());
+  // Byte order of the path; a deletion sorts before an addition at the same path.
+  std::stable_sort(changed->begin(), changed->end(), [](const git::ChangedPath& a, const git::ChangedPath& b) {
+    if (a.path != b.path) return a.path < b.path;
+    return a.new_mode == 0 && b.new_mode != 0;
+  });
+  std::string out = "countersign-change-v1\n";
+  for (const auto& c : *changed) {
+    std::string path = quote_path(c.path);
+    out += "file " + (c.old_mode ? path : "/dev/null") + " " + (c.new_mode ? path : "/dev/null") + "\n";
+    out += "mode " + octal(c.old_mode) + " " + octal(c.new_mode) + "\n";
+    auto old_text = side_content(repo, c.old_mode, c.old_blob);
+    if (!old_text) return std::unexpected(old_text.error());
+    auto new_text = side_content(repo, c.new_mode, c.new_blob);
+    if (!new_text) return std::unexpected(new_text.error());
+    if (looks_binary(*old_text) || looks_binary(*new_text)) {
+      out += "binary " + (c.old_mode ? sha256_hex(*old_text) : "0") + " " + (c.new_mode ? sha256_hex(*new_text) : "0") + "\n";
+      continue;
+    }
+    if (auto r = append_hunks(*old_text, *new_text, out); !r) return std::unexpected(r.error());
+  }
+  return out;
+}
+
+Result<std::optional<git::ObjectId>> automatic_merge_tree(const git::Repository& repo, const git::Commit& commit);
+
+Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit) {
+  auto text = commit_canonical_change(repo, commit);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::optional<ChangeDigest>{};
+  return std::optional<ChangeDigest>(ChangeDigest::of(**text));
+}
+
+Result<std::optional<std::string>> commit_canonical_change(const git::Repository& repo, const git::Commit& commit) {
+  std::optional<git::ObjectId> base;
+  if (commit.parents.size() == 1) {
+    auto p = repo.commit(commit.parents.front());
+    if (!p) return fail(Errc::not_found, "missing parent " + commit.parents.front().hex() + " of " + commit.id.hex() +
+                                             (repo.is_shallow() ? " (shallow clone)" : ""));
+    base = p->tree;
+  } else if (commit.parents.size() > 1) {
+    auto merged = automatic_merge_tree(repo, commit);
+    if (!merged) return std::unexpected(merged.error());
+    base = *merged;
+  }
+  auto text = canonical_change(repo, base, commit.tree);
+  if (!text) return std::unexpected(text.error());
+  // A merge that only records what git merged by itself changes nothing of its own.
+  if (commit.parents.size() > 1 && *text == "countersign-change-v1\n") return std::optional<std::string>{};
+  return std::optional<std::string>(std::move(*text));
+}
+
+// The tree git would produce merging the parents by itself. Paths that conflict take the first
+// parent's side, so whatever the merger wrote there is part of the merge's own change. An
+// octopus merge is measured against its first parent: all of it needs sign-off.
+Result<std::optional<git::ObjectId>> automatic_merge_tree(const git::Repository& repo, const git::Commit& commit) {
+  auto first = repo.commit(commit.parents[0]);
+  if (!first) return std::unexpected(first.error());
+  if (commit.parents.size() > 2) return std::optional<git::ObjectId>(first->tree);
+  git_repository* r = repo.raw();
+  git_oid a = to_oid(commit.parents[0]), b = to_oid(commit.parents[1]);
+  git_commit *ca = nullptr, *cb = nullptr;
+  if (git_commit_lookup(&ca, r, &a) != 0) return fail(Errc::not_found, "missing parent " + commit.parents[0].hex());
+  CommitPtr pa(ca);
+  if (git_commit_lookup(&cb, r, &b) != 0) return fail(Errc::not_found, "missing parent " + commit.parents[1].hex());
+  CommitPtr pb(cb);
+  git_merge_options opts = GIT_MERGE_OPTIONS_INIT;
+  git_index* raw = nullptr;
+  if (git_merge_commits(&raw, r, ca, cb, &opts) != 0)
+    return std::unexpected(git::last_error("merging the parents of " + commit.id.hex()));
+  IndexPtr index(raw);
+  if (git_index_has_conflicts(raw)) {
+    std::vector<std::string> paths;
+    git_index_conflict_iterator* it = nullptr;
+    if (git_index_conflict_iterator_new(&it, raw) != 0) return std::unexpected(git::last_error("listing merge conflicts"));
+    const git_index_entry *anc = nullptr, *ours = nullptr, *theirs = nullptr;
+    std::vector<git_index_entry> keep;
+    std::vector<std::string> keep_paths;
+    while (git_index_conflict_next(&anc, &ours, &theirs, it) == 0) {
+      const git_index_entry* any = ours ? ours : theirs ? theirs : anc;
+      paths.emplace_back(any->path);
+      if (ours) {
+        keep.push_back(*ours);
+        keep_paths.emplace_back(ours->path);
+      }
+    }
+    git_index_conflict_iterator_free(it);
+    for (const auto& p : paths) git_index_conflict_remove(raw, p.c_str());
+    for (size_t i = 0; i < keep.size(); ++i) {
+      git_index_entry e = keep[i];
+      e.path = keep_paths[i].c_str();
+      e.flags &= ~GIT_INDEX_ENTRY_STAGEMASK;
+      if (git_index_add(raw, &e) != 0) return std::unexpected(git::last_error("resolving merge conflict"));
+    }
+  }
+  git_oid tree;
+  if (git_index_write_tree_to(&tree, raw, r) != 0) return std::unexpected(git::last_error("writing the automatic merge"));
+  git::ObjectId out;
+  std::memcpy(out.bytes.data(), tree.id, 20);
+  return std::optional<git::ObjectId>(out);
+}
+
+Result<RangeChange> range_change(const git::Repository& repo, std::string_view range) {
+  auto dots = range.find("..");
+  if (dots == std::string_view::npos || range.substr(dots, 3) == "...")
+    return fail(Errc::invalid_argument, "a range approval needs A..B, got: " + std::string(range));
+  std::string left(range.substr(0, dots)), right(range.substr(dots + 2));
+  auto a = repo.resolve(left.empty() ? "HEAD" : left);
+  if (!a) return std::unexpected(a.error());
+  auto b = repo.resolve(right.empty() ? "HEAD" : right);
+  if (!b) return std::unexpected(b.error());
+  git_oid oa = to_oid(*a), ob = to_oid(*b), base;
+  if (git_merge_base(&base, repo.raw(), &oa, &ob) != 0)
+    return fail(Errc::invalid_argument, "no merge base between " + left + " and " + right);
+  RangeChange out;
+  std::memcpy(out.base.bytes.data(), base.id, 20);
+  out.head = *b;
+  auto base_commit = repo.commit(out.base);
+  if (!base_commit) return std::unexpected(base_commit.error());
+  auto head_commit = repo.commit(out.head);
+  if (!head_commit) return std::unexpected(head_commit.error());
+  auto text = canonical_change(repo, base_commit->tree, head_commit->tree);
+  if (!text) return std::unexpected(text.error());
+  out.digest = ChangeDigest::of(*text);
+  auto ids = repo.commits_in(out.base.hex() + ".." + out.head.hex());
+  if (!ids) return std::unexpected(ids.error());
+  for (auto it = ids->rbegin(); it != ids->rend(); ++it) {
+    auto c = repo.commit(*it);
+    if (!c) return std::unexpected(c.error());
+    auto d = commit_digest(repo, *c);
+    if (!d) return std::unexpected(d.error());
+    if (*d) out.members.push_back({*it, **d});
+  }
+  return out;
+}
+
+}  // namespace cs::signoff

@@ -1,0 +1,288 @@
+#include "countersign/signoff/store.h"
+
+#include <git2.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "countersign/signoff/signoff.h"
+
+namespace cs::signoff::store {
+namespace {
+
+template <class T, void (*Free)(T*)>
+struct Freer {
+  void operator()(T* p) const noexcept { Free(p); }
+};
+using TreePtr = std::unique_ptr<git_tree, Freer<git_tree, git_tree_free>>;
+using ObjectPtr = std::unique_ptr<git_object, Freer<git_object, git_object_free>>;
+using BlobPtr = std::unique_ptr<git_blob, Freer<git_blob, git_blob_free>>;
+using BuilderPtr = std::unique_ptr<git_treebuilder, Freer<git_treebuilder, git_treebuilder_free>>;
+using CommitPtr = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
+using SigPtr = std::unique_ptr<git_signature, Freer<git_signature, git_signature_free>>;
+
+git::ObjectId from_oid(const git_oid* oid) {
+  git::ObjectId id;
+  std::memcpy(id.bytes.data(), oid->id, 20);
+  return id;
+}
+
+git_oid to_oid(const git::ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), 20);
+  return oid;
+}
+
+bool is_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return !s.empty();
+}
+
+std::string_view type_name(git_object_t t) {
+  const char* n = git_object_type2string(t);
+  return n ? n : "unknown object";
+}
+
+// The tree of the store: what the ref points at, peeled. A tag or blob there is an error.
+Result<std::pair<git::ObjectId, TreePtr>> store_tree(git_repository* repo, const git_oid& target, const std::string& ref) {
+  git_object* obj = nullptr;
+  if (git_object_lookup(&obj, repo, &target, GIT_OBJECT_ANY) != 0)
+    return fail(Errc::git, ref + " points at a missing object " + from_oid(&target).hex());
+  ObjectPtr o(obj);
+  git_object_t t = git_object_type(obj);
+  if (t != GIT_OBJECT_COMMIT && t != GIT_OBJECT_TREE)
+    return fail(Errc::git, ref + " points at a " + std::string(type_name(t)) + " (" + from_oid(&target).hex() +
+                               "), not a commit: the approval store is damaged");
+  git_object* peeled = nullptr;
+  if (git_object_peel(&peeled, obj, GIT_OBJECT_TREE) != 0) return std::unexpected(git::last_error("reading " + ref));
+  return std::pair{from_oid(&target), TreePtr(reinterpret_cast<git_tree*>(peeled))};
+}
+
+Result<TreePtr> subtree(git_repository* repo, const git_tree_entry* e) {
+  git_tree* t = nullptr;
+  if (git_tree_lookup(&t, repo, git_tree_entry_id(e)) != 0) return fail(Errc::git, "missing tree in the approval store");
+  return TreePtr(t);
+}
+
+// Files to write, by directory: the unit a tree builder works on.
+struct Node {
+  std::map<std::string, Node> dirs;
+  std::map<std::string, git_oid> blobs;
+};
+
+Result<git_oid> write_node(git_repository* repo, const git_tree* base, const Node& node) {
+  git_treebuilder* raw = nullptr;
+  if (git_treebuilder_new(&raw, repo, base) != 0) return std::unexpected(git::last_error("building the approval tree"));
+  BuilderPtr b(raw);
+  for (const auto& [name, child] : node.dirs) {
+    TreePtr existing;
+    if (const git_tree_entry* e = git_treebuilder_get(raw, name.c_str()); e && git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+      auto t = subtree(repo, e);
+      if (!t) return std::unexpected(t.error());
+      existing = std::move(*t);
+    }
+    auto id = write_node(repo, existing.get(), child);
+    if (!id) return id;
+    if (git_treebuilder_insert(nullptr, raw, name.c_str(), &*id, GIT_FILEMODE_TREE) != 0)
+      return std::unexpected(git::last_error("building the approval tree"));
+  }
+  for (const auto& [name, id] : node.blobs)
+    if (git_treebuilder_insert(nullptr, raw, name.c_str(), &id, GIT_FILEMODE_BLOB) != 0)
+      return std::unexpected(git::last_error("building the approval tree"));
+  git_oid out;
+  if (git_treebuilder_write(&out, raw) != 0) return std::unexpected(git::last_error("writing the approval tree"));
+  return out;
+}
+
+Result<void> put(git_repository* repo, Node& root, const std::string& path, const std::string& contents) {
+  git_oid blob;
+  if (git_blob_create_from_buffer(&blob, repo, contents.data(), contents.size()) != 0)
+    return std::unexpected(git::last_error("writing an approval"));
+  Node* n = &root;
+  size_t start = 0;
+  for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1)
+    n = &n->dirs[path.substr(start, slash - start)];
+  n->blobs[path.substr(start)] = blob;
+  return {};
+}
+
+// Commits `root` on top of the ref's current tip and moves the ref only if nobody else moved
+// it meanwhile; `extra_parent` records a merged-in store.
+Result<std::optional<git::ObjectId>> try_commit(git_repository* repo, const std::string& ref, const Node& root,
+                                                const std::string& message, const git_oid* extra_parent) {
+  git_oid tip;
+  bool has_tip = git_reference_name_to_id(&tip, repo, ref.c_str()) == 0;
+  TreePtr base;
+  CommitPtr parent;
+  if (has_tip) {
+    auto t = store_tree(repo, tip, ref);
+    if (!t) return std::unexpected(t.error());
+    base = std::move(t->second);
+    git_commit* pc = nullptr;
+    if (git_commit_lookup(&pc, repo, &tip) != 0) return fail(Errc::git, ref + " does not point at a commit");
+    parent.reset(pc);
+  }
+  auto tree_id = write_node(repo, base.get(), root);
+  if (!tree_id) return std::unexpected(tree_id.error());
+  git_tree* tree_raw = nullptr;
+  if (git_tree_lookup(&tree_raw, repo, &*tree_id) != 0) return std::unexpected(git::last_error("reading the new tree"));
+  TreePtr tree(tree_raw);
+
+  CommitPtr other;
+  std::vector<const git_commit*> parents;
+  if (parent) parents.push_back(parent.get());
+  if (extra_parent) {
+    git_commit* oc = nullptr;
+    if (git_commit_lookup(&oc, repo, extra_parent) != 0) return std::unexpected(git::last_error("reading merged store"));
+    other.reset(oc);
+    parents.push_back(other.get());
+  }
+  git_signature* sraw = nullptr;
+  if (git_signature_default(&sraw, repo) != 0 && git_signature_now(&sraw, "countersign", "countersign@localhost") != 0)
+    return std::unexpected(git::last_error("making a signature"));
+  SigPtr sig(sraw);
+  git_oid commit;
+  if (git_commit_create(&commit, repo, nullptr, sig.get(), sig.get(), nullptr, message.c_str(), tree.get(), parents.size(),
+                        parents.data()) != 0)
+    return std::unexpected(git::last_error("committing to " + ref));
+  git_reference* out = nullptr;
+  int rc = has_tip ? git_reference_create_matching(&out, repo, ref.c_str(), &commit, 1, &tip, message.c_str())
+                   : git_reference_create(&out, repo, ref.c_str(), &commit, 0, message.c_str());
+  if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) return std::optional<git::ObjectId>{};
+  if (rc != 0) return std::unexpected(git::last_error("updating " + ref));
+  git_reference_free(out);
+  return std::optional<git::ObjectId>(from_oid(&commit));
+}
+
+Result<git::ObjectId> commit_with_retry(git_repository* repo, const std::string& ref, const Node& root,
+                                        const std::string& message, const git_oid* extra_parent) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto r = try_commit(repo, ref, root, message, extra_parent);
+    if (!r) return std::unexpected(r.error());
+    if (*r) return **r;
+  }
+  return fail(Errc::git, ref + " keeps changing under us; try again");
+}
+
+int64_t statement_time(std::string_view contents) {
+  auto p = contents.find("\ntime ");
+  if (p == std::string_view::npos) return 0;
+  auto t = parse_time(contents.substr(p + 6, 20));
+  return t ? *t : 0;
+}
+
+}  // namespace
+
+std::string path_for(std::string_view digest_hex, std::string_view name) {
+  return std::string(digest_hex.substr(0, 2)) + "/" + std::string(digest_hex.substr(2)) + "/" + std::string(name);
+}
+
+std::string file_key(std::string_view fingerprint) {
+  std::string out(fingerprint);
+  for (char& c : out) {
+    if (c == '/') c = '_';
+    else if (c == '+') c = '-';
+  }
+  return out;
+}
+
+Result<Contents> read(const git::Repository& repo, const std::string& ref) {
+  git_oid tip;
+  int rc = git_reference_name_to_id(&tip, repo.raw(), ref.c_str());
+  if (rc == GIT_ENOTFOUND) return Contents{};
+  if (rc != 0) return std::unexpected(git::last_error("reading " + ref));
+  return read_at(repo, from_oid(&tip), ref);
+}
+
+Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& target, const std::string& label) {
+  Contents out;
+  git_repository* r = repo.raw();
+  git_oid tip = to_oid(target);
+  const std::string& ref = label;
+  auto top = store_tree(r, tip, ref);
+  if (!top) return std::unexpected(top.error());
+  out.tip = top->first;
+  const git_tree* root = top->second.get();
+  auto problem = [&](std::string path, std::string why) { out.problems.push_back({std::move(path), std::move(why)}); };
+
+  for (size_t i = 0, n = git_tree_entrycount(root); i < n; ++i) {
+    const git_tree_entry* e1 = git_tree_entry_byindex(root, i);
+    std::string d1 = git_tree_entry_name(e1);
+    if (d1.size() != 2 || !is_hex(d1) || git_tree_entry_type(e1) != GIT_OBJECT_TREE) {
+      problem(d1, "not a digest directory");
+      continue;
+    }
+    auto t1 = subtree(r, e1);
+    if (!t1) return std::unexpected(t1.error());
+    for (size_t j = 0, m = git_tree_entrycount(t1->get()); j < m; ++j) {
+      const git_tree_entry* e2 = git_tree_entry_byindex(t1->get(), j);
+      std::string d2 = git_tree_entry_name(e2);
+      if (d2.size() != 62 || !is_hex(d2) || git_tree_entry_type(e2) != GIT_OBJECT_TREE) {
+        problem(d1 + "/" + d2, "not a digest directory");
+        continue;
+      }
+      auto t2 = subtree(r, e2);
+      if (!t2) return std::unexpected(t2.error());
+      for (size_t k = 0, l = git_tree_entrycount(t2->get()); k < l; ++k) {
+        const git_tree_entry* e3 = git_tree_entry_byindex(t2->get(), k);
+        std::string name = git_tree_entry_name(e3);
+        std::string path = d1 + "/" + d2 + "/" + name;
+        if (!name.ends_with(".sig") || git_tree_entry_type(e3) != GIT_OBJECT_BLOB) {
+          problem(path, "not a .sig file");
+          continue;
+        }
+        git_blob* braw = nullptr;
+        if (git_blob_lookup(&braw, r, git_tree_entry_id(e3)) != 0) {
+          problem(path, "blob is missing from the repository");
+          continue;
+        }
+        BlobPtr blob(braw);
+        auto size = static_cast<size_t>(git_blob_rawsize(braw));
+        if (size > kMaxFile) {
+          problem(path, "larger than " + std::to_string(kMaxFile) + " bytes");
+          continue;
+        }
+        out.files.push_back({path, d1 + d2, name, std::string(static_cast<const char*>(git_blob_rawcontent(braw)), size)});
+      }
+    }
+  }
+  return out;
+}
+
+Result<git::ObjectId> add(const git::Repository& repo, const std::vector<std::pair<std::string, std::string>>& files,
+                          const std::string& message, const std::string& ref) {
+  Node root;
+  for (const auto& [path, contents] : files)
+    if (auto r = put(repo.raw(), root, path, contents); !r) return std::unexpected(r.error());
+  return commit_with_retry(repo.raw(), ref, root, message, nullptr);
+}
+
+Result<git::ObjectId> merge(const git::Repository& repo, const git::ObjectId& other, const std::string& ref) {
+  git_repository* r = repo.raw();
+  git_oid other_oid = to_oid(other);
+  git_oid tip;
+  if (git_reference_name_to_id(&tip, r, ref.c_str()) == 0 && git_oid_equal(&tip, &other_oid)) return other;
+  if (git_reference_name_to_id(&tip, r, ref.c_str()) == 0) {
+    git_oid base;
+    // Already contained: nothing to merge.
+    if (git_merge_base(&base, r, &tip, &other_oid) == 0 && git_oid_equal(&base, &other_oid)) return from_oid(&tip);
+  }
+  // Theirs, as files; ours, to decide which of two versions of one path wins.
+  auto theirs = read_at(repo, other, "the fetched approvals " + other.hex());
+  if (!theirs) return std::unexpected(theirs.error());
+  auto ours = read(repo, ref);
+  if (!ours) return std::unexpected(ours.error());
+  std::map<std::string, const std::string*> mine;
+  for (const auto& f : ours->files) mine[f.path] = &f.contents;
+  Node root;
+  for (const auto& f : theirs->files) {
+    auto it = mine.find(f.path);
+    if (it != mine.end() && (*it->second == f.contents || statement_time(*it->second) >= statement_time(f.contents))) continue;
+    if (auto p = put(r, root, f.path, f.contents); !p) return std::unexpected(p.error());
+  }
+  return commit_with_retry(r, ref, root, "merge approvals", &other_oid);
+}
+
+}  // namespace cs::signoff::store

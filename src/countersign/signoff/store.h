@@ -1,0 +1,58 @@
+// Private to signoff: the approval store, a tree committed on refs/countersign/approvals and
+// laid out as <digest[0:2]>/<digest[2:]>/<file>. Files are written with libgit2 (tree builders
+// and a commit); concurrent writers merge as a tree union.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "countersign/core/error.h"
+#include "countersign/git/git.h"
+
+namespace cs::signoff::store {
+
+inline constexpr const char* kRef = "refs/countersign/approvals";
+// A .sig file larger than this is not a statement plus one signature.
+inline constexpr size_t kMaxFile = 64 * 1024;
+
+struct File {
+  std::string path;      // "ab/cdef…/<name>"
+  std::string digest;    // the two directory names joined: the digest the file is filed under
+  std::string name;      // "<fingerprint>.sig", "<fingerprint>.revoke.sig", "<fingerprint>.override.sig"
+  std::string contents;
+};
+
+// An entry that is not a statement file where one belongs: ignored, with the reason.
+struct Problem {
+  std::string path;
+  std::string reason;
+};
+
+struct Contents {
+  std::optional<git::ObjectId> tip;  // nullopt: the ref does not exist
+  std::vector<File> files;
+  std::vector<Problem> problems;
+};
+
+// Everything on `ref`. A ref that is not a commit or tree is an error, never an empty store.
+Result<Contents> read(const git::Repository& repo, const std::string& ref = kRef);
+// The same for a store commit not (yet) on a ref; `label` names it in messages.
+Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& target, const std::string& label);
+
+// Adds (or replaces) files by path with one commit on `ref`. When the ref moves while this
+// runs, the files are added on top of its new tip instead (a tree union).
+Result<git::ObjectId> add(const git::Repository& repo, const std::vector<std::pair<std::string, std::string>>& files,
+                          const std::string& message, const std::string& ref = kRef);
+
+// Merges the store commit `other` into `ref`: the union of both trees; where both hold the same
+// path with different contents, the statement with the later `time` wins.
+Result<git::ObjectId> merge(const git::Repository& repo, const git::ObjectId& other, const std::string& ref = kRef);
+
+// The directory of a digest and a file name in it.
+std::string path_for(std::string_view digest_hex, std::string_view name);
+// A fingerprint "SHA256:abc/+x" made safe as a file name: '/' → '_', '+' → '-'.
+std::string file_key(std::string_view fingerprint);
+
+}  // namespace cs::signoff::store
