@@ -1,6 +1,7 @@
 #include "countersign/signoff/ssh_wire.h"
 
 #include <array>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -63,6 +64,13 @@ void WireWriter::u32(std::uint32_t v) {
   out_.push_back(std::uint8_t(v >> 16));
   out_.push_back(std::uint8_t(v >> 8));
   out_.push_back(std::uint8_t(v));
+}
+
+void WireWriter::raw(ByteView s) {
+  if (s.empty()) return;
+  const std::size_t at = out_.size();
+  out_.resize(at + s.size());
+  std::memcpy(out_.data() + at, s.data(), s.size());
 }
 
 void WireWriter::string(ByteView s) {

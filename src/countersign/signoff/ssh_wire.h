@@ -52,7 +52,7 @@ class WireWriter {
   void string(std::string_view s) { string(as_bytes(s)); }
   // Writes a non-negative integer given as a big-endian magnitude (leading zeros allowed).
   void mpint(ByteView magnitude);
-  void raw(ByteView s) { out_.insert(out_.end(), s.begin(), s.end()); }
+  void raw(ByteView s);
   void raw(std::string_view s) { raw(as_bytes(s)); }
 
   const Bytes& bytes() const { return out_; }
