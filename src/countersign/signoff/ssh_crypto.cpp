@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include <bit>
-#include <map>
+#include <unordered_map>
 #include <mutex>
 
 namespace cs::signoff {
@@ -247,9 +247,9 @@ Result<std::unique_ptr<VerifyKey>> decode_public_key(ByteView blob) {
 
 Result<std::shared_ptr<const VerifyKey>> cached_public_key(ByteView blob) {
   static std::mutex mutex;
-  static std::map<Bytes, std::shared_ptr<const VerifyKey>, std::less<>> cache;
+  static std::unordered_map<std::string, std::shared_ptr<const VerifyKey>> cache;
   constexpr std::size_t kMaxEntries = 4096;
-  Bytes k(blob.begin(), blob.end());
+  std::string k(as_text(blob));
   {
     std::lock_guard lock(mutex);
     if (auto it = cache.find(k); it != cache.end()) return it->second;
