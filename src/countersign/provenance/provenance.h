@@ -3,6 +3,8 @@
 // piece of evidence. "No evidence" is `unknown`, never `human`: trailers are often stripped.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,14 +26,26 @@ struct Evidence {
   std::string text;      // the exact text it was read from
 };
 
+// Added lines of a commit by who wrote them, from git-ai or Agent Trace attestations. Lines no
+// attestation covers are neither AI nor human: their origin is unknown.
+struct LineCounts {
+  uint64_t added = 0;  // lines the commit adds (against its first parent), binary files excluded
+  uint64_t ai = 0;     // of those, attested to an AI agent
+  uint64_t human = 0;  // of those, attested to a known human
+};
+
 struct Provenance {
   git::ObjectId commit;
+  std::string subject;  // first line of the message, for reports
+  std::string author_name;
+  std::string author_email;
   Class cls = Class::unknown;
   std::vector<std::string> agents;      // agent ids from the registry, e.g. "claude-code"
   std::optional<double> ai_line_share;  // share of added lines attributed to AI, 0..1
   std::optional<std::string> operator_email;  // the human who drove the agent, when known
   std::optional<std::string> operator_name;
   bool bot = false;  // a non-AI automation account (dependabot, renovate, ...)
+  std::optional<LineCounts> lines;  // when a git-ai note or Agent Trace record covers the commit
   std::vector<Evidence> evidence;
 };
 
@@ -52,6 +66,9 @@ struct AssessOptions {
   std::vector<AgentIdentity> extra_agents;  // from the trusted people directory
   std::optional<std::string> branch;        // ref name the range was given as, for branch-name evidence
   bool line_share = true;                   // read git-ai / Agent Trace ranges and diff to get AI share
+  unsigned threads = 0;                     // assess_all: worker threads, 0 = one per core
+  // assess_all: called now and then from one thread with (commits done, total).
+  std::function<void(size_t done, size_t total)> progress;
 };
 
 // Assesses commits of one repository. Construct once per range (it loads the agent registry and
@@ -74,6 +91,11 @@ class Assessor {
   explicit Assessor(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
+
+// The branch a range is about, for branch-name evidence: the right side of "A..B" when it names
+// a branch, or HEAD's branch for the default range (HEAD's commits not on its upstream). A
+// single revision ("B", "--all") names no branch: its history reaches far beyond the branch.
+std::optional<std::string> branch_of_range(const git::Repository& repo, std::string_view range);
 
 // Assesses a whole range using every core; results in the order of `commits`.
 Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const std::vector<git::ObjectId>& commits,

@@ -1,0 +1,162 @@
+// The Assessor: runs every detector over one commit and classifies it. Notes refs are indexed
+// once per Assessor, so a commit without a note costs no note lookup and no diff.
+#include <algorithm>
+#include <unordered_map>
+
+#include "countersign/core/text.h"
+#include "countersign/provenance/detectors.h"
+#include "countersign/provenance/provenance.h"
+
+namespace cs::provenance {
+
+namespace {
+
+constexpr std::string_view kGitAiRef = "refs/notes/ai";
+constexpr std::string_view kAgentTraceRef = "refs/notes/agent-trace";
+
+using NoteIndex = std::unordered_map<git::ObjectId, git::ObjectId, git::ObjectIdHash>;
+
+Result<NoteIndex> index_notes(const git::Repository& repo, std::string_view ref) {
+  auto notes = repo.notes(ref);
+  if (!notes) return std::unexpected(notes.error());
+  NoteIndex idx;
+  idx.reserve(notes->size());
+  for (auto& [commit, blob] : *notes) idx.emplace(commit, blob);
+  return idx;
+}
+
+}  // namespace
+
+std::string_view to_string(Class c) {
+  switch (c) {
+    case Class::human: return "human";
+    case Class::ai_assisted: return "ai_assisted";
+    case Class::ai_authored: return "ai_authored";
+    case Class::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<Class> class_from_string(std::string_view s) {
+  for (Class c : {Class::human, Class::ai_assisted, Class::ai_authored, Class::unknown})
+    if (s == to_string(c)) return c;
+  return std::nullopt;
+}
+
+struct Assessor::State {
+  Registry registry;
+  AssessOptions options;
+  NoteIndex git_ai, agent_trace;
+};
+
+Assessor::Assessor(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Assessor::Assessor(Assessor&&) noexcept = default;
+Assessor& Assessor::operator=(Assessor&&) noexcept = default;
+Assessor::~Assessor() = default;
+
+Result<Assessor> Assessor::create(const git::Repository& repo, AssessOptions options) {
+  auto reg = Registry::load_default();
+  if (!reg) return std::unexpected(reg.error());
+  auto state = std::make_unique<State>();
+  state->registry = std::move(*reg);
+  for (const auto& extra : options.extra_agents) state->registry.add_extra(extra);
+  auto ai = index_notes(repo, kGitAiRef);
+  if (!ai) return std::unexpected(ai.error());
+  auto trace = index_notes(repo, kAgentTraceRef);
+  if (!trace) return std::unexpected(trace.error());
+  state->git_ai = std::move(*ai);
+  state->agent_trace = std::move(*trace);
+  state->options = std::move(options);
+  return Assessor(std::move(state));
+}
+
+bool Assessor::is_agent(std::string_view name, std::string_view email) const {
+  return state_->registry.identity(name, email) != nullptr;
+}
+
+namespace {
+
+// Reads one note-borne attestation and records what it says. A note that cannot be read is
+// evidence of a malformed note, never a failure of the whole assessment.
+void read_note(const git::Repository& repo, const git::Commit& commit, const Registry& reg, const AssessOptions& opt,
+               const git::ObjectId& blob, const std::string& detector, Findings& f) {
+  auto text = repo.blob(blob);
+  if (!text) {
+    f.add(std::nullopt, detector, "note could not be read: " + text.error().message, "");
+    return;
+  }
+  auto att = detector == "git-ai" ? parse_git_ai_note(*text) : parse_agent_trace(*text);
+  if (!att) {
+    f.add(std::nullopt, detector, "malformed note: " + att.error().message,
+          std::string_view(*text).substr(0, std::min<size_t>(text->size(), 200)));
+    return;
+  }
+  std::optional<LineCounts> lines;
+  if (opt.line_share && att->usable) {
+    auto n = count_attested_lines(repo, commit, *att);
+    if (n) lines = *n;
+    else f.add(std::nullopt, detector, "added lines could not be counted: " + n.error().message, att->summary);
+  }
+  apply_attestation(reg, detector, *att, lines, f);
+}
+
+void classify(const git::Commit& commit, const Registry& reg, Findings& f) {
+  Provenance& p = f.out;
+  if (f.authored) p.cls = Class::ai_authored;
+  else if (f.assisted) p.cls = Class::ai_assisted;
+  else if (f.human_attested && !f.author_is_bot) p.cls = Class::human;
+  else p.cls = Class::unknown;
+
+  if (p.lines && p.lines->added > 0) p.ai_line_share = double(p.lines->ai) / double(p.lines->added);
+
+  // The operator: named by a trailer; else the human author of an agent-assisted commit; else
+  // the human who committed an agent-authored one; else the human git-ai recorded.
+  if (f.operator_email || f.operator_name) {
+    p.operator_name = f.operator_name;
+    p.operator_email = f.operator_email;
+    return;
+  }
+  if (p.cls != Class::ai_assisted && p.cls != Class::ai_authored) return;
+  if (!f.author_is_agent && !f.author_is_bot) {
+    p.operator_name = commit.author.name;
+    p.operator_email = commit.author.email;
+    return;
+  }
+  const auto& c = commit.committer;
+  bool committer_is_human = !reg.identity(c.name, c.email) && !text::iequals(c.email, "noreply@github.com") &&
+                            !(c.name == commit.author.name && c.email == commit.author.email);
+  if (committer_is_human) {
+    p.operator_name = c.name;
+    p.operator_email = c.email;
+  } else if (f.session_human) {
+    auto who = split_identity(*f.session_human);
+    if (!who.email.empty()) p.operator_email = std::string(who.email), p.operator_name = std::string(who.name);
+    else if (f.session_human->find('@') != std::string::npos) p.operator_email = *f.session_human;
+    else p.operator_name = *f.session_human;
+  }
+}
+
+}  // namespace
+
+Result<Provenance> Assessor::assess(const git::Repository& repo, const git::Commit& commit) const {
+  const State& s = *state_;
+  Provenance p;
+  p.commit = commit.id;
+  p.author_name = commit.author.name;
+  p.author_email = commit.author.email;
+  Findings f{p};
+
+  detect_identities(s.registry, commit, f);
+  ParsedMessage msg = parse_message(commit.message);
+  p.subject = std::string(msg.subject.substr(0, 200));
+  detect_message(s.registry, msg, f);
+  if (s.options.branch) detect_branch(s.registry, *s.options.branch, f);
+  if (auto it = s.git_ai.find(commit.id); it != s.git_ai.end())
+    read_note(repo, commit, s.registry, s.options, it->second, "git-ai", f);
+  if (auto it = s.agent_trace.find(commit.id); it != s.agent_trace.end())
+    read_note(repo, commit, s.registry, s.options, it->second, "agent-trace", f);
+  classify(commit, s.registry, f);
+  return p;
+}
+
+}  // namespace cs::provenance

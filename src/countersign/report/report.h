@@ -1,0 +1,42 @@
+// Report renders what the pipeline decided for people and tools: text for terminals, JSON for
+// scripts (field names are stable), markdown for pull-request comments. Renderers only format;
+// they never decide anything.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "countersign/provenance/provenance.h"
+
+namespace cs::report {
+
+enum class Format { text, json, markdown };
+inline std::optional<Format> format_from_string(std::string_view s) {
+  if (s == "text") return Format::text;
+  if (s == "json") return Format::json;
+  if (s == "markdown") return Format::markdown;
+  return std::nullopt;
+}
+
+// ---- countersign scan: provenance of every commit of a range ----
+
+struct ScanInput {
+  std::string range;                                 // as the user gave it ("" = HEAD's upstream..HEAD)
+  const std::vector<provenance::Provenance>* commits = nullptr;  // newest first
+};
+
+// Writes the scan report to `out` as it is rendered (a large range is never held twice).
+void write_scan(std::FILE* out, const ScanInput& input, Format format);
+// The same report as a string (tests, the server).
+std::string render_scan(const ScanInput& input, Format format);
+
+// A progress callback that draws a bar on stderr when stderr is a terminal and the work has at
+// least `min_total` items; an empty function otherwise.
+std::function<void(size_t done, size_t total)> terminal_progress(std::string label, size_t min_total = 20000);
+
+}  // namespace cs::report

@@ -1,0 +1,246 @@
+// Renders `countersign scan`: one entry per commit and a summary (counts per class and agent,
+// AI share of attested lines). JSON field names are a contract (docs/formats.md).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "countersign/core/text.h"
+#include "countersign/report/report.h"
+
+namespace cs::report {
+namespace {
+
+using provenance::Class;
+using provenance::Provenance;
+
+// Appends to a buffer and hands it to `out` whenever it grows past a few hundred KB.
+class Sink {
+ public:
+  explicit Sink(std::FILE* out) : out_(out) {}
+  ~Sink() { flush(); }
+  std::string& buf() { return buf_; }
+  void maybe_flush() {
+    if (out_ && buf_.size() > (256u << 10)) flush();
+  }
+  void flush() {
+    if (out_ && !buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    if (out_) buf_.clear();
+  }
+  std::string take() { return std::move(buf_); }
+
+ private:
+  std::FILE* out_;
+  std::string buf_;
+};
+
+struct Summary {
+  size_t commits = 0, bots = 0;
+  std::map<Class, size_t> classes;
+  std::map<std::string, size_t> agents;
+  uint64_t added = 0, ai = 0, human = 0, with_lines = 0;
+};
+
+Summary summarize(const std::vector<Provenance>& all) {
+  Summary s;
+  for (Class c : {Class::human, Class::ai_assisted, Class::ai_authored, Class::unknown}) s.classes[c] = 0;
+  for (const auto& p : all) {
+    ++s.commits;
+    ++s.classes[p.cls];
+    if (p.bot) ++s.bots;
+    for (const auto& a : p.agents) ++s.agents[a];
+    if (p.lines) {
+      ++s.with_lines;
+      s.added += p.lines->added;
+      s.ai += p.lines->ai;
+      s.human += p.lines->human;
+    }
+  }
+  return s;
+}
+
+std::string share(double v) {
+  auto s = fmt::format("{:.4f}", v);
+  while (s.size() > 3 && s.back() == '0') s.pop_back();
+  return s;
+}
+
+std::string percent(double v) { return fmt::format("{:.0f}%", v * 100); }
+
+void json_commit(std::string& o, const Provenance& p) {
+  using text::json_quote;
+  o += "{\"commit\":\"";
+  o += p.commit.hex();
+  o += "\",\"class\":\"";
+  o += provenance::to_string(p.cls);
+  o += "\",\"agents\":[";
+  for (size_t i = 0; i < p.agents.size(); ++i) {
+    if (i) o += ',';
+    o += json_quote(p.agents[i]);
+  }
+  o += "],\"ai_line_share\":";
+  o += p.ai_line_share ? share(*p.ai_line_share) : "null";
+  o += ",\"operator\":";
+  if (p.operator_name || p.operator_email) {
+    o += "{\"name\":";
+    o += p.operator_name ? json_quote(*p.operator_name) : "null";
+    o += ",\"email\":";
+    o += p.operator_email ? json_quote(*p.operator_email) : "null";
+    o += '}';
+  } else {
+    o += "null";
+  }
+  o += ",\"bot\":";
+  o += p.bot ? "true" : "false";
+  o += ",\"author\":{\"name\":" + json_quote(p.author_name) + ",\"email\":" + json_quote(p.author_email) + '}';
+  o += ",\"subject\":" + json_quote(p.subject);
+  o += ",\"lines\":";
+  if (p.lines) o += fmt::format("{{\"added\":{},\"ai\":{},\"human\":{}}}", p.lines->added, p.lines->ai, p.lines->human);
+  else o += "null";
+  o += ",\"evidence\":[";
+  for (size_t i = 0; i < p.evidence.size(); ++i) {
+    const auto& e = p.evidence[i];
+    if (i) o += ',';
+    o += "{\"detector\":" + json_quote(e.detector) + ",\"signal\":" + json_quote(e.signal) + ",\"text\":" + json_quote(e.text) + '}';
+  }
+  o += "]}";
+}
+
+void json_report(Sink& sink, const ScanInput& in) {
+  const auto& all = *in.commits;
+  auto& o = sink.buf();
+  o += "{\"range\":" + text::json_quote(in.range) + ",\"commits\":[";
+  for (size_t i = 0; i < all.size(); ++i) {
+    o += i ? ",\n" : "\n";
+    json_commit(o, all[i]);
+    sink.maybe_flush();
+  }
+  Summary s = summarize(all);
+  o += "\n],\"summary\":{";
+  o += fmt::format("\"commits\":{},\"classes\":{{", s.commits);
+  bool first = true;
+  for (auto& [c, n] : s.classes) {
+    o += fmt::format("{}\"{}\":{}", first ? "" : ",", provenance::to_string(c), n);
+    first = false;
+  }
+  o += "},\"agents\":{";
+  first = true;
+  for (auto& [a, n] : s.agents) {
+    o += fmt::format("{}{}:{}", first ? "" : ",", text::json_quote(a), n);
+    first = false;
+  }
+  o += fmt::format("}},\"bots\":{},\"lines\":{{\"commits\":{},\"added\":{},\"ai\":{},\"human\":{}}},\"ai_line_share\":{}}}}}\n",
+                   s.bots, s.with_lines, s.added, s.ai, s.human, s.added ? share(double(s.ai) / double(s.added)) : "null");
+}
+
+std::string agents_of(const Provenance& p) {
+  std::string a;
+  for (const auto& id : p.agents) a += (a.empty() ? "" : ",") + id;
+  return a.empty() ? "-" : a;
+}
+
+void summary_text(std::string& o, const Summary& s) {
+  o += fmt::format("\n{} commit{}: ", s.commits, s.commits == 1 ? "" : "s");
+  bool first = true;
+  for (auto& [c, n] : s.classes) {
+    o += fmt::format("{}{} {}", first ? "" : ", ", n, provenance::to_string(c));
+    first = false;
+  }
+  if (s.bots) o += fmt::format(" ({} by bots)", s.bots);
+  o += '\n';
+  if (!s.agents.empty()) {
+    o += "agents:";
+    for (auto& [a, n] : s.agents) o += fmt::format(" {} {}", a, n);
+    o += '\n';
+  }
+  if (s.added)
+    o += fmt::format("AI share of attested lines: {} ({} of {} added lines in {} commits with attestations)\n",
+                     percent(double(s.ai) / double(s.added)), s.ai, s.added, s.with_lines);
+  else
+    o += "AI share of lines: unknown (no commit carries a git-ai note or Agent Trace record)\n";
+}
+
+void text_report(Sink& sink, const ScanInput& in) {
+  auto& o = sink.buf();
+  for (const auto& p : *in.commits) {
+    o += fmt::format("{}  {:<11}  {:<20}  {:>4}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
+                     agents_of(p), p.ai_line_share ? percent(*p.ai_line_share) : "-", text::sanitize_utf8(p.subject));
+    sink.maybe_flush();
+  }
+  summary_text(o, summarize(*in.commits));
+}
+
+std::string md_cell(std::string_view s) {
+  std::string out;
+  for (char c : text::sanitize_utf8(s)) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+void markdown_report(Sink& sink, const ScanInput& in) {
+  constexpr size_t kMaxRows = 500;  // a pull-request comment has a size limit
+  const auto& all = *in.commits;
+  auto& o = sink.buf();
+  Summary s = summarize(all);
+  o += "### countersign scan\n\n| class | commits |\n|---|---|\n";
+  for (auto& [c, n] : s.classes) o += fmt::format("| {} | {} |\n", provenance::to_string(c), n);
+  if (!s.agents.empty()) {
+    o += "\n| agent | commits |\n|---|---|\n";
+    for (auto& [a, n] : s.agents) o += fmt::format("| {} | {} |\n", md_cell(a), n);
+  }
+  if (s.added) o += fmt::format("\nAI share of attested lines: **{}** ({} of {})\n", percent(double(s.ai) / double(s.added)), s.ai, s.added);
+  o += "\n| commit | class | agents | AI lines | subject |\n|---|---|---|---|---|\n";
+  for (size_t i = 0; i < all.size() && i < kMaxRows; ++i) {
+    const auto& p = all[i];
+    o += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
+                     md_cell(agents_of(p)), p.ai_line_share ? percent(*p.ai_line_share) : "-", md_cell(p.subject));
+    sink.maybe_flush();
+  }
+  if (all.size() > kMaxRows) o += fmt::format("\n…and {} more commits.\n", all.size() - kMaxRows);
+}
+
+void render(Sink& sink, const ScanInput& in, Format f) {
+  static const std::vector<Provenance> none;
+  ScanInput safe = in;
+  if (!safe.commits) safe.commits = &none;
+  switch (f) {
+    case Format::json: return json_report(sink, safe);
+    case Format::text: return text_report(sink, safe);
+    case Format::markdown: return markdown_report(sink, safe);
+  }
+}
+
+}  // namespace
+
+void write_scan(std::FILE* out, const ScanInput& input, Format format) {
+  Sink sink(out);
+  render(sink, input, format);
+  sink.flush();
+  std::fflush(out);
+}
+
+std::string render_scan(const ScanInput& input, Format format) {
+  Sink sink(nullptr);
+  render(sink, input, format);
+  return sink.take();
+}
+
+std::function<void(size_t, size_t)> terminal_progress(std::string label, size_t min_total) {
+  if (!isatty(STDERR_FILENO)) return {};
+  return [label = std::move(label), min_total, last = size_t(-1)](size_t done, size_t total) mutable {
+    if (total < min_total) return;
+    size_t pct = total ? done * 100 / total : 100;
+    if (pct == last) return;
+    last = pct;
+    constexpr size_t kWidth = 30;
+    std::string bar(pct * kWidth / 100, '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "\r%s [%s] %3zu%% (%zu/%zu)%s", label.c_str(), bar.c_str(), pct, done, total, done >= total ? "\n" : "");
+    std::fflush(stderr);
+  };
+}
+
+}  // namespace cs::report
