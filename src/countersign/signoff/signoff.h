@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,5 +96,131 @@ std::string format_time(int64_t t);                // RFC 3339 UTC, "2026-01-31T
 Result<int64_t> parse_time(std::string_view text);  // RFC 3339 with "Z" only
 // "30m", "4h", "7d", "2w" → seconds.
 Result<int64_t> parse_duration(std::string_view text);
+
+// ---- Who may sign: the trusted revision's people directory --------------------------------
+
+// A person who may sign statements. `keys` are OpenSSH public key lines, optionally preceded by
+// allowed_signers options ("valid-before=20270101Z ssh-ed25519 AAAA..."). `agent`: the person
+// is an AI agent identity (registry or people directory) and never counts as an approver.
+struct Signatory {
+  std::string id;
+  std::string name;
+  std::vector<std::string> emails;
+  std::vector<std::string> roles;
+  std::vector<std::string> keys;
+  bool agent = false;
+  bool has_role(std::string_view role) const;
+  bool is(std::string_view principal) const;  // the id or one of the emails (case-insensitive)
+};
+
+struct Trust {
+  std::string repo_id;  // what a statement's `repo` line must say
+  std::vector<Signatory> people;
+  // An allowed_signers file of the trusted revision: a line whose principals match a person's
+  // id or email adds that key, with its namespaces= and validity, to that person.
+  std::optional<std::string> allowed_signers;
+  std::string allowed_signers_name = "allowed_signers";
+  int64_t now = 0;
+  std::optional<int64_t> max_age;  // seconds: older approvals no longer count
+};
+
+// ---- Verification ----------------------------------------------------------------------------
+
+enum class Status {
+  valid,
+  malformed,         // not a statement plus one armored signature, or filed in the wrong place
+  bad_signature,     // the signature does not verify over the statement
+  wrong_namespace,   // signed for another purpose, or the key may not sign in this namespace
+  wrong_repository,  // the repo line names another repository
+  unknown_key,       // the key belongs to nobody in the trusted people directory
+  key_expired,       // the key's valid-before has passed (or valid-after not reached)
+  wrong_approver,    // the approver line names someone else than the key's owner
+  expired,           // past the statement's own `expires`
+  too_old,           // older than the policy's max_age
+  revoked,           // its signer revoked it
+  stale,             // made for other content: the change was edited since
+  not_eligible,      // a valid approval by someone who may not approve this change
+};
+std::string_view to_string(Status s);  // "valid", "bad signature", "stale: content changed", ...
+
+// One statement file of the store, verified on its own (eligibility depends on the commit).
+struct Checked {
+  std::string path;  // in the store tree
+  std::optional<Statement> statement;
+  std::string fingerprint;  // of the signing key, when the signature is readable
+  const Signatory* person = nullptr;  // the key's owner in Trust::people, when known
+  Status status = Status::malformed;
+  std::string reason;  // why it is not valid, naming the cause
+};
+
+// The statements on refs/countersign/approvals, indexed by digest; each is verified the first
+// time it is asked for, so checking a range verifies only what binds that range.
+class ApprovalSet {
+ public:
+  // Reads the store. A ref that points at something other than a commit or tree is an error.
+  static Result<ApprovalSet> load(const git::Repository& repo, Trust trust);
+  ApprovalSet(ApprovalSet&&) noexcept;
+  ApprovalSet& operator=(ApprovalSet&&) noexcept;
+  ~ApprovalSet();
+
+  bool empty() const;  // no statement files at all
+  const Trust& trust() const;
+
+  // Approvals binding `digest`: filed under it, or range approvals listing it as a member.
+  std::vector<const Checked*> approvals_for(const ChangeDigest& digest) const;
+  // Overrides made for `digest` or for a range listing it as a member.
+  std::vector<const Checked*> overrides_for(const ChangeDigest& digest) const;
+  // Approvals naming `commit` on their commit line but made for other content than `current`.
+  std::vector<const Checked*> stale_for(const git::ObjectId& commit, const ChangeDigest& current) const;
+  // Every override in the store (for `countersign overdue`).
+  std::vector<const Checked*> overrides() const;
+  // Store entries that are not statement files, or are unreadable, with the reason.
+  std::vector<std::pair<std::string, std::string>> problems() const;
+
+ private:
+  struct State;
+  explicit ApprovalSet(std::unique_ptr<State> s);
+  std::unique_ptr<State> state_;
+};
+
+// Someone who may not approve a commit, and why ("author", "committer", "operator").
+struct Excluded {
+  std::string role;  // "author", "committer", "operator"
+  std::string email;
+  std::string name;
+};
+
+// Why `person` may not approve a change: excluded party, agent identity, or none of `roles`
+// held. nullopt: eligible.
+std::optional<std::string> ineligibility(const Signatory& person, std::span<const Excluded> excluded,
+                                         std::span<const std::string> roles);
+
+// ---- Recording statements ---------------------------------------------------------------------
+
+struct SigningOptions {
+  std::optional<std::string> key_file;  // private key, or .pub of a key held by ssh-agent
+  std::string approver;                 // principal; empty: `git config user.email`
+  int64_t now = 0;
+};
+
+struct Recorded {
+  std::string target;  // what the user named
+  std::string path;    // where it is stored
+  Statement statement;
+  std::string fingerprint;
+};
+
+// Approves commits (their own digest) and ranges "A..B" (range digest with members).
+Result<std::vector<Recorded>> approve(const git::Repository& repo, std::span<const std::string> targets,
+                                      std::string_view role, std::optional<int64_t> expires_in,
+                                      const SigningOptions& signing);
+// Revokes the signer's own approvals of these targets.
+Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<const std::string> targets,
+                                     std::string_view reason, const SigningOptions& signing);
+// Records a break-glass override of a commit or range "A..B", valid for `ttl` seconds.
+Result<Recorded> record_override(const git::Repository& repo, std::string_view target, std::string_view role,
+                                 std::string_view reason, int64_t ttl, const SigningOptions& signing);
+// Fetches the remote's approvals, merges them in (a tree union) and pushes the result.
+Result<void> push(const git::Repository& repo, const std::string& remote = "origin");
 
 }  // namespace cs::signoff

@@ -1,0 +1,191 @@
+// Writing statements: approve, revoke and override compute what they bind, sign the statement
+// (key file or ssh-agent) and file statement + armored signature in the store.
+#include <git2.h>
+
+#include <memory>
+
+#include "countersign/signoff/signoff.h"
+#include "countersign/signoff/ssh_key.h"
+#include "countersign/signoff/sshsig.h"
+#include "countersign/signoff/store.h"
+
+namespace cs::signoff {
+namespace {
+
+struct ConfigFree {
+  void operator()(git_config* c) const noexcept { git_config_free(c); }
+};
+
+std::optional<std::string> config_string(const git::Repository& repo, const char* key) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo.raw()) != 0) return std::nullopt;
+  std::unique_ptr<git_config, ConfigFree> cfg(raw);
+  const char* value = nullptr;
+  if (git_config_get_string(&value, raw, key) != 0 || !value || !*value) return std::nullopt;
+  return std::string(value);
+}
+
+// What a target binds: one commit's own change, or a range's change with its members.
+struct Binding {
+  ChangeDigest change;
+  std::vector<ChangeDigest> members;
+  git::ObjectId commit;
+};
+
+Result<Binding> binding_of(const git::Repository& repo, const std::string& target) {
+  if (target.find("..") != std::string::npos) {
+    auto r = range_change(repo, target);
+    if (!r) return std::unexpected(r.error());
+    if (r->members.empty()) return fail(Errc::invalid_argument, target + " holds no change to sign off");
+    Binding b{r->digest, {}, r->head};
+    for (const auto& m : r->members) b.members.push_back(m.digest);
+    return b;
+  }
+  auto id = repo.resolve(target);
+  if (!id) return std::unexpected(id.error());
+  auto c = repo.commit(*id);
+  if (!c) return std::unexpected(c.error());
+  auto d = commit_digest(repo, *c);
+  if (!d) return std::unexpected(d.error());
+  if (!*d)
+    return fail(Errc::invalid_argument,
+                target + " is a merge that changes nothing git did not merge by itself: it needs no sign-off of its own");
+  return Binding{**d, {}, *id};
+}
+
+struct Session {
+  std::unique_ptr<Signer> signer;
+  std::string repo_id;
+  std::string approver;
+};
+
+Result<Session> open_session(const git::Repository& repo, const SigningOptions& signing) {
+  Session s;
+  auto id = repository_id(repo);
+  if (!id) return std::unexpected(id.error());
+  s.repo_id = *id;
+  s.approver = signing.approver;
+  if (s.approver.empty()) {
+    auto email = config_string(repo, "user.email");
+    if (!email) return fail(Errc::invalid_argument, "who is approving? pass --approver or set `git config user.email`");
+    s.approver = *email;
+  }
+  std::optional<std::filesystem::path> key;
+  if (signing.key_file) key = *signing.key_file;
+  auto signer = choose_signer(key);
+  if (!signer) return std::unexpected(signer.error());
+  s.signer = std::move(*signer);
+  return s;
+}
+
+Result<std::pair<std::string, std::string>> sign_and_file(Session& s, const Statement& st, std::string_view suffix) {
+  std::string text = render(st);
+  // Only what parses back is signed: a reason or principal with a line break would not.
+  if (auto back = parse_statement(text); !back)
+    return fail(Errc::invalid_argument, "cannot record this statement: " + back.error().message);
+  auto armored = sshsig_sign(*s.signer, text, kApprovalNamespace);
+  if (!armored) return std::unexpected(armored.error());
+  std::string name = store::file_key(s.signer->public_key().fingerprint()) + std::string(suffix);
+  return std::pair{store::path_for(st.change.hex(), name), text + *armored};
+}
+
+}  // namespace
+
+Result<std::vector<Recorded>> approve(const git::Repository& repo, std::span<const std::string> targets,
+                                      std::string_view role, std::optional<int64_t> expires_in,
+                                      const SigningOptions& signing) {
+  if (targets.empty()) return fail(Errc::invalid_argument, "nothing to approve");
+  auto session = open_session(repo, signing);
+  if (!session) return std::unexpected(session.error());
+  std::vector<Recorded> out;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& target : targets) {
+    auto b = binding_of(repo, target);
+    if (!b) return std::unexpected(b.error());
+    Statement st;
+    st.repo = session->repo_id;
+    st.change = b->change;
+    st.members = b->members;
+    st.commit = b->commit;
+    st.approver = session->approver;
+    st.role = std::string(role);
+    st.time = signing.now;
+    if (expires_in) st.expires = signing.now + *expires_in;
+    auto file = sign_and_file(*session, st, ".sig");
+    if (!file) return std::unexpected(file.error());
+    out.push_back({target, file->first, st, session->signer->public_key().fingerprint()});
+    files.push_back(std::move(*file));
+  }
+  std::string message = "approve " + std::to_string(files.size()) + " change(s) as " + session->approver;
+  if (auto r = store::add(repo, files, message); !r) return std::unexpected(r.error());
+  return out;
+}
+
+Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<const std::string> targets,
+                                     std::string_view reason, const SigningOptions& signing) {
+  if (targets.empty()) return fail(Errc::invalid_argument, "nothing to revoke");
+  auto session = open_session(repo, signing);
+  if (!session) return std::unexpected(session.error());
+  auto contents = store::read(repo);
+  if (!contents) return std::unexpected(contents.error());
+  std::string key = store::file_key(session->signer->public_key().fingerprint());
+  std::vector<Recorded> out;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& target : targets) {
+    auto b = binding_of(repo, target);
+    if (!b) return std::unexpected(b.error());
+    std::string mine = store::path_for(b->change.hex(), key + ".sig");
+    const store::File* found = nullptr;
+    for (const auto& f : contents->files)
+      if (f.path == mine) found = &f;
+    if (!found) return fail(Errc::not_found, "no approval of " + target + " by this key to revoke");
+    auto begin = found->contents.find("-----BEGIN SSH SIGNATURE-----");
+    if (begin == std::string::npos) return fail(Errc::parse, "the approval at " + mine + " is unreadable");
+    Statement st;
+    st.kind = StatementKind::revocation;
+    st.repo = session->repo_id;
+    st.change = b->change;
+    st.revokes = ChangeDigest::of(std::string_view(found->contents).substr(0, begin));
+    st.approver = session->approver;
+    st.reason = std::string(reason);
+    st.time = signing.now;
+    auto file = sign_and_file(*session, st, ".revoke.sig");
+    if (!file) return std::unexpected(file.error());
+    out.push_back({target, file->first, st, session->signer->public_key().fingerprint()});
+    files.push_back(std::move(*file));
+  }
+  if (auto r = store::add(repo, files, "revoke " + std::to_string(files.size()) + " approval(s) of " + session->approver);
+      !r)
+    return std::unexpected(r.error());
+  return out;
+}
+
+Result<Recorded> record_override(const git::Repository& repo, std::string_view target, std::string_view role,
+                                 std::string_view reason, int64_t ttl, const SigningOptions& signing) {
+  if (reason.empty()) return fail(Errc::invalid_argument, "an override needs --reason");
+  if (ttl <= 0) return fail(Errc::invalid_argument, "an override needs a positive --ttl");
+  auto session = open_session(repo, signing);
+  if (!session) return std::unexpected(session.error());
+  std::string t(target);
+  auto b = binding_of(repo, t);
+  if (!b) return std::unexpected(b.error());
+  Statement st;
+  st.kind = StatementKind::override;
+  st.repo = session->repo_id;
+  st.change = b->change;
+  st.members = b->members.empty() ? std::vector<ChangeDigest>{b->change} : b->members;
+  st.commit = b->commit;
+  st.approver = session->approver;
+  st.role = std::string(role);
+  st.reason = std::string(reason);
+  st.time = signing.now;
+  st.expires = signing.now + ttl;
+  auto file = sign_and_file(*session, st, ".override.sig");
+  if (!file) return std::unexpected(file.error());
+  Recorded rec{t, file->first, st, session->signer->public_key().fingerprint()};
+  if (auto r = store::add(repo, {*file}, "override " + t + " by " + session->approver + ": " + st.reason); !r)
+    return std::unexpected(r.error());
+  return rec;
+}
+
+}  // namespace cs::signoff

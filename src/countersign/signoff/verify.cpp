@@ -1,0 +1,302 @@
+// ApprovalSet: the statements of the store, indexed by the digests they bind, each verified on
+// first use: structure, signature, namespace, repository, the key's owner in the trusted people
+// directory and its validity, the approver line, expiry, max_age and revocation.
+#include <algorithm>
+#include <unordered_map>
+
+#include "countersign/core/text.h"
+#include "countersign/signoff/allowed_signers.h"
+#include "countersign/signoff/signoff.h"
+#include "countersign/signoff/sshsig.h"
+#include "countersign/signoff/store.h"
+
+namespace cs::signoff {
+namespace {
+
+constexpr std::string_view kBegin = "-----BEGIN SSH SIGNATURE-----";
+constexpr int64_t kClockSkew = 300;
+
+std::string principal_of(size_t person) { return "person#" + std::to_string(person); }
+
+std::string_view suffix_of(StatementKind k) {
+  switch (k) {
+    case StatementKind::approval: return ".sig";
+    case StatementKind::revocation: return ".revoke.sig";
+    case StatementKind::override: return ".override.sig";
+  }
+  return ".sig";
+}
+
+StatementKind kind_of_name(std::string_view name) {
+  if (name.ends_with(".revoke.sig")) return StatementKind::revocation;
+  if (name.ends_with(".override.sig")) return StatementKind::override;
+  return StatementKind::approval;
+}
+
+using Index = std::unordered_map<ChangeDigest, std::vector<size_t>, ChangeDigestHash>;
+
+}  // namespace
+
+struct ApprovalSet::State {
+  Trust trust;
+  AllowedSigners signers;  // every trusted key, principal "person#<index>"
+  std::vector<store::File> files;
+  std::vector<StatementKind> kinds;           // from the file name
+  std::vector<std::string> texts;             // the signed statement text
+  std::vector<std::string> armors;            // the armored signature
+  std::vector<Result<Statement>> statements;  // parsed
+  std::vector<std::optional<Checked>> checked;
+  Index by_dir, members_of_approvals, members_of_overrides;
+  std::unordered_map<git::ObjectId, std::vector<size_t>, git::ObjectIdHash> by_commit;
+  std::vector<store::Problem> problems;
+
+  const Checked& check(size_t i);
+  Checked verify(size_t i);
+  std::vector<const Checked*> gather(const std::vector<size_t>* a, const std::vector<size_t>* b, StatementKind kind);
+};
+
+Checked ApprovalSet::State::verify(size_t i) {
+  const store::File& f = files[i];
+  Checked c;
+  c.path = f.path;
+  auto done = [&](Status s, std::string why) {
+    c.status = s;
+    c.reason = std::move(why);
+    return c;
+  };
+  if (!statements[i]) return done(Status::malformed, "unreadable statement: " + statements[i].error().message);
+  c.statement = *statements[i];
+  const Statement& st = *c.statement;
+  if (st.kind != kinds[i])
+    return done(Status::malformed, "a " + std::string(to_string(st.kind)) + " filed as a " + std::string(to_string(kinds[i])));
+  if (st.change.hex() != f.digest) return done(Status::malformed, "filed under digest " + f.digest + " but signs " + st.change.hex());
+  auto sig = sshsig_parse(armors[i]);
+  if (!sig) return done(Status::malformed, "unreadable signature: " + sig.error().message);
+  c.fingerprint = sig->key.fingerprint();
+  if (f.name != store::file_key(c.fingerprint) + std::string(suffix_of(st.kind)))
+    return done(Status::malformed, "file name does not match the signing key " + c.fingerprint);
+  if (auto v = sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
+    if (v.error().code == Errc::invalid_argument) return done(Status::wrong_namespace, v.error().message);
+    return done(Status::bad_signature, "signature does not verify: " + v.error().message);
+  }
+  if (st.repo != trust.repo_id)
+    return done(Status::wrong_repository, "made for repository " + st.repo + ", this is " + trust.repo_id);
+
+  std::vector<size_t> owners;
+  for (const AllowedSigner* e : signers.entries_for(sig->key)) {
+    size_t p = std::stoul(e->principals.substr(7));
+    if (std::find(owners.begin(), owners.end(), p) == owners.end()) owners.push_back(p);
+  }
+  if (owners.empty())
+    return done(Status::unknown_key, "key " + c.fingerprint + " belongs to nobody in the trusted people directory");
+  if (owners.size() > 1)
+    return done(Status::unknown_key, "key " + c.fingerprint + " is listed for several people; it identifies nobody");
+  c.person = &trust.people[owners[0]];
+  auto decision = signers.check(sig->key, principal_of(owners[0]), kApprovalNamespace, trust.now);
+  switch (decision.status) {
+    case SignerStatus::allowed: break;
+    case SignerStatus::expired:
+    case SignerStatus::not_yet_valid:
+      return done(Status::key_expired, "key " + c.fingerprint + " of " + c.person->id + ": " + decision.reason);
+    case SignerStatus::wrong_namespace:
+      return done(Status::wrong_namespace, "key " + c.fingerprint + " of " + c.person->id + ": " + decision.reason);
+    default: return done(Status::unknown_key, decision.reason);
+  }
+  if (!c.person->is(st.approver))
+    return done(Status::wrong_approver, "signed with " + c.person->id + "'s key but names approver " + st.approver);
+  if (st.time > trust.now + kClockSkew) return done(Status::malformed, "dated " + format_time(st.time) + ", in the future");
+  if (st.expires && *st.expires <= trust.now) return done(Status::expired, "expired at " + format_time(*st.expires));
+  if (st.kind == StatementKind::approval && trust.max_age && st.time + *trust.max_age < trust.now)
+    return done(Status::too_old, "made " + format_time(st.time) + ", older than the policy's max_age");
+
+  if (st.kind == StatementKind::approval) {
+    ChangeDigest self = ChangeDigest::of(texts[i]);
+    if (auto it = by_dir.find(st.change); it != by_dir.end()) {
+      for (size_t j : it->second) {
+        if (kinds[j] != StatementKind::revocation) continue;
+        const Checked& r = check(j);
+        if (r.status == Status::valid && r.statement->revokes == self && r.person == c.person)
+          return done(Status::revoked, "revoked by " + c.person->id + " at " + format_time(r.statement->time));
+      }
+    }
+  }
+  return done(Status::valid, "");
+}
+
+const Checked& ApprovalSet::State::check(size_t i) {
+  if (!checked[i]) checked[i] = verify(i);
+  return *checked[i];
+}
+
+std::vector<const Checked*> ApprovalSet::State::gather(const std::vector<size_t>* a, const std::vector<size_t>* b,
+                                                       StatementKind kind) {
+  std::vector<size_t> ids;
+  for (auto* v : {a, b})
+    if (v)
+      for (size_t i : *v)
+        if (kinds[i] == kind && std::find(ids.begin(), ids.end(), i) == ids.end()) ids.push_back(i);
+  std::vector<const Checked*> out;
+  for (size_t i : ids) out.push_back(&check(i));
+  return out;
+}
+
+bool Signatory::has_role(std::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool Signatory::is(std::string_view principal) const {
+  if (text::iequals(id, principal)) return true;
+  return std::any_of(emails.begin(), emails.end(), [&](const std::string& e) { return text::iequals(e, principal); });
+}
+
+std::string_view to_string(Status s) {
+  switch (s) {
+    case Status::valid: return "valid";
+    case Status::malformed: return "malformed";
+    case Status::bad_signature: return "bad signature";
+    case Status::wrong_namespace: return "wrong namespace";
+    case Status::wrong_repository: return "wrong repository";
+    case Status::unknown_key: return "unknown key";
+    case Status::key_expired: return "key expired";
+    case Status::wrong_approver: return "wrong approver";
+    case Status::expired: return "expired";
+    case Status::too_old: return "too old";
+    case Status::revoked: return "revoked";
+    case Status::stale: return "stale: content changed";
+    case Status::not_eligible: return "approver not eligible";
+  }
+  return "unknown";
+}
+
+ApprovalSet::ApprovalSet(std::unique_ptr<State> s) : state_(std::move(s)) {}
+ApprovalSet::ApprovalSet(ApprovalSet&&) noexcept = default;
+ApprovalSet& ApprovalSet::operator=(ApprovalSet&&) noexcept = default;
+ApprovalSet::~ApprovalSet() = default;
+
+Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) {
+  auto contents = store::read(repo);
+  if (!contents) return std::unexpected(contents.error());
+  auto s = std::make_unique<State>();
+  s->trust = std::move(trust);
+  s->problems = std::move(contents->problems);
+
+  // Every trusted key becomes an allowed_signers entry for its owner.
+  for (size_t p = 0; p < s->trust.people.size(); ++p) {
+    const Signatory& person = s->trust.people[p];
+    for (const auto& line : person.keys) {
+      auto parsed = parse_allowed_signers(principal_of(p) + " " + line + "\n", "people directory (" + person.id + ")");
+      if (parsed) {
+        for (auto& e : parsed->entries) s->signers.entries.push_back(std::move(e));
+      } else {
+        s->problems.push_back({"people directory: " + person.id, "unusable key: " + parsed.error().message});
+      }
+    }
+  }
+  if (s->trust.allowed_signers) {
+    auto parsed = read_allowed_signers(*s->trust.allowed_signers, s->trust.allowed_signers_name);
+    for (const auto& e : parsed.errors) s->problems.push_back({s->trust.allowed_signers_name, e.describe()});
+    for (const auto& e : parsed.signers.entries) {
+      for (size_t p = 0; p < s->trust.people.size(); ++p) {
+        const Signatory& person = s->trust.people[p];
+        bool match = e.matches_principal(person.id) ||
+                     std::any_of(person.emails.begin(), person.emails.end(),
+                                 [&](const std::string& m) { return e.matches_principal(m); });
+        if (!match) continue;
+        AllowedSigner copy = e;
+        copy.principals = principal_of(p);
+        s->signers.entries.push_back(std::move(copy));
+      }
+    }
+  }
+
+  size_t n = contents->files.size();
+  s->files = std::move(contents->files);
+  s->kinds.resize(n);
+  s->texts.resize(n);
+  s->armors.resize(n);
+  s->checked.resize(n);
+  s->statements.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const store::File& f = s->files[i];
+    s->kinds[i] = kind_of_name(f.name);
+    if (auto d = ChangeDigest::from_hex(f.digest)) s->by_dir[*d].push_back(i);
+    size_t begin = f.contents.find(kBegin);
+    while (begin != std::string::npos && begin != 0 && f.contents[begin - 1] != '\n') begin = f.contents.find(kBegin, begin + 1);
+    if (begin == std::string::npos || begin == 0) {
+      s->statements.push_back(fail(Errc::parse, "no statement followed by an armored SSH signature (truncated or garbage)"));
+      continue;
+    }
+    s->texts[i] = f.contents.substr(0, begin);
+    s->armors[i] = f.contents.substr(begin);
+    s->statements.push_back(parse_statement(s->texts[i]));
+    const auto& st = s->statements.back();
+    if (!st) continue;
+    if (st->commit) s->by_commit[*st->commit].push_back(i);
+    Index* members = st->kind == StatementKind::approval   ? &s->members_of_approvals
+                     : st->kind == StatementKind::override ? &s->members_of_overrides
+                                                           : nullptr;
+    if (members)
+      for (const auto& m : st->members) (*members)[m].push_back(i);
+  }
+  return ApprovalSet(std::move(s));
+}
+
+bool ApprovalSet::empty() const { return state_->files.empty(); }
+const Trust& ApprovalSet::trust() const { return state_->trust; }
+
+std::vector<const Checked*> ApprovalSet::approvals_for(const ChangeDigest& digest) const {
+  auto a = state_->by_dir.find(digest);
+  auto b = state_->members_of_approvals.find(digest);
+  return state_->gather(a == state_->by_dir.end() ? nullptr : &a->second,
+                        b == state_->members_of_approvals.end() ? nullptr : &b->second, StatementKind::approval);
+}
+
+std::vector<const Checked*> ApprovalSet::overrides_for(const ChangeDigest& digest) const {
+  auto a = state_->by_dir.find(digest);
+  auto b = state_->members_of_overrides.find(digest);
+  return state_->gather(a == state_->by_dir.end() ? nullptr : &a->second,
+                        b == state_->members_of_overrides.end() ? nullptr : &b->second, StatementKind::override);
+}
+
+std::vector<const Checked*> ApprovalSet::stale_for(const git::ObjectId& commit, const ChangeDigest& current) const {
+  std::vector<const Checked*> out;
+  auto it = state_->by_commit.find(commit);
+  if (it == state_->by_commit.end()) return out;
+  for (size_t i : it->second) {
+    if (state_->kinds[i] != StatementKind::approval) continue;
+    const auto& st = *state_->statements[i];
+    bool binds = st.change == current || std::find(st.members.begin(), st.members.end(), current) != st.members.end();
+    if (!binds) out.push_back(&state_->check(i));
+  }
+  return out;
+}
+
+std::vector<const Checked*> ApprovalSet::overrides() const {
+  std::vector<const Checked*> out;
+  for (size_t i = 0; i < state_->files.size(); ++i)
+    if (state_->kinds[i] == StatementKind::override) out.push_back(&state_->check(i));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ApprovalSet::problems() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : state_->problems) out.emplace_back(p.path, p.reason);
+  return out;
+}
+
+std::optional<std::string> ineligibility(const Signatory& person, std::span<const Excluded> excluded,
+                                         std::span<const std::string> roles) {
+  if (person.agent) return person.id + " is an AI agent identity; agents never approve";
+  for (const auto& x : excluded) {
+    bool same = (!x.email.empty() && person.is(x.email)) || (!x.name.empty() && text::iequals(person.name, x.name));
+    if (same) return person.id + " is the change's " + x.role;
+  }
+  if (roles.empty() || std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return person.has_role(r); }))
+    return std::nullopt;
+  std::string need, has;
+  for (const auto& r : roles) need += (need.empty() ? "" : " or ") + r;
+  for (const auto& r : person.roles) has += (has.empty() ? "" : ", ") + r;
+  return person.id + " holds no role " + need + " (has: " + (has.empty() ? "none" : has) + ")";
+}
+
+}  // namespace cs::signoff
