@@ -3,7 +3,9 @@
 // paths a change touches, and reports findings with a stable rule id and a severity.
 #pragma once
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "countersign/core/error.h"
@@ -19,5 +21,24 @@ struct Finding {
   std::string location;  // "line 12" / "12:5" for text inputs, a JSON path for JSON inputs
   std::string message;   // why this is destructive, and what to do instead
 };
+
+// --- SQL migrations (sql_*.cpp) -------------------------------------------------------------
+// PostgreSQL and MySQL migration files are tokenized and split into statements the way psql
+// and the mysql client do; statements are classified into the sql-* rules of
+// docs/risk-rules.md. Never fails: a file that cannot be tokenized (an unterminated string,
+// comment or dollar quote, a NUL byte, invalid UTF-8) yields an `unreviewable` finding at the
+// position where reading stopped, beside the findings before it.
+enum class SqlDialect { postgresql, mysql };
+
+struct SqlOptions {
+  SqlDialect dialect = SqlDialect::postgresql;
+};
+
+std::vector<Finding> assess_sql(std::string_view text, std::string_view file, const SqlOptions& options = {});
+
+// Globs (`**` spans directories) that pick migration files among a change's paths.
+const std::vector<std::string>& default_migration_globs();
+bool matches_glob(std::string_view path, std::string_view glob);
+bool is_migration_path(std::string_view path, std::span<const std::string> globs);
 
 }  // namespace cs::risk

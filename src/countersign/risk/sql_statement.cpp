@@ -1,0 +1,225 @@
+// Statement splitting: how psql and the mysql client decide where a statement ends, and the
+// bounded per-statement state the classifier reads (sql_rules.cpp).
+#include <algorithm>
+
+#include "countersign/risk/sql_analysis.h"
+
+namespace cs::risk::sql {
+namespace {
+
+constexpr std::size_t kMaxItemTokens = 4096;  // enough for any CREATE TABLE; the rest is skipped
+constexpr std::size_t kMaxDmlFrames = 64;
+constexpr std::size_t kTargetTokens = 8;
+constexpr std::size_t kWhereTokens = 5;
+
+bool any_keyword(std::string_view w, std::initializer_list<std::string_view> kws) {
+  return std::any_of(kws.begin(), kws.end(), [&](std::string_view k) { return is_keyword(w, k); });
+}
+
+}  // namespace
+
+Analyzer::Analyzer(MigrationContext& ctx, std::string_view source, std::size_t begin, std::size_t end, Mode mode,
+                   std::optional<std::size_t> pinned)
+    : ctx_(ctx), src_(source), lexer_(source, ctx.dialect, begin, end), mode_(mode), pinned_(pinned) {}
+
+void Analyzer::run() {
+  for (;;) {
+    Token t = lexer_.next();
+    if (t.kind == TokenKind::error) {
+      report("unreviewable", Severity::high, "", t.begin,
+             std::string(lexer_.error_message()) +
+                 ": the rest of the migration cannot be read as SQL, so it cannot be reviewed; a database "
+                 "would reject it or read it differently");
+      return;
+    }
+    if (t.kind == TokenKind::end) {
+      if (depth_ > 0 && mode_ == Mode::sql) {
+        report("unreviewable", Severity::high, "", begin_,
+               "unbalanced parentheses: the statement starting here never closes, so where the following "
+               "statements start depends on the tool that runs the migration");
+      }
+      if (!empty_) end_statement();
+      return;
+    }
+    if (t.kind == TokenKind::semicolon) {
+      if (pending_end_) {
+        pending_end_ = false;
+        if (begin_depth_ > 0) --begin_depth_;
+      }
+      bool custom = lexer_.delimiter() != ";";
+      if (custom || (depth_ == 0 && begin_depth_ == 0)) {
+        if (!empty_) end_statement();
+        continue;
+      }
+    }
+    if (empty_ && ctx_.dialect == Dialect::mysql && t.kind == TokenKind::word &&
+        is_keyword(lexer_.text(t), "DELIMITER")) {
+      lexer_.read_delimiter_command();
+      continue;
+    }
+    feed(t);
+  }
+}
+
+// PL/pgSQL has no statement terminator before its first statement in a block: BEGIN, THEN,
+// ELSE, LOOP, DECLARE and EXCEPTION start a new statement.
+bool Analyzer::plpgsql_boundary(const Token& t) {
+  if (mode_ != Mode::plpgsql || t.kind != TokenKind::word || depth_ != 0) return false;
+  auto w = lexer_.text(t);
+  if (is_keyword(w, "CASE")) {
+    if (!empty_) ++case_depth_;  // a CASE expression; a CASE statement starts a statement
+    return false;
+  }
+  if (is_keyword(w, "END") && case_depth_ > 0) {
+    --case_depth_;
+    return false;
+  }
+  if (case_depth_ == 0 && any_keyword(w, {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE", "EXCEPTION"})) {
+    if (!empty_) end_statement();
+    return true;
+  }
+  return false;
+}
+
+// psql keeps semicolons inside BEGIN ... END of a CREATE FUNCTION/PROCEDURE (SQL-standard
+// bodies); MySQL routine bodies use BEGIN ... END with END IF / END LOOP / END CASE inside.
+void Analyzer::track_function_blocks(const Token& t) {
+  if (t.kind != TokenKind::word || mode_ != Mode::sql) return;
+  auto w = lexer_.text(t);
+  ++word_count_;
+  if (word_count_ == 1) {
+    leading_ = is_keyword(w, "CREATE") ? "c" : "";
+    return;
+  }
+  if (leading_ == "c" && word_count_ <= 8 && depth_ == 0 &&
+      (any_keyword(w, {"FUNCTION", "PROCEDURE"}) ||
+       (ctx_.dialect == Dialect::mysql && any_keyword(w, {"TRIGGER", "EVENT"})))) {
+    leading_ = "cr";  // a routine definition
+    return;
+  }
+  if (leading_ != "cr" || depth_ != 0) return;
+  bool skip_case = false;
+  if (pending_end_) {
+    pending_end_ = false;
+    if (any_keyword(w, {"IF", "LOOP", "WHILE", "REPEAT"})) return;
+    if (begin_depth_ > 0) --begin_depth_;
+    skip_case = is_keyword(w, "CASE");
+  }
+  if (is_keyword(w, "BEGIN")) {
+    ++begin_depth_;
+  } else if (is_keyword(w, "CASE") && !skip_case) {
+    if (begin_depth_ > 0) ++begin_depth_;
+  } else if (is_keyword(w, "END")) {
+    if (ctx_.dialect == Dialect::mysql) pending_end_ = true;
+    else if (begin_depth_ > 0) --begin_depth_;
+  }
+}
+
+void Analyzer::feed(const Token& t) {
+  Tok tk{t, depth_};
+  if (t.kind == TokenKind::lparen) {
+    ++depth_;
+  } else if (t.kind == TokenKind::rparen) {
+    depth_ = std::max(0, depth_ - 1);
+    tk.depth = depth_;
+  }
+  if (plpgsql_boundary(t)) return;
+  if (empty_) {
+    empty_ = false;
+    begin_ = t.begin;
+  }
+  track_function_blocks(t);
+
+  // DML frames: a ')' that leaves a frame's parentheses ends it.
+  while (!frames_.empty() && frames_.back().depth > tk.depth) {
+    close_dml(frames_.back());
+    frames_.pop_back();
+  }
+  for (auto& f : frames_) feed_dml_into(f, tk);
+  if (t.kind == TokenKind::word && frames_.size() < kMaxDmlFrames) {
+    auto w = lexer_.text(t);
+    bool del = is_keyword(w, "DELETE"), upd = is_keyword(w, "UPDATE");
+    if (del || upd) {
+      bool first = !has_prev_;
+      bool in_with = !head_.empty() && is_keyword(lexer_.text(head_.front().token), "WITH") && has_prev_ &&
+                     (prev_.token.kind == TokenKind::lparen ||
+                      (prev_.token.kind == TokenKind::rparen && tk.depth == 0));
+      if (first || in_with) frames_.push_back(DmlFrame{del, tk.depth, t.begin, {}, false, false, {}, false});
+    }
+  }
+
+  // Statement-level facts the classifier needs whatever the statement's length.
+  if (tk.depth == 0) {
+    bool str = t.kind == TokenKind::string || t.kind == TokenKind::dollar_string;
+    if (str && !first_string_) first_string_ = t;
+    if (str && !as_body_ && has_prev_ && prev_.token.kind == TokenKind::word && is_keyword(lexer_.text(prev_.token), "AS"))
+      as_body_ = t;
+    if (has_prev_ && prev_.token.kind == TokenKind::word && is_keyword(lexer_.text(prev_.token), "LANGUAGE") &&
+        (t.kind == TokenKind::word || t.kind == TokenKind::string || t.kind == TokenKind::quoted_ident))
+      language_ = identifier(t);
+  }
+  if (t.kind == TokenKind::lparen) maybe_call(t);
+
+  if (tk.depth == 0 && t.kind == TokenKind::comma) {
+    end_item();
+  } else {
+    auto& item = item_index_ == 0 ? head_ : item_;
+    if (tk.depth <= 2 && item.size() < kMaxItemTokens) item.push_back(tk);
+  }
+  prev_ = tk;
+  has_prev_ = true;
+}
+
+void Analyzer::feed_dml_into(DmlFrame& f, const Tok& tk) {
+  if (tk.depth == f.depth && f.target.size() < kTargetTokens && !f.has_where) f.target.push_back(tk);
+  if (f.has_where && !f.where_closed) {
+    if (tk.depth == f.depth && tk.token.kind == TokenKind::word &&
+        any_keyword(lexer_.text(tk.token), {"RETURNING", "ORDER", "LIMIT"})) {
+      f.where_closed = true;
+    } else if (tk.depth != f.depth || f.where.size() >= kWhereTokens) {
+      f.where_long = true;
+    } else {
+      f.where.push_back(tk);
+    }
+    return;
+  }
+  if (tk.depth == f.depth && tk.token.kind == TokenKind::word && is_keyword(lexer_.text(tk.token), "WHERE"))
+    f.has_where = true;
+}
+
+void Analyzer::end_item() {
+  if (item_index_ == 0) {
+    classify_head();
+  } else {
+    classify_item(item_, false);
+    item_.clear();
+  }
+  ++item_index_;
+}
+
+void Analyzer::end_statement() {
+  end_item();
+  while (!frames_.empty()) {
+    close_dml(frames_.back());
+    frames_.pop_back();
+  }
+  on_statement_end();
+  empty_ = true;
+  depth_ = 0;
+  begin_depth_ = 0;
+  pending_end_ = false;
+  word_count_ = 0;
+  leading_.clear();
+  case_depth_ = 0;
+  item_index_ = 0;
+  head_.clear();
+  item_.clear();
+  has_prev_ = false;
+  as_body_.reset();
+  first_string_.reset();
+  language_.clear();
+  kind_ = Kind::other;
+  table_.clear();
+}
+
+}  // namespace cs::risk::sql
