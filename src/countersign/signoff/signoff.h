@@ -195,6 +195,49 @@ struct Excluded {
 std::optional<std::string> ineligibility(const Signatory& person, std::span<const Excluded> excluded,
                                          std::span<const std::string> roles);
 
+// ---- Collecting what binds a range ------------------------------------------------------------
+
+struct CommitApprovals {
+  git::ObjectId commit;
+  std::optional<ChangeDigest> digest;      // nullopt: a merge with no change of its own
+  std::vector<const Checked*> approvals;   // every approval binding the digest, whatever its status
+  std::vector<const Checked*> stale;       // approvals made for this commit's earlier content
+  std::vector<const Checked*> overrides;   // overrides listing the digest
+};
+
+// The change digest of each commit (computed on `threads` threads, 0: every core) and the
+// statements that bind it. Results in the order of `commits`.
+Result<std::vector<CommitApprovals>> collect(const git::Repository& repo, const ApprovalSet& set,
+                                             std::span<const git::ObjectId> commits, unsigned threads = 0);
+
+// ---- Break glass ------------------------------------------------------------------------------
+
+// The policy's `break_glass` section, in seconds.
+struct BreakGlassRules {
+  std::vector<std::string> roles;  // who may override; empty: nobody
+  int64_t max_ttl = 4 * 3600;
+  int64_t review_within = 72 * 3600;
+  std::vector<std::string> review_roles{"senior"};
+};
+
+// Why a verified override does not let anything through: not valid, a role the policy does not
+// permit or the signer does not hold, a ttl beyond max_ttl, an agent. nullopt: it counts.
+std::optional<std::string> override_refusal(const Checked& o, const BreakGlassRules& rules);
+
+// The post-hoc review an override leaves open until someone with a review role (not the
+// overrider, not an agent) approves each change it let through.
+struct Review {
+  const Checked* override_statement = nullptr;
+  int64_t due = 0;
+  std::vector<ChangeDigest> unreviewed;  // members nobody eligible has approved yet
+  std::vector<std::string> reviewed_by;  // person ids
+  bool done() const { return unreviewed.empty(); }
+  bool overdue(int64_t now) const { return !done() && now > due; }
+};
+Review review_of(const ApprovalSet& set, const Checked& override_statement, const BreakGlassRules& rules);
+// Every override that counts, with its review.
+std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules);
+
 // ---- Recording statements ---------------------------------------------------------------------
 
 struct SigningOptions {

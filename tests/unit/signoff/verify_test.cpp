@@ -182,6 +182,50 @@ TEST(Verify, RevocationExpiryRangesAndStaleness) {
   EXPECT_EQ(stale.size(), 1u);
 }
 
+TEST(Verify, CollectAndBreakGlass) {
+  Fixture f;
+  auto r = f.repo();
+  auto trust = f.trust();
+  trust.people[0].roles = {"senior"};
+  trust.people.push_back({"sam", "Sam", {"sam@example.com"}, {"sre"}, {pub(f.mallory)}, false});
+  std::string range = f.base + ".." + f.head;
+  auto ov = record_override(r, range, "sre", "payments down", 3600, f.as(f.mallory, "sam@example.com"));
+  ASSERT_TRUE(ov) << ov.error().describe();
+  auto set = ApprovalSet::load(r, trust);
+  ASSERT_TRUE(set);
+  std::vector<git::ObjectId> ids{*git::ObjectId::from_hex(f.head)};
+  auto got = collect(r, *set, ids, 1);
+  ASSERT_TRUE(got) << got.error().describe();
+  ASSERT_EQ(got->size(), 1u);
+  ASSERT_EQ((*got)[0].overrides.size(), 1u);
+  const Checked& o = *(*got)[0].overrides[0];
+  EXPECT_EQ(o.status, Status::valid) << o.reason;
+
+  BreakGlassRules rules;
+  EXPECT_TRUE(override_refusal(o, rules));  // nobody may override by default
+  rules.roles = {"incident-commander"};
+  EXPECT_NE(override_refusal(o, rules).value_or("").find("may not override"), std::string::npos);
+  rules.roles = {"sre"};
+  EXPECT_FALSE(override_refusal(o, rules));
+  rules.max_ttl = 600;
+  EXPECT_NE(override_refusal(o, rules).value_or("").find("max_ttl"), std::string::npos);
+  rules.max_ttl = 4 * 3600;
+
+  auto open = reviews(*set, rules);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_FALSE(open[0].done());
+  EXPECT_FALSE(open[0].overdue(f.now));
+  EXPECT_TRUE(open[0].overdue(f.now + rules.review_within + 10));
+  // A senior's approval of the change closes the review.
+  std::vector<std::string> t{f.head};
+  ASSERT_TRUE(approve(r, t, "senior", std::nullopt, f.as(f.carol)));
+  auto set2 = ApprovalSet::load(r, trust);
+  auto closed = reviews(*set2, rules);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].done());
+  EXPECT_EQ(closed[0].reviewed_by, std::vector<std::string>{"carol"});
+}
+
 TEST(Verify, Eligibility) {
   Signatory carol{"carol", "Carol", {"carol@example.com"}, {"senior"}, {}, false};
   std::vector<Excluded> ex{{"author", "Carol@Example.com", "Someone"}};
