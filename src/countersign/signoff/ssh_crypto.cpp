@@ -136,11 +136,11 @@ Result<Bytes> ecdsa_der_from_ssh(ByteView inner) {
     return fail(Errc::internal, "out of memory decoding an ECDSA signature");
   bn_r.release();
   bn_s.release();
-  unsigned char* der = nullptr;
-  const int len = i2d_ECDSA_SIG(sig.get(), &der);
+  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (len <= 0) return fail(Errc::internal, "cannot encode an ECDSA signature");
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
+  Bytes out(static_cast<std::size_t>(len));
+  unsigned char* p = out.data();
+  if (i2d_ECDSA_SIG(sig.get(), &p) != len) return fail(Errc::internal, "cannot encode an ECDSA signature");
   return out;
 }
 
