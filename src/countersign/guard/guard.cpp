@@ -1,0 +1,382 @@
+// The guard itself: loads packs once into an index by command name, then for each command
+// line analyses it, matches every executed simple command against the packs of its program,
+// finds its target environment, and takes the strictest decision.
+#include "countersign/guard/guard.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "countersign/data/embedded.h"
+#include "countersign/guard/context.h"
+#include "countersign/guard/normalise.h"
+#include "countersign/guard/pack.h"
+#include "countersign/guard/pack_store.h"
+
+namespace cs::guard {
+
+std::string_view to_string(Decision d) {
+  switch (d) {
+    case Decision::allow: return "allow";
+    case Decision::ask: return "ask";
+    case Decision::deny: return "deny";
+  }
+  return "deny";
+}
+
+std::string Diagnostic::describe() const {
+  std::string out;
+  if (!where.file.empty()) {
+    out += where.file;
+    if (where.line > 0) out += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+    out += ": ";
+  }
+  out += error ? "error: " : "warning: ";
+  out += message;
+  if (!where.snippet.empty()) {
+    out += "\n    " + where.snippet;
+    if (where.column > 0) out += "\n    " + std::string(std::size_t(where.column - 1), ' ') + "^";
+  }
+  return out;
+}
+
+struct Guard::Impl {
+  Config config;
+  Environments envs;
+  std::vector<Pack> packs;
+  std::vector<UserAllow> allows;
+  std::vector<Diagnostic> warnings;
+  std::unordered_map<std::string, std::vector<std::size_t>> index;  // command -> packs
+  std::size_t rules = 0;
+
+  Verdict classify(const Analysis& a, const Context& ctx) const;
+};
+
+namespace {
+
+std::string today() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  out = buf.str();
+  return true;
+}
+
+Decision decide(const Rule& r, bool production) {
+  if (r.decision) return *r.decision;
+  if (production) {
+    if (r.severity == Severity::critical) return Decision::deny;
+    return r.severity == Severity::low ? Decision::allow : Decision::ask;
+  }
+  return r.severity == Severity::critical ? Decision::ask : Decision::allow;
+}
+
+Decision stricter(Decision a, Decision b) { return int(a) >= int(b) ? a : b; }
+
+std::string argv_text(const Unit& u) { return join_words(u.words); }
+
+SimpleCommand to_public(const Unit& u) {
+  SimpleCommand s;
+  for (const auto& w : u.words) s.argv.push_back(w.text);
+  s.executed = u.executed;
+  s.dynamic = u.dynamic;
+  s.depth = u.depth;
+  s.via = u.via;
+  s.sql = u.sql;
+  s.note = u.note;
+  return s;
+}
+
+bool global_help(const Args& a) { return a.has("--help") || a.has("-help"); }
+
+}  // namespace
+
+Guard::Guard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Guard::Guard(Guard&&) noexcept = default;
+Guard& Guard::operator=(Guard&&) noexcept = default;
+Guard::~Guard() = default;
+
+const std::vector<Diagnostic>& Guard::warnings() const { return impl_->warnings; }
+std::size_t Guard::rule_count() const { return impl_->rules; }
+
+Result<Guard> Guard::load(const Config& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->envs = config.environments;
+  std::vector<Diagnostic> diags;
+  load_builtin_packs(impl->packs, diags);
+  for (const auto& path : config.extra_pack_files) {
+    std::string text;
+    if (!read_file(path, text)) {
+      diags.push_back({true, "cannot read pack file", InputLocation{path, 0, 0, {}}});
+      continue;
+    }
+    auto more = load_packs(text, path, diags);
+    for (auto& p : more) impl->packs.push_back(std::move(p));
+  }
+  if (!config.project_dir.empty()) {
+    std::string text;
+    std::string guard_file = config.project_dir + "/.countersign/guard.yaml";
+    if (read_file(guard_file, text)) load_user_file(text, guard_file, today(), impl->packs, impl->allows, diags);
+    std::string policy_file = config.project_dir + "/.countersign/policy.yaml";
+    if (config.read_policy_environments && read_file(policy_file, text))
+      load_policy_environments(text, policy_file, impl->envs, diags);
+  }
+  std::string errors;
+  for (auto& d : diags) {
+    if (d.error) errors += (errors.empty() ? "" : "\n") + d.describe();
+    else impl->warnings.push_back(d);
+  }
+  if (!errors.empty()) return fail(Errc::parse, "guard packs: " + errors);
+  for (std::size_t i = 0; i < impl->packs.size(); ++i) {
+    impl->rules += impl->packs[i].rules.size();
+    for (const auto& c : impl->packs[i].commands) impl->index[c].push_back(i);
+  }
+  return Guard(std::move(impl));
+}
+
+Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
+  Verdict v;
+  v.decision = Decision::allow;
+  v.production = false;
+  std::string reason;
+  const RuleMatch* decisive = nullptr;
+  std::string dynamic_note;
+  std::string no_env;
+  const std::string& project = config.project_dir.empty() ? ctx.cwd : config.project_dir;
+  for (const Unit& u : a.units) {
+    v.commands.push_back(to_public(u));
+    if (!u.executed) continue;
+    if (u.dynamic) {
+      v.dynamic = true;
+      bool prod = u.host.empty() ? true : is_production(u.host, envs);
+      if (prod) v.decision = stricter(v.decision, Decision::ask);
+      if (dynamic_note.empty()) dynamic_note = u.note.empty() ? "cannot be resolved statically" : u.note;
+    }
+    if (u.words.empty()) continue;
+    auto it = index.find(u.words[0].text);
+    if (it == index.end()) continue;
+    for (std::size_t pi : it->second) {
+      const Pack& pack = packs[pi];
+      Args args = split_args(u, pack);
+      if (global_help(args)) continue;
+      MatchInput in{u, args, pack, ctx, project};
+      bool allowed = false;
+      for (const auto& al : pack.allow) {
+        if (condition_holds(al.when, in)) {
+          allowed = true;
+          break;
+        }
+      }
+      if (allowed) continue;
+      std::optional<TargetEnvironment> env;
+      for (const Rule& r : pack.rules) {
+        if (!condition_holds(r.when, in)) continue;
+        bool excused = false;
+        for (const auto& c : r.unless) excused = excused || condition_holds(c, in);
+        if (excused) continue;
+        if (!env) env = target_environment(in, envs);
+        std::string text = argv_text(u);
+        bool user_allowed = false;
+        for (const auto& ua : allows) {
+          if ((ua.rule.empty() || ua.rule == r.id) && (ua.environment.empty() || ua.environment == env->name) &&
+              ua.command.matches(text))
+            user_allowed = true;
+        }
+        if (user_allowed) continue;
+        RuleMatch m;
+        m.rule = r.id;
+        m.severity = r.severity;
+        m.command = std::move(text);
+        m.explanation = r.explanation;
+        m.alternative = r.alternative;
+        m.environment = pack.target == Target::local && u.host.empty() ? std::string() : env->name;
+        m.production = env->production;
+        m.decision = decide(r, env->production);
+        v.matches.push_back(std::move(m));
+      }
+    }
+  }
+  for (const auto& m : v.matches) {
+    if (!decisive || int(m.decision) > int(decisive->decision) ||
+        (m.decision == decisive->decision && int(m.severity) > int(decisive->severity)))
+      decisive = &m;
+  }
+  if (decisive) {
+    v.decision = stricter(v.decision, decisive->decision);
+    v.environment = decisive->environment.empty() ? "local" : decisive->environment;
+    v.production = decisive->production;
+    if (decisive->environment.empty() == false && !decisive->production) v.production = false;
+  }
+  if (!a.errors.empty()) {
+    v.malformed = true;
+    v.decision = stricter(v.decision, Decision::ask);
+  }
+  // reason
+  if (decisive && decisive->decision != Decision::allow && int(decisive->decision) >= int(v.decision)) {
+    reason = decisive->rule + ": " + decisive->explanation;
+    if (!decisive->environment.empty())
+      reason += " (environment " + decisive->environment + (decisive->production ? ", production)" : ")");
+    reason += " Safer: " + decisive->alternative;
+  } else if (v.malformed) {
+    reason = "the command does not parse (" + a.errors.front() + "); held for a human";
+  } else if (v.dynamic && v.decision != Decision::allow) {
+    reason = "dynamic: " + dynamic_note + "; held for a human";
+  } else if (decisive) {
+    reason = decisive->rule + " matched, allowed in non-production environment " + decisive->environment;
+  } else {
+    reason = v.dynamic ? "dynamic parts run in a non-production environment" : "no rule matched";
+  }
+  if (v.environment.empty()) {
+    v.environment = v.dynamic || v.malformed ? "unknown (assumed production)" : "none";
+    v.production = v.dynamic || v.malformed;
+  }
+  v.reason = std::move(reason);
+  return v;
+}
+
+Verdict Guard::classify(std::string_view command, const Context& context) const {
+  AnalyseOptions o;
+  o.env = &context.env;
+  o.cwd = context.cwd;
+  o.max_depth = impl_->config.max_depth;
+  Analysis a = analyse(command, o);
+  return impl_->classify(a, context);
+}
+
+namespace {
+
+std::string kebab(std::string_view s) {
+  if (s.find('-') != std::string_view::npos || s.empty() || !std::isupper(static_cast<unsigned char>(s[0])))
+    return std::string(s);
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool up = std::isupper(static_cast<unsigned char>(c));
+    if (up && i > 0) {
+      bool prev_lower = std::islower(static_cast<unsigned char>(s[i - 1])) || std::isdigit(static_cast<unsigned char>(s[i - 1]));
+      bool next_lower = i + 1 < s.size() && std::islower(static_cast<unsigned char>(s[i + 1]));
+      bool prev_upper = std::isupper(static_cast<unsigned char>(s[i - 1]));
+      if (prev_lower || (prev_upper && next_lower)) out += '-';
+    }
+    out += char(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> aws_call_argv(const AwsCall& call) {
+  std::vector<std::string> argv{"aws", call.service, kebab(call.operation)};
+  for (const auto& [name, value] : call.parameters) {
+    std::string opt = "--" + kebab(name);
+    if (value == "true") {
+      argv.push_back(opt);
+    } else if (value == "false") {
+      argv.push_back("--no-" + opt.substr(2));
+    } else {
+      argv.push_back(opt);
+      argv.push_back(value);
+    }
+  }
+  if (!call.region.empty()) {
+    argv.push_back("--region");
+    argv.push_back(call.region);
+  }
+  if (!call.profile.empty()) {
+    argv.push_back("--profile");
+    argv.push_back(call.profile);
+  }
+  return argv;
+}
+
+Verdict Guard::classify_aws(const AwsCall& call, const Context& context) const {
+  AnalyseOptions o;
+  o.env = &context.env;
+  o.cwd = context.cwd;
+  o.max_depth = impl_->config.max_depth;
+  Analysis a = analyse_argv(aws_call_argv(call), o);
+  return impl_->classify(a, context);
+}
+
+std::string Guard::explain(std::string_view command, const Context& context) const {
+  Verdict v = classify(command, context);
+  std::ostringstream out;
+  out << "command: " << command << "\n\nparse:\n";
+  int n = 0;
+  for (const auto& c : v.commands) {
+    std::string argv;
+    for (std::size_t i = 0; i < c.argv.size(); ++i) argv += (i ? " " : "") + c.argv[i];
+    out << "  " << ++n << ". " << (c.executed ? "[executes] " : "[data]     ") << argv << "\n";
+    if (!c.via.empty() || c.depth) out << "       via " << (c.via.empty() ? "-" : c.via) << " (depth " << c.depth << ")\n";
+    if (!c.sql.empty()) out << "       sends: " << c.sql.substr(0, 200) << (c.sql.size() > 200 ? "..." : "") << "\n";
+    if (c.dynamic) out << "       DYNAMIC: " << c.note << "\n";
+    else if (!c.note.empty()) out << "       note: " << c.note << "\n";
+  }
+  if (v.commands.empty()) out << "  (nothing runs)\n";
+  if (v.malformed) out << "  MALFORMED: the input does not parse; never allowed silently\n";
+  out << "\ncontext:\n  cwd: " << (context.cwd.empty() ? "(unknown)" : context.cwd) << "\n";
+  for (const char* var : {"AWS_PROFILE", "KUBECONFIG", "TF_WORKSPACE", "PGHOST", "DATABASE_URL"})
+    if (auto it = context.env.find(var); it != context.env.end()) out << "  " << var << "=" << it->second << "\n";
+  out << "  environments: production = ";
+  for (std::size_t i = 0; i < impl_->envs.production.size(); ++i) out << (i ? ", " : "") << impl_->envs.production[i];
+  out << "; unknown is " << (impl_->envs.default_production ? "production" : "non-production") << "\n";
+  out << "\nmatches:\n";
+  if (v.matches.empty()) out << "  (no rule matched)\n";
+  for (const auto& m : v.matches) {
+    out << "  " << m.rule << " (" << cs::to_string(m.severity) << ") on `" << m.command << "`\n";
+    out << "       environment: " << (m.environment.empty() ? "local machine" : m.environment)
+        << (m.production ? " (production)" : " (non-production)") << " -> " << to_string(m.decision) << "\n";
+    out << "       why: " << m.explanation << "\n       instead: " << m.alternative << "\n";
+  }
+  out << "\ndecision: " << to_string(v.decision) << "\nreason: " << v.reason << "\n";
+  return out.str();
+}
+
+}  // namespace cs::guard
+
+extern "C" char** environ;
+
+namespace cs::guard {
+
+Context context_from_process(std::string cwd) {
+  Context c;
+  if (cwd.empty()) {
+    std::error_code ec;
+    cwd = std::filesystem::current_path(ec).string();
+  }
+  c.cwd = std::move(cwd);
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    c.env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return c;
+}
+
+std::string find_project_dir(std::string_view cwd) {
+  std::error_code ec;
+  std::filesystem::path p(cwd);
+  for (auto dir = p; !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / ".countersign", ec) || std::filesystem::exists(dir / ".git", ec))
+      return dir.string();
+    if (dir == dir.parent_path()) break;
+  }
+  return std::string(cwd);
+}
+
+}  // namespace cs::guard

@@ -1,0 +1,179 @@
+// The Guard API: AWS API calls, context files, the policy's environments, the user's
+// allow-list and pack loading diagnostics.
+#include "countersign/guard/guard.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/test_support.h"
+
+namespace cs::guard {
+namespace {
+
+Guard load(const std::string& project = {}) {
+  Config c;
+  c.project_dir = project;
+  auto g = Guard::load(c);
+  EXPECT_TRUE(g) << (g ? "" : g.error().describe());
+  return std::move(*g);
+}
+
+void write(const std::filesystem::path& p, const std::string& text) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+TEST(Guard, AwsApiCallsAreJudgedLikeTheCli) {
+  Guard g = load();
+  Context ctx{"/home/agent/project", {{"HOME", "/home/agent"}}};
+  AwsCall call{"cloudformation", "DeleteStack", {{"StackName", "app"}}, "eu-west-1", "prod"};
+  EXPECT_EQ(aws_call_argv(call), (std::vector<std::string>{"aws", "cloudformation", "delete-stack", "--stack-name",
+                                                           "app", "--region", "eu-west-1", "--profile", "prod"}));
+  Verdict v = g.classify_aws(call, ctx);
+  EXPECT_EQ(v.decision, Decision::deny);
+  ASSERT_FALSE(v.matches.empty());
+  EXPECT_EQ(v.matches[0].rule, "aws.cloudformation.delete-stack");
+  EXPECT_EQ(v.environment, "prod");
+
+  call.profile = "dev";
+  EXPECT_EQ(g.classify_aws(call, ctx).decision, Decision::ask);
+  AwsCall describe{"ec2", "DescribeInstances", {}, "us-east-1", "prod"};
+  EXPECT_EQ(g.classify_aws(describe, ctx).decision, Decision::allow);
+  AwsCall rds{"rds", "DeleteDBInstance", {{"DBInstanceIdentifier", "main"}, {"SkipFinalSnapshot", "true"}}, "", "prod"};
+  EXPECT_EQ(aws_call_argv(rds)[2], "delete-db-instance");
+  EXPECT_EQ(aws_call_argv(rds)[3], "--db-instance-identifier");
+  EXPECT_EQ(aws_call_argv(rds)[5], "--skip-final-snapshot");
+  EXPECT_EQ(g.classify_aws(rds, ctx).decision, Decision::deny);
+  AwsCall dns{"route53", "ChangeResourceRecordSets",
+              {{"HostedZoneId", "Z1"}, {"ChangeBatch", R"({"Changes":[{"Action":"DELETE"}]})"}}, "", "prod"};
+  EXPECT_EQ(g.classify_aws(dns, ctx).decision, Decision::deny);
+}
+
+TEST(Guard, VerdictCarriesTheParse) {
+  Guard g = load();
+  Verdict v = g.classify("echo 'rm -rf /' && ls", Context{"/p", {}});
+  EXPECT_EQ(v.decision, Decision::allow);
+  ASSERT_EQ(v.commands.size(), 3u);
+  EXPECT_TRUE(v.commands[0].executed);
+  EXPECT_FALSE(v.commands[1].executed);
+  EXPECT_EQ(v.commands[1].argv[0], "rm -rf /");
+}
+
+TEST(Guard, ContextComesFromKubeconfigAndTerraformWorkspaceFiles) {
+  test::TempDir dir;
+  Guard g = load();
+  auto kube = dir.path() / "kube" / "config";
+  write(kube, "apiVersion: v1\ncurrent-context: \"eks-prod-eu\"\ncontexts: []\n");
+  Context ctx{dir.path().string(), {{"HOME", "/home/agent"}, {"KUBECONFIG", kube.string()}}};
+  Verdict v = g.classify("kubectl delete namespace payments", ctx);
+  EXPECT_EQ(v.decision, Decision::deny);
+  EXPECT_EQ(v.environment, "eks-prod-eu");
+  write(kube, "current-context: kind-dev\n");
+  EXPECT_EQ(g.classify("kubectl delete namespace payments", ctx).decision, Decision::ask);
+  EXPECT_EQ(g.classify("kubectl --context prod delete namespace payments", ctx).decision, Decision::deny);
+
+  write(dir.path() / ".terraform" / "environment", "staging\n");
+  v = g.classify("terraform destroy", ctx);
+  EXPECT_EQ(v.decision, Decision::ask);
+  EXPECT_EQ(v.environment, "staging");
+  write(dir.path() / "infra" / ".terraform" / "environment", "prod");
+  EXPECT_EQ(g.classify("terraform -chdir=infra destroy", ctx).decision, Decision::deny);
+  ctx.env["TF_WORKSPACE"] = "dev";
+  EXPECT_EQ(g.classify("terraform -chdir=infra destroy", ctx).decision, Decision::ask);
+}
+
+TEST(Guard, PolicyEnvironmentsDecideWhatIsProduction) {
+  test::TempDir dir;
+  write(dir.path() / ".countersign" / "policy.yaml",
+        "environments:\n  production: [blue, green]\n  non_production: [\"scratch-*\"]\n  default: non-production\n");
+  Guard g = load(dir.path().string());
+  Context ctx{dir.path().string(), {{"AWS_PROFILE", "blue"}}};
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::deny);
+  ctx.env["AWS_PROFILE"] = "scratch-42";
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
+  ctx.env.erase("AWS_PROFILE");  // unknown, and the policy says unknown is non-production
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
+  ctx.env["AWS_PROFILE"] = "prod";  // "prod" is no longer a production name under this policy
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
+}
+
+TEST(Guard, UserAllowListEntriesExpire) {
+  test::TempDir dir;
+  write(dir.path() / ".countersign" / "guard.yaml",
+        "allow:\n"
+        "  - command: \"terraform destroy -target=module.scratch*\"\n"
+        "    rule: terraform.destroy\n"
+        "    expires: 2999-01-01\n"
+        "    reason: scratch module\n"
+        "  - command: \"git reset --hard*\"\n"
+        "    expires: 2001-01-01\n");
+  Guard g = load(dir.path().string());
+  Context ctx{dir.path().string(), {{"TF_WORKSPACE", "prod"}}};
+  EXPECT_EQ(g.classify("terraform destroy -target=module.scratch_a", ctx).decision, Decision::allow);
+  EXPECT_EQ(g.classify("terraform destroy -target=module.db", ctx).decision, Decision::deny);
+  EXPECT_EQ(g.classify("git reset --hard HEAD~1", ctx).decision, Decision::ask);
+  ASSERT_EQ(g.warnings().size(), 1u);
+  EXPECT_NE(g.warnings()[0].message.find("expired"), std::string::npos);
+  EXPECT_EQ(g.warnings()[0].where.line, 7);
+}
+
+TEST(Guard, UserPacksAddRulesAndBadOnesAreReportedWithPositions) {
+  test::TempDir dir;
+  write(dir.path() / ".countersign" / "guard.yaml",
+        "packs:\n"
+        "  - pack: deployctl\n"
+        "    commands: [deployctl]\n"
+        "    rules:\n"
+        "      - id: deployctl.nuke\n"
+        "        severity: critical\n"
+        "        when: {args: [nuke]}\n"
+        "        explanation: Deletes the environment.\n"
+        "        alternative: Ask the platform team.\n");
+  Guard g = load(dir.path().string());
+  EXPECT_EQ(g.classify("deployctl nuke", Context{dir.path().string(), {}}).decision, Decision::deny);
+  EXPECT_EQ(g.classify("deployctl status", Context{dir.path().string(), {}}).decision, Decision::allow);
+
+  write(dir.path() / ".countersign" / "guard.yaml",
+        "packs:\n"
+        "  - pack: deployctl\n"
+        "    commands: [deployctl]\n"
+        "    rules:\n"
+        "      - id: other.nuke\n"
+        "        severity: extreme\n"
+        "        when: {argz: [nuke]}\n"
+        "        explanation: x\n"
+        "allow:\n"
+        "  - command: x\n");
+  Config c;
+  c.project_dir = dir.path().string();
+  auto bad = Guard::load(c);
+  ASSERT_FALSE(bad);
+  const std::string msg = bad.error().message;
+  EXPECT_NE(msg.find("guard.yaml:5:"), std::string::npos) << msg;   // id without the pack prefix
+  EXPECT_NE(msg.find("must start with the pack name"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("guard.yaml:6:"), std::string::npos) << msg;   // severity
+  EXPECT_NE(msg.find("unknown condition key 'argz'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("needs a safer alternative"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("needs an expiry date"), std::string::npos) << msg;
+
+  write(dir.path() / ".countersign" / "guard.yaml", "packs: [\n  {pack: x\n");
+  bad = Guard::load(c);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("guard.yaml:"), std::string::npos);
+}
+
+TEST(Guard, MalformedInputIsNeverAllowed) {
+  Guard g = load();
+  for (const char* cmd : {"echo 'unterminated", "ls \"x", "echo $(ls", "( ls", "cat <<EOF\nbody", "echo `ls"}) {
+    Verdict v = g.classify(cmd, Context{"/p", {}});
+    EXPECT_NE(v.decision, Decision::allow) << cmd;
+    EXPECT_TRUE(v.malformed) << cmd;
+  }
+  EXPECT_EQ(g.classify("echo 'rm -rf /", Context{"/p", {}}).decision, Decision::ask);
+  EXPECT_EQ(g.classify("rm -rf / 'x", Context{"/p", {}}).decision, Decision::deny);
+}
+
+}  // namespace
+}  // namespace cs::guard
