@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "countersign/gate/gate.h"
 #include "countersign/provenance/provenance.h"
 
 namespace cs::report {
@@ -34,6 +35,13 @@ struct ScanInput {
 void write_scan(std::FILE* out, const ScanInput& input, Format format);
 // The same report as a string (tests, the server).
 std::string render_scan(const ScanInput& input, Format format);
+
+// ---- countersign check: the gate's decision ----
+
+// Writes the decision: per commit what it needs, who could give it, who gave it. Markdown is a
+// pull-request comment (bounded in size); JSON is the contract in docs/formats.md.
+void write_check(std::FILE* out, const gate::Decision& decision, Format format);
+std::string render_check(const gate::Decision& decision, Format format);
 
 // A progress callback that draws a bar on stderr when stderr is a terminal and the work has at
 // least `min_total` items; an empty function otherwise.

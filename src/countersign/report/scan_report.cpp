@@ -6,6 +6,7 @@
 #include <map>
 
 #include "countersign/core/text.h"
+#include "countersign/report/commit_json.h"
 #include "countersign/report/report.h"
 
 namespace cs::report {
@@ -67,6 +68,9 @@ std::string share(double v) {
 
 std::string percent(double v) { return fmt::format("{:.0f}%", v * 100); }
 
+}  // namespace
+
+// Shared with the check report (commit_json.h): a commit's provenance fields as a JSON object.
 void json_commit(std::string& o, const Provenance& p) {
   using text::json_quote;
   o += "{\"commit\":\"";
@@ -105,6 +109,8 @@ void json_commit(std::string& o, const Provenance& p) {
   }
   o += "]}";
 }
+
+namespace {
 
 void json_report(Sink& sink, const ScanInput& in) {
   const auto& all = *in.commits;

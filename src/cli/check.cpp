@@ -1,0 +1,56 @@
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "countersign/gate/gate.h"
+#include "countersign/report/report.h"
+
+namespace cs::cli {
+namespace {
+
+struct CheckArgs {
+  std::string range;
+  std::string repo = ".";
+  std::string trusted_ref;
+  std::string environment;
+  std::string format = "text";
+};
+
+int run_check(const CheckArgs& a) {
+  auto format = report::format_from_string(a.format);
+  if (!format) {
+    std::fprintf(stderr, "countersign check: unknown format '%s' (text, json or markdown)\n", a.format.c_str());
+    return 2;
+  }
+  gate::Request request;
+  request.repo_path = a.repo;
+  request.range = a.range;
+  if (!a.trusted_ref.empty()) request.trusted_ref = a.trusted_ref;
+  if (!a.environment.empty()) request.environment = a.environment;
+  // Approvals (signoff) and risk findings plug in here as request.approvals / request.risk.
+  gate::Decision decision = gate::check(request);
+  report::write_check(stdout, decision, *format);
+  if (decision.error && *format != report::Format::text)
+    std::fprintf(stderr, "countersign check: %s\n", decision.error->describe().c_str());
+  return gate::exit_code(decision.verdict);
+}
+
+void add_check(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<CheckArgs>();
+  auto* cmd = app.add_subcommand("check", "Gate a range: what each commit needs, who may give it (exit 0 pass, 1 blocked, 2 error)");
+  cmd->add_option("range", args->range,
+                  "Commits to check in git revision syntax (A..B, B); default: the commits on HEAD not on its upstream");
+  cmd->add_option("--repo", args->repo, "The repository (default: the current directory)")->capture_default_str();
+  cmd->add_option("--trusted-ref", args->trusted_ref,
+                  "Revision to read .countersign/policy.yaml and people.yaml from (default: the target's upstream, "
+                  "else the left side of A..B)");
+  cmd->add_option("--env", args->environment, "Target environment (default: the policy's environments.default)");
+  cmd->add_option("--format", args->format, "text, json or markdown")->capture_default_str();
+  cmd->callback([args, &exit_code] { exit_code = run_check(*args); });
+}
+
+const Registrar registrar(30, add_check);
+
+}  // namespace
+}  // namespace cs::cli

@@ -1,0 +1,187 @@
+// check(): the pipeline over a git range. One pass per commit does everything that needs the
+// commit's objects (provenance, changed paths, risk, evaluation), split across threads that each
+// hold their own Repository handle and take blocks of commits from a shared counter.
+#include <algorithm>
+#include <atomic>
+#include <ctime>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "countersign/core/text.h"
+#include "countersign/gate/trust.h"
+
+namespace cs::gate {
+namespace {
+
+constexpr size_t kBlock = 256;
+
+using ApprovalIndex = std::unordered_map<git::ObjectId, std::vector<const VerifiedApproval*>, git::ObjectIdHash>;
+
+struct Context {
+  const Request& request;
+  const policy::Policy& policy;
+  const policy::People& people;
+  const provenance::Assessor& assessor;
+  const ApprovalIndex& approvals;
+  std::string environment;
+  int64_t now = 0;
+};
+
+Decision failed(Decision d, Error e) {
+  d.verdict = Verdict::error;
+  d.error = std::move(e);
+  d.commits.clear();
+  return d;
+}
+
+Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& repo, const git::ObjectId& id) {
+  auto commit = repo.commit(id);
+  if (!commit) return std::unexpected(commit.error());
+  auto prov = cx.assessor.assess(repo, *commit);
+  if (!prov) return std::unexpected(prov.error());
+  auto paths = repo.changed_paths(*commit);
+  if (!paths) return std::unexpected(paths.error());
+
+  CommitDecision cd;
+  if (cx.request.risk) {
+    auto findings = cx.request.risk(repo, *commit, *paths);
+    if (!findings) return std::unexpected(findings.error());
+    cd.findings = std::move(*findings);
+  }
+  policy::CommitFacts facts{&*prov, *paths, cd.findings, cx.environment, cx.now};
+  auto requirements = policy::evaluate(cx.policy, facts);
+
+  static const std::vector<const VerifiedApproval*> none;
+  auto it = cx.approvals.find(id);
+  const auto& mine = it == cx.approvals.end() ? none : it->second;
+  cd.requirements.reserve(requirements.size());
+  for (const auto& req : requirements)
+    cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
+  cd.subject = prov->subject;
+  cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
+  cd.provenance = std::move(*prov);
+  return cd;
+}
+
+// Fills d.commits in the order of `ids`; the first failure (in range order) wins.
+std::optional<Error> decide_all(const Context& cx, const git::Repository& repo, const std::vector<git::ObjectId>& ids,
+                                std::vector<CommitDecision>& out) {
+  out.resize(ids.size());
+  unsigned threads = cx.request.threads ? cx.request.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = unsigned(std::clamp<size_t>((ids.size() + kBlock - 1) / kBlock, 1, threads));
+
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::optional<std::pair<size_t, Error>> first;
+  auto work = [&](const git::Repository& r) {
+    while (!stop) {
+      size_t begin = next.fetch_add(kBlock);
+      if (begin >= ids.size()) return;
+      for (size_t i = begin; i < std::min(ids.size(), begin + kBlock); ++i) {
+        auto cd = decide_commit(cx, r, ids[i]);
+        if (!cd) {
+          std::lock_guard lock(mutex);
+          if (!first || i < first->first) first.emplace(i, cd.error());
+          stop = true;
+          return;
+        }
+        out[i] = std::move(*cd);
+      }
+    }
+  };
+  std::vector<git::Repository> handles;
+  for (unsigned t = 1; t < threads; ++t) {
+    auto h = repo.reopen();
+    if (!h) return h.error();
+    handles.push_back(std::move(*h));
+  }
+  std::vector<std::thread> pool;
+  for (auto& h : handles) pool.emplace_back([&work, &h] { work(h); });
+  work(repo);
+  for (auto& t : pool) t.join();
+  if (first) return first->second;
+  return std::nullopt;
+}
+
+// Approvals by commit, without those older than the policy's max_age.
+ApprovalIndex index_approvals(const std::vector<VerifiedApproval>& approvals, const policy::Policy& policy, int64_t now) {
+  ApprovalIndex index;
+  for (const auto& a : approvals) {
+    if (policy.max_age && a.time && now - a.time > policy.max_age->count()) continue;
+    for (const auto& c : a.commits) index[c].push_back(&a);
+  }
+  return index;
+}
+
+// A person whose address is an agent identity can never approve, whatever the directory says.
+void drop_agent_people(policy::People& people, const provenance::Assessor& assessor, std::vector<std::string>& notes) {
+  std::erase_if(people.people, [&](const policy::Person& p) {
+    bool agent = std::any_of(p.emails.begin(), p.emails.end(), [&](const std::string& e) { return assessor.is_agent("", e); });
+    if (agent) notes.push_back("person '" + p.id + "' has an AI agent's identity and can never approve");
+    return agent;
+  });
+}
+
+}  // namespace
+
+Decision check(const Request& request) {
+  Decision d;
+  d.range = request.range;
+  const int64_t now = request.now ? request.now : static_cast<int64_t>(std::time(nullptr));
+
+  auto repo = git::Repository::open(request.repo_path);
+  if (!repo) return failed(std::move(d), repo.error());
+  auto ids = repo->commits_in(request.range);
+  if (!ids) return failed(std::move(d), ids.error());
+
+  auto trust = detail::choose_trust_root(*repo, request.range, request.trusted_ref);
+  if (!trust) return failed(std::move(d), trust.error());
+  d.trust = *trust;
+
+  policy::Loaded loaded;
+  if (d.trust.commit) {
+    auto l = policy::load_from_revision(*repo, *d.trust.commit, d.trust.ref);
+    if (!l) return failed(std::move(d), l.error());
+    loaded = std::move(*l);
+  } else {
+    loaded = policy::load(std::nullopt, std::nullopt);
+    d.notes.push_back("no trusted revision (--trusted-ref not given, the target has no upstream and the range no "
+                      "left side): nothing is read from the candidate, so the built-in default policy and an empty "
+                      "people directory apply");
+  }
+  d.diagnostics = loaded.diagnostics;
+  if (loaded.diagnostics.has_errors())
+    return failed(std::move(d), Error{Errc::policy,
+                                      "the policy on the trusted revision " + d.trust.ref + " has " +
+                                          std::to_string(loaded.diagnostics.count(policy::Level::error)) +
+                                          " error(s); fix them there (countersign policy lint --ref " + d.trust.ref + ")",
+                                      {}});
+  d.trust.default_policy = loaded.policy.builtin_default;
+  d.trust.people_present = loaded.people.present;
+  if (d.trust.commit && loaded.policy.builtin_default)
+    d.notes.push_back("no .countersign/policy.yaml on " + d.trust.ref +
+                      ": the built-in default policy applies (AI-assisted, AI-authored and unknown commits need 1 "
+                      "approval from role senior)");
+  if (d.trust.commit && !loaded.people.present)
+    d.notes.push_back("no .countersign/people.yaml on " + d.trust.ref + ": nobody can approve");
+  d.environment = request.environment.value_or(loaded.policy.environments.default_name);
+
+  provenance::AssessOptions options;
+  options.extra_agents = loaded.people.agents;
+  options.branch = provenance::branch_of_range(*repo, request.range);
+  auto assessor = provenance::Assessor::create(*repo, options);
+  if (!assessor) return failed(std::move(d), assessor.error());
+  drop_agent_people(loaded.people, *assessor, d.notes);
+
+  ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
+  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now};
+  if (auto e = decide_all(cx, *repo, *ids, d.commits)) return failed(std::move(d), *e);
+
+  bool blocked = std::any_of(d.commits.begin(), d.commits.end(), [](const CommitDecision& c) { return !c.satisfied(); });
+  d.verdict = blocked ? Verdict::blocked : Verdict::pass;
+  return d;
+}
+
+}  // namespace cs::gate

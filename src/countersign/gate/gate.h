@@ -1,0 +1,104 @@
+// The gate: the whole pipeline for a git range. It reads policy and people from a trusted
+// revision, assesses each commit's provenance (and, once wired, its risk findings), asks the
+// policy what each commit needs, matches verified approvals to those requirements, and decides:
+// pass, blocked (sign-off missing) or error (the gate could not decide, so it fails closed).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "countersign/core/error.h"
+#include "countersign/git/git.h"
+#include "countersign/policy/policy.h"
+#include "countersign/provenance/provenance.h"
+#include "countersign/risk/risk.h"
+
+namespace cs::gate {
+
+enum class Verdict { pass, blocked, error, overridden };
+std::string_view to_string(Verdict v);
+int exit_code(Verdict v);  // 0 pass/overridden, 1 blocked, 2 error
+
+// SEAM for the signoff stage: an approval whose signature, signer key and content binding have
+// already been verified. The gate trusts only what is here and re-checks the rest against the
+// trusted people directory (the person must exist, hold the role, and not be excluded).
+struct VerifiedApproval {
+  std::string person;                  // people.yaml id of the signer (by key, not by claim)
+  std::vector<std::string> roles;      // roles the statement claims
+  std::vector<git::ObjectId> commits;  // commits whose change digest it signs (or lists as members)
+  int64_t time = 0;                    // statement time, seconds since the epoch (policy max_age)
+};
+
+// SEAM for the risk stage: findings for one commit, given its changed paths. Called from worker
+// threads, each with its own Repository handle; must be thread-safe.
+using RiskAssessor = std::function<Result<std::vector<risk::Finding>>(
+    const git::Repository& repo, const git::Commit& commit, std::span<const git::ChangedPath> paths)>;
+
+struct Request {
+  std::string repo_path = ".";
+  std::string range;                        // git revision syntax; "" = HEAD not on its upstream
+  std::optional<std::string> trusted_ref;   // where policy and people are read from
+  std::optional<std::string> environment;   // target environment; default: policy's default
+  std::vector<VerifiedApproval> approvals;  // empty until the signoff stage supplies them
+  RiskAssessor risk;                        // empty: no findings
+  int64_t now = 0;                          // 0: the current time
+  unsigned threads = 0;                     // 0: every core
+};
+
+// Why a person who holds a required role may still not approve this commit.
+struct Exclusion {
+  std::string person;
+  std::string why;  // "author", "committer", "operator", "agent"
+};
+
+struct RequirementStatus {
+  policy::Requirement requirement;
+  std::vector<std::string> eligible;      // person ids who could give it
+  std::vector<Exclusion> excluded;        // holders of a role who may not
+  std::vector<std::string> satisfied_by;  // person ids whose verified approvals count
+  bool met() const { return satisfied_by.size() >= static_cast<size_t>(requirement.approvals); }
+};
+
+struct CommitDecision {
+  provenance::Provenance provenance;
+  std::string subject;
+  std::string author;  // "Name <email>"
+  std::vector<risk::Finding> findings;
+  std::vector<RequirementStatus> requirements;
+  bool satisfied() const;
+};
+
+// Where policy and people came from, and why that revision was trusted.
+struct TrustRoot {
+  std::string ref;     // as given or chosen; empty when there was none
+  std::string source;  // "--trusted-ref", "upstream of <branch>", "left side of the range", "none"
+  std::optional<git::ObjectId> commit;
+  bool default_policy = false;  // the revision had no .countersign/policy.yaml
+  bool people_present = false;
+};
+
+struct Decision {
+  Verdict verdict = Verdict::error;
+  std::string range;
+  std::string environment;
+  TrustRoot trust;
+  std::vector<std::string> notes;    // things the reader must know, e.g. "the built-in default applies"
+  std::vector<CommitDecision> commits;  // newest first, as git log lists them
+  std::optional<Error> error;        // set when verdict is error
+  policy::Diagnostics diagnostics;   // from loading policy and people (errors make the verdict error)
+};
+
+// Runs the pipeline. Never throws and never returns without a verdict: any failure (unreadable
+// repository, unknown revision, missing objects, malformed policy) is Verdict::error.
+Decision check(const Request& request);
+
+// Lower level, for callers that already hold the pieces (the server, tests): who may give a
+// requirement for this commit, and which of the approvals meet it.
+RequirementStatus assess_requirement(const policy::Requirement& req, const policy::People& people,
+                                     const provenance::Provenance& prov, const git::Commit& commit,
+                                     std::span<const VerifiedApproval* const> approvals);
+
+}  // namespace cs::gate

@@ -1,0 +1,79 @@
+// Who may give a requirement, and which verified approvals meet it. Distinct approvals mean
+// distinct people: two keys of one person count once.
+#include <algorithm>
+
+#include "countersign/core/text.h"
+#include "countersign/gate/gate.h"
+
+namespace cs::gate {
+namespace {
+
+bool holds_any(const policy::Person& p, const std::vector<std::string>& roles) {
+  return std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return p.has_role(r); });
+}
+
+// Why `p` may not approve this commit, or empty when they may.
+std::string exclusion(const policy::Requirement& req, const policy::Person& p, const provenance::Provenance& prov,
+                      const git::Commit& commit) {
+  std::string why;
+  auto add = [&](std::string_view w) {
+    if (!why.empty()) why += ", ";
+    why += w;
+  };
+  if (req.exclude.author && p.has_email(commit.author.email)) add("author");
+  if (req.exclude.committer && p.has_email(commit.committer.email)) add("committer");
+  if (req.exclude.operator_ && prov.operator_email && p.has_email(*prov.operator_email)) add("operator");
+  return why;
+}
+
+}  // namespace
+
+RequirementStatus assess_requirement(const policy::Requirement& req, const policy::People& people,
+                                     const provenance::Provenance& prov, const git::Commit& commit,
+                                     std::span<const VerifiedApproval* const> approvals) {
+  RequirementStatus s;
+  s.requirement = req;
+  for (const auto& p : people.people) {
+    if (!holds_any(p, req.roles)) continue;
+    std::string why = exclusion(req, p, prov, commit);
+    if (why.empty()) s.eligible.push_back(p.id);
+    else s.excluded.push_back({p.id, std::move(why)});
+  }
+  for (const VerifiedApproval* a : approvals) {
+    if (std::find(s.eligible.begin(), s.eligible.end(), a->person) == s.eligible.end()) continue;
+    if (std::find(s.satisfied_by.begin(), s.satisfied_by.end(), a->person) != s.satisfied_by.end()) continue;
+    const policy::Person* p = people.by_id(a->person);
+    // The role must be claimed in the signed statement and held in the trusted directory.
+    bool role_ok = std::any_of(a->roles.begin(), a->roles.end(), [&](const std::string& r) {
+      return p && p->has_role(r) && std::find(req.roles.begin(), req.roles.end(), r) != req.roles.end();
+    });
+    if (role_ok) s.satisfied_by.push_back(a->person);
+  }
+  return s;
+}
+
+bool CommitDecision::satisfied() const {
+  return std::all_of(requirements.begin(), requirements.end(), [](const RequirementStatus& r) { return r.met(); });
+}
+
+std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::pass: return "pass";
+    case Verdict::blocked: return "blocked";
+    case Verdict::error: return "error";
+    case Verdict::overridden: return "overridden";
+  }
+  return "error";
+}
+
+int exit_code(Verdict v) {
+  switch (v) {
+    case Verdict::pass:
+    case Verdict::overridden: return 0;
+    case Verdict::blocked: return 1;
+    case Verdict::error: return 2;
+  }
+  return 2;
+}
+
+}  // namespace cs::gate
