@@ -41,4 +41,21 @@ const std::vector<std::string>& default_migration_globs();
 bool matches_glob(std::string_view path, std::string_view glob);
 bool is_migration_path(std::string_view path, std::span<const std::string> globs);
 
+// --- Kubernetes manifests (kubernetes*.cpp) ---------------------------------------------------
+// Rendered manifests (multi-document YAML: kubectl, kustomize or helm output) at the base and
+// at the head of a change. Objects are keyed by API group, kind, namespace and name; an object
+// in the base and not in the head is deleted, one whose immutable fields changed is replaced.
+struct ManifestFile {
+  std::string file;  // path shown in findings
+  std::string text;
+};
+
+std::vector<Finding> assess_manifests(std::span<const ManifestFile> base, std::span<const ManifestFile> head);
+
+// `kubectl diff --prune` output (a unified diff between LIVE and MERGED object files): an object
+// whose MERGED side is empty is pruned (deleted). See docs/risk-rules.md for the accepted form.
+std::vector<Finding> assess_kubectl_diff(std::string_view diff, std::string_view file);
+// True when text looks like unified diff output rather than YAML.
+bool looks_like_kubectl_diff(std::string_view text);
+
 }  // namespace cs::risk
