@@ -157,17 +157,32 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
   std::string dynamic_note;
   std::string no_env;
   const std::string& project = config.project_dir.empty() ? ctx.cwd : config.project_dir;
-  for (const Unit& u : a.units) {
+  std::vector<std::string> unit_env(a.units.size());  // environment found for each unit
+  for (std::size_t ui = 0; ui < a.units.size(); ++ui) {
+    Unit u = a.units[ui];
     v.commands.push_back(to_public(u));
     if (!u.executed) continue;
+    if (u.parent >= 0 && std::size_t(u.parent) < ui && u.host.empty())
+      u.host = unit_env[std::size_t(u.parent)].empty() ? "unknown" : unit_env[std::size_t(u.parent)];
+    bool dynamic_production = u.host.empty() ? true : is_production(u.host, envs);
+    auto it = u.words.empty() ? index.end() : index.find(u.words[0].text);
+    if (it != index.end()) {
+      for (std::size_t pi : it->second) {
+        const Pack& pack = packs[pi];
+        if (pack.target == Target::local) continue;
+        Args args = split_args(u, pack);
+        MatchInput in{u, args, pack, ctx, project};
+        TargetEnvironment t = target_environment(in, envs);
+        unit_env[ui] = t.name;
+        dynamic_production = t.production;
+        break;
+      }
+    }
     if (u.dynamic) {
       v.dynamic = true;
-      bool prod = u.host.empty() ? true : is_production(u.host, envs);
-      if (prod) v.decision = stricter(v.decision, Decision::ask);
+      if (dynamic_production) v.decision = stricter(v.decision, Decision::ask);
       if (dynamic_note.empty()) dynamic_note = u.note.empty() ? "cannot be resolved statically" : u.note;
     }
-    if (u.words.empty()) continue;
-    auto it = index.find(u.words[0].text);
     if (it == index.end()) continue;
     for (std::size_t pi : it->second) {
       const Pack& pack = packs[pi];

@@ -5,6 +5,7 @@
 #include "countersign/guard/normalise.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -51,6 +52,9 @@ Word placeholder(std::string text) {
 bool read_small_file(const std::string& cwd, const std::string& name, std::string& out) {
   if (name.empty()) return false;
   std::string path = name[0] == '/' || cwd.empty() ? name : cwd + "/" + name;
+  std::error_code ec;  // never a device, fifo or /proc file: reading one could block or lie
+  if (!std::filesystem::is_regular_file(path, ec) || path.starts_with("/proc/") || path.starts_with("/dev/"))
+    return false;
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   std::string data(kMaxScriptFile + 1, '\0');
@@ -67,7 +71,7 @@ bool risky_code(std::string_view code) {
   static constexpr std::string_view needles[] = {
       "rmtree", "os.remove", "os.unlink", "os.rmdir", "unlink(", "rmdir(", "os.system", "subprocess",
       "popen", "Popen", "exec(", "execSync", "execFileSync", "spawn", "child_process", "system(", "`",
-      "fs.rm", "rmSync", "shutil", "pty.spawn", "truncate", "remove(", "File.delete", "FileUtils.rm",
+      "fs.rm", "rmSync", "shutil", "exec ", "system ", "pty.spawn", "truncate", "remove(", "File.delete", "FileUtils.rm",
       "Deno.remove", "Deno.run", "Bun.spawn", "qx{", "eval(", "__import__", "socket", "drop table",
       "DROP TABLE", "exec.Command", "passthru", "shell_exec", "proc_open"};
   for (auto n : needles)
@@ -449,6 +453,7 @@ class Normaliser {
         return;
       }
       std::string body;
+      if (w.size() > 1 && is_stdin_path(w[1].text)) return shell_stdin(std::move(u), c, p, name);
       if (w.size() > 1 && !w[1].dynamic && read_small_file(o_.cwd, w[1].text, body)) {
         emit(u);
         script(body, u.depth + 1, with_via(u, name + " " + w[1].text), false);
@@ -560,6 +565,7 @@ class Normaliser {
       if (k < w.size()) script(w[k].text, u.depth + 1, with_via(u, name + " -c"), w[k].dynamic);
       return;
     }
+    if (k < w.size() && is_stdin_path(w[k].text)) return shell_stdin(std::move(u), c, p, name);
     if (k < w.size() && !dash_s) {  // a script file
       std::string body;
       if (w[k].dynamic) {
@@ -572,6 +578,14 @@ class Normaliser {
       if (read_small_file(o_.cwd, w[k].text, body)) script(body, u.depth + 1, with_via(u, name + " " + w[k].text), false);
       return;
     }
+    shell_stdin(std::move(u), c, p, name);
+  }
+
+  static bool is_stdin_path(std::string_view p) {
+    return p == "/dev/stdin" || p == "/dev/fd/0" || p == "/proc/self/fd/0" || p == "-";
+  }
+
+  void shell_stdin(Unit u, const shell::Command& c, const shell::Parse& p, const std::string& name) {
     std::string text;
     switch (stdin_of(c, p, text)) {
       case Stdin::none: emit(std::move(u)); return;  // an interactive shell
@@ -693,7 +707,9 @@ class Normaliser {
     for (std::size_t j = 1; j < w.size(); ++j) {
       if (w[j].text != "--") continue;
       Words inner(w.begin() + long(j) + 1, w.end());
-      argv(std::move(inner), u.depth + 1, with_via(u, "kubectl exec"));
+      Unit f = with_via(u, "kubectl exec");
+      if (f.host.empty()) f.parent = int(out_.units.size()) - 1;  // the pod's cluster is the environment
+      argv(std::move(inner), u.depth + 1, f);
       return;
     }
   }
@@ -715,7 +731,9 @@ class Normaliser {
                    "--detach-keys", "--index"});
     if (k + 1 >= w.size()) return;  // container / image, then the command
     Words inner(w.begin() + long(k) + 1, w.end());
-    argv(std::move(inner), u.depth + 1, with_via(u, "docker " + sub + " " + w[k].text));
+    Unit f = with_via(u, "docker " + sub + " " + w[k].text);
+    if (f.host.empty() && !run) f.host = w[k].text;  // the container is the environment
+    argv(std::move(inner), u.depth + 1, f);
   }
 
   void database(Unit u, const shell::Command& c, const shell::Parse& p) {
@@ -779,6 +797,11 @@ class Normaliser {
 
   void interpreter(Unit u, const shell::Command& c, const shell::Parse& p) {
     Words& w = u.words;
+    if (w.size() > 1 && basename(w[1].text) == "manage.py") {  // python manage.py flush: judge manage.py
+      w.erase(w.begin());
+      w[0].text = "manage.py";
+      return emit(std::move(u));
+    }
     std::string code;
     bool dyn = false, inline_code = false;
     for (std::size_t j = 1; j < w.size(); ++j) {

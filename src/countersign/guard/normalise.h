@@ -25,7 +25,8 @@ struct Unit {
   std::string via;
   std::string sql;
   std::string note;
-  std::string host;  // the remote host (ssh) whose environment it runs in, if any
+  std::string host;  // the remote host (ssh) or container whose environment it runs in, if any
+  int parent = -1;   // kubectl exec: index of the kubectl command whose cluster it runs in
   std::vector<std::string> output_files;
 };
 

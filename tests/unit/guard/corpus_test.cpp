@@ -12,7 +12,7 @@ TEST(GuardCorpus, EveryCommandGetsItsLabel) {
   std::vector<std::string> errors;
   auto cases = test::guard_corpus::load(test::source_dir() / "tests/fixtures/guard", scratch.path(), errors);
   for (const auto& e : errors) ADD_FAILURE() << e;
-  EXPECT_GE(cases.size(), 300u) << "the corpus must hold at least 300 labelled commands";
+  EXPECT_GE(cases.size(), 600u) << "the corpus must hold at least 600 labelled commands";
   Config config;
   config.project_dir = "/home/agent/project";
   auto g = Guard::load(config);
