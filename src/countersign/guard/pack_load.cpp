@@ -6,6 +6,7 @@
 #include <set>
 
 #include "countersign/core/text.h"
+#include "countersign/guard/context.h"
 #include "countersign/guard/pack.h"
 
 namespace cs::guard {
@@ -406,16 +407,15 @@ void load_policy_environments(std::string_view yaml, const std::string& origin, 
     Environments out;
     out.production.clear();
     out.non_production.clear();
+    std::string default_name;
     if (e.IsMap()) {
       for (const auto& kv : e) {
         std::string key = kv.first.as<std::string>();
         if (key == "production") r.list(kv.second, out.production, key);
         else if (key == "non_production" || key == "non-production") r.list(kv.second, out.non_production, key);
         else if (key == "default") {
-          std::string d = kv.second.as<std::string>();
-          if (d == "production") out.default_production = true;
-          else if (d == "non-production" || d == "non_production") out.default_production = false;
-          else r.error(kv.second, "default must be production or non-production");
+          // the policy's form names the environment assumed when none is found
+          default_name = kv.second.as<std::string>();
         } else {
           r.warn(kv.first, "unknown environments key '" + key + "' ignored");
         }
@@ -435,6 +435,16 @@ void load_policy_environments(std::string_view yaml, const std::string& origin, 
     } else {
       r.error(e, "environments must be a map (production, non_production, default) or a list");
       return;
+    }
+    // The policy lists what is production: any other name that is found is not.
+    if (out.non_production.empty()) out.non_production = {"*"};
+    if (default_name == "non-production" || default_name == "non_production") {
+      out.default_production = false;
+    } else if (!default_name.empty() && default_name != "production") {
+      Environments probe = out;
+      probe.non_production.clear();
+      probe.default_production = false;
+      out.default_production = is_production(default_name, probe);
     }
     envs = std::move(out);
   } catch (const YAML::Exception& ex) {

@@ -99,6 +99,23 @@ TEST(Guard, PolicyEnvironmentsDecideWhatIsProduction) {
   EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
 }
 
+TEST(Guard, PolicyDefaultEnvironmentIsANameAsInPolicyYaml) {
+  test::TempDir dir;
+  write(dir.path() / ".countersign" / "policy.yaml", "environments:\n  production: [prod]\n  default: staging\n");
+  Guard g = load(dir.path().string());
+  Context ctx{dir.path().string(), {}};
+  // unknown environment: the policy's default, staging, is not production
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
+  ctx.env["AWS_PROFILE"] = "prod";
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::deny);
+  ctx.env["AWS_PROFILE"] = "qa-eu";  // found, and not listed as production
+  EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
+  write(dir.path() / ".countersign" / "policy.yaml", "environments:\n  production: [prod]\n  default: prod\n");
+  Guard strict = load(dir.path().string());
+  ctx.env.erase("AWS_PROFILE");
+  EXPECT_EQ(strict.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::deny);
+}
+
 TEST(Guard, UserAllowListEntriesExpire) {
   test::TempDir dir;
   write(dir.path() / ".countersign" / "guard.yaml",
