@@ -337,6 +337,21 @@ Result<TreePtr> lookup_tree(git_repository* repo, const ObjectId& id) {
   return TreePtr(t);
 }
 
+// Git sorts tree entries by name as if every subtree's name ended in '/', so a file "a.b"
+// sorts before a directory "a". The lockstep walk below must compare the same way, or it
+// reports spurious add/delete pairs.
+int tree_order(const git_tree_entry* a, const git_tree_entry* b) {
+  std::string_view na = git_tree_entry_name(a), nb = git_tree_entry_name(b);
+  size_t n = std::min(na.size(), nb.size());
+  if (int c = std::memcmp(na.data(), nb.data(), n); c != 0) return c;
+  auto next = [n](std::string_view name, const git_tree_entry* e) -> unsigned {
+    if (name.size() > n) return static_cast<unsigned char>(name[n]);
+    return git_tree_entry_type(e) == GIT_OBJECT_TREE ? '/' : 0;
+  };
+  unsigned ca = next(na, a), cb = next(nb, b);
+  return ca < cb ? -1 : ca > cb ? 1 : 0;
+}
+
 // Walks two trees in lockstep and records differing blobs; only subtrees whose ids differ are
 // entered, which is what makes this much cheaper than a general diff for path listings.
 Result<void> diff_tree_entries(git_repository* repo, const git_tree* a, const git_tree* b, const std::string& prefix,
@@ -386,7 +401,7 @@ Result<void> diff_tree_entries(git_repository* repo, const git_tree* a, const gi
     int cmp;
     if (!ea) cmp = 1;
     else if (!eb) cmp = -1;
-    else cmp = std::strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb));
+    else cmp = tree_order(ea, eb);
     if (cmp == 0) {
       bool same = git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
                   git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb);

@@ -82,3 +82,34 @@ TEST(Git, ShallowCloneWalkStopsAtTheBoundary) {
 }
 
 }  // namespace cs::git
+
+namespace cs::git {
+
+// Git orders a directory "a" after a file "a.b" ('/' sorts after '.'); comparing names with
+// strcmp instead made the lockstep walk report both as added and deleted.
+TEST(Git, ChangedPathsFollowGitTreeOrder) {
+  test::GitRepo repo;
+  repo.write("a.b", "file\n");
+  repo.write("a/x", "in dir\n");
+  repo.write("a-c", "dash\n");
+  repo.commit("first");
+  repo.write("a/x", "changed\n");
+  repo.git("rm -q a.b");
+  auto second = repo.commit("second");
+
+  auto r = Repository::open(repo.path().string());
+  ASSERT_TRUE(r);
+  auto id = ObjectId::from_hex(second);
+  ASSERT_TRUE(id);
+  auto c = r->commit(*id);
+  ASSERT_TRUE(c);
+  auto paths = r->changed_paths(*c);
+  ASSERT_TRUE(paths);
+  ASSERT_EQ(paths->size(), 2u);
+  EXPECT_EQ((*paths)[0].path, "a.b");
+  EXPECT_EQ((*paths)[0].kind, ChangeKind::deleted);
+  EXPECT_EQ((*paths)[1].path, "a/x");
+  EXPECT_EQ((*paths)[1].kind, ChangeKind::modified);
+}
+
+}  // namespace cs::git
