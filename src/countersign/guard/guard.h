@@ -138,4 +138,90 @@ std::string find_project_dir(std::string_view cwd);
 // The aws CLI argv equivalent of an AWS API call: {"aws", service, operation, "--param", value, ...}.
 std::vector<std::string> aws_call_argv(const AwsCall& call);
 
+// ---- Agent hooks (hooks_*.cpp, held.cpp, audit.cpp, install.cpp) ----
+
+// What `countersign guard --agent NAME` prints and the exit code it returns, in the agent's own
+// protocol.
+struct HookReply {
+  std::string out;  // stdout
+  std::string err;  // stderr
+  int exit_code = 0;
+};
+
+// Where a hook runs: the process environment (HOME, XDG_STATE_HOME, AWS_PROFILE, ...) and its
+// working directory, used when the payload carries no cwd.
+struct HookEnvironment {
+  std::map<std::string, std::string> env;
+  std::string process_cwd;
+};
+
+// The agents spoken to, by their `--agent` names: claude-code, codex, gemini, cursor, copilot, kiro.
+std::vector<std::string> hook_agents();
+
+// Reads one hook payload, classifies the command (the packs are loaded only when there is a
+// command to judge), applies held-command approvals, appends the decision to the audit log, and
+// answers in the agent's protocol. Never throws; malformed input and internal failures are
+// denied (fail closed).
+HookReply run_hook(std::string_view agent, std::string_view payload, const HookEnvironment& where);
+
+// The local state directory: $XDG_STATE_HOME/countersign or $HOME/.local/state/countersign.
+Result<std::string> state_dir(const std::map<std::string, std::string>& env);
+
+// A held command waiting for approval (state_dir/guard/pending/<id>.json).
+struct HeldRequest {
+  std::string id;
+  std::string binding;      // hex SHA-256 of (normalised argv list, cwd, environment)
+  std::string agent;
+  std::string command;      // redacted
+  std::string cwd;
+  std::string environment;
+  std::string created;      // RFC 3339 UTC
+  std::vector<std::string> rules;
+  bool approved = false;    // an unused approval is waiting for the retry
+};
+
+struct ApprovalGrant {
+  std::string id;
+  std::string approver;
+  std::string expires;  // RFC 3339 UTC
+  std::string method;   // how it is signed, e.g. "hmac-sha256 local token"
+};
+
+Result<std::vector<HeldRequest>> pending_requests(const std::map<std::string, std::string>& env);
+// Approves the held request `id` for one retry within `ttl_seconds`.
+Result<ApprovalGrant> approve_request(std::string_view id, std::string_view approver, long ttl_seconds,
+                                      const std::map<std::string, std::string>& env);
+
+enum class HookScope { project, user };
+
+// The settings file that `install-hook` writes for this agent and scope (e.g.
+// <project>/.claude/settings.json, <home>/.cursor/hooks.json).
+Result<std::string> hook_settings_file(std::string_view agent, HookScope scope, std::string_view project_dir,
+                                       std::string_view home);
+
+struct HookInstall {
+  std::string agent;
+  std::string file;
+  bool changed = false;  // false when the hook was already installed exactly so
+};
+
+// Writes or merges `settings_file` so that the agent runs `<countersign_path> guard --agent NAME`
+// before shell commands. Keeps every other setting and hook, is idempotent, writes atomically,
+// and refuses a file it cannot parse.
+Result<HookInstall> install_hook(std::string_view agent, std::string_view settings_file,
+                                 std::string_view countersign_path);
+
+// One installed hook found by `guard doctor`, with the result of running it on a canary.
+struct HookCheck {
+  std::string agent;
+  std::string file;
+  std::string command;    // as configured, empty when not installed
+  bool installed = false;
+  bool blocks_canary = false;
+  std::string detail;     // what the canary run answered, or why the file is unusable
+};
+
+std::vector<HookCheck> doctor(std::string_view project_dir, std::string_view home,
+                              const std::map<std::string, std::string>& env);
+
 }  // namespace cs::guard

@@ -1,0 +1,26 @@
+// `countersign guard --agent NAME`: the adapters' pipeline with the real classifier. The packs
+// are loaded lazily, so a tool countersign does not judge costs only the JSON parse.
+#include <optional>
+
+#include "countersign/guard/hooks.h"
+
+namespace cs::guard {
+
+HookReply run_hook(std::string_view agent, std::string_view payload, const HookEnvironment& where) {
+  const auto* adapter = find_adapter(agent);
+  if (!adapter) return {"", "countersign: unknown agent \"" + std::string(agent) + "\"\n", 2};
+  std::optional<Guard> guard;
+  Classifier classify = [&guard](const std::string& command, const Context& context) -> Result<Verdict> {
+    if (!guard) {
+      Config config;
+      config.project_dir = find_project_dir(context.cwd);
+      auto loaded = Guard::load(config);
+      if (!loaded) return std::unexpected(loaded.error());
+      guard.emplace(std::move(*loaded));
+    }
+    return guard->classify(command, context);
+  };
+  return run_hook_with(*adapter, payload, where, classify);
+}
+
+}  // namespace cs::guard
