@@ -69,7 +69,7 @@ Run run_shell(const std::string& command, const std::string& input, const std::m
 // Whether an agent would block the call on this reply: exit 2, or a deny/ask/block decision.
 std::string blocking_answer(const Run& r) {
   // Exit 2 blocks, but so would a usage error: only countersign's own denial counts.
-  if (r.exit_code == 2) return r.err.starts_with("countersign: ") ? "exit 2: " + r.err.substr(0, r.err.find('\n')) : "";
+  if (r.exit_code == 2) return r.err.starts_with("countersign") ? "exit 2: " + r.err.substr(0, r.err.find('\n')) : "";
   if (r.exit_code != 0) return {};
   auto doc = json::parse(r.out);
   if (!doc || !doc->is_object()) return {};

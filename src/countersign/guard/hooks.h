@@ -83,6 +83,8 @@ HookRequest read_tool_input(std::string_view payload, std::string_view event, st
 // `{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":...,"permissionDecisionReason":...}}`
 std::string pre_tool_use_output(Decision decision, std::string_view reason);
 std::string_view decision_word(Decision d);
+// The reason as one stderr line, prefixed "countersign: " unless it already names countersign.
+std::string stderr_line(std::string_view reason);
 HookRequest other_tool(std::string tool);
 HookRequest shell(std::string tool, std::string command, std::string cwd);
 // The command entry `{"type":"command","command":...}` style members used by several agents.

@@ -18,7 +18,7 @@ class ClaudeCodeAdapter final : public HookAdapter {
   }
 
   HookReply answer(const HookOutcome& o) const override {
-    if (o.error) return {"", "countersign: " + o.reason + "\n", 2};
+    if (o.error) return {"", hook::stderr_line(o.reason), 2};
     if (!o.shell || o.decision == Decision::allow) return {"", "", 0};
     return {hook::pre_tool_use_output(o.decision, o.reason), "", 0};
   }

@@ -18,10 +18,10 @@ class CodexAdapter final : public HookAdapter {
   }
 
   HookReply answer(const HookOutcome& o) const override {
-    if (o.error) return {"", "countersign: " + o.reason + "\n", 2};
+    if (o.error) return {"", hook::stderr_line(o.reason), 2};
     if (!o.shell || o.decision == Decision::allow) return {"", "", 0};
     // Never "ask": the pipeline turns holds into denials for this adapter.
-    return {hook::pre_tool_use_output(Decision::deny, o.reason), "countersign: " + o.reason + "\n", 2};
+    return {hook::pre_tool_use_output(Decision::deny, o.reason), hook::stderr_line(o.reason), 2};
   }
 
   std::string settings_file(HookScope scope, std::string_view project_dir, std::string_view home) const override {

@@ -115,6 +115,11 @@ HookRequest read_tool_input(std::string_view payload, std::string_view event, st
   return shell(**tool, **command, *cwd ? **cwd : std::string());
 }
 
+std::string stderr_line(std::string_view reason) {
+  std::string line = reason.starts_with("countersign") ? std::string(reason) : "countersign: " + std::string(reason);
+  return line + "\n";
+}
+
 std::string pre_tool_use_output(Decision decision, std::string_view reason) {
   return R"({"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":)" +
          text::json_quote(decision_word(decision)) + R"(,"permissionDecisionReason":)" + text::json_quote(reason) +

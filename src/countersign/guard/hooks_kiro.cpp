@@ -100,7 +100,7 @@ class KiroAdapter final : public HookAdapter {
 
   HookReply answer(const HookOutcome& o) const override {
     if (!o.error && (!o.shell || o.decision == Decision::allow)) return {"", "", 0};
-    return {"", "countersign: " + o.reason + "\n", 2};
+    return {"", hook::stderr_line(o.reason), 2};
   }
 
   std::string settings_file(HookScope scope, std::string_view project_dir, std::string_view home) const override {

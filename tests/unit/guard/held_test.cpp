@@ -24,7 +24,10 @@ struct HeldFixture : ::testing::Test {
     v.decision = command.find("terraform destroy") != std::string::npos ? Decision::ask : Decision::allow;
     if (v.decision == Decision::ask) {
       v.reason = "terraform destroy deletes every resource";
-      v.matches.push_back({"terraform.destroy", Severity::critical, command, "", ""});
+      guard::RuleMatch m;
+      m.rule = "terraform.destroy";
+      m.command = command;
+      v.matches.push_back(m);
       guard::SimpleCommand c;
       c.argv = {"terraform", "destroy", "-auto-approve"};
       v.commands.push_back(c);
@@ -38,9 +41,9 @@ struct HeldFixture : ::testing::Test {
   }
 
   std::string request_id_in(const std::string& text) {
-    auto pos = text.find("request ");
+    auto pos = text.find("held for approval: request ");
     EXPECT_NE(pos, std::string::npos) << text;
-    return pos == std::string::npos ? "" : text.substr(pos + 8, 16);
+    return pos == std::string::npos ? "" : text.substr(pos + 27, 16);
   }
 };
 

@@ -16,7 +16,9 @@ guard::Classifier fixed(const std::string& decision) {
     v.decision = decision == "allow" ? Decision::allow : decision == "held" ? Decision::ask : Decision::deny;
     v.reason = "fixture verdict";
     v.environment = "unknown (assumed production)";
-    v.matches.push_back({"fixture.rule", Severity::critical, "x", "why", "safer"});
+    guard::RuleMatch m;
+    m.rule = "fixture.rule";
+    v.matches.push_back(m);
     return v;
   };
 }
