@@ -66,3 +66,52 @@ const Registrar registrar(440, add_override);
 
 }  // namespace
 }  // namespace cs::cli
+
+namespace cs::cli {
+namespace {
+
+struct OverdueArgs {
+  std::string repo = ".";
+  std::string trusted_ref;
+};
+
+int run_overdue(const OverdueArgs& a) {
+  auto repo = git::Repository::open(a.repo);
+  if (!repo) return report_error(repo.error());
+  std::string trusted = a.trusted_ref;
+  if (trusted.empty()) trusted = repo->head_upstream().value_or("HEAD");
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  auto state = signoff::load_trusted(*repo, trusted, now);
+  if (!state) return report_error(state.error());
+  auto set = signoff::ApprovalSet::load(*repo, state->trust);
+  if (!set) return report_error(set.error());
+  auto open = signoff::reviews(*set, state->rules);
+  size_t overdue = 0, pending = 0;
+  for (const auto& r : open) {
+    if (r.done()) continue;
+    const auto& st = *r.override_statement->statement;
+    bool late = r.overdue(now);
+    (late ? overdue : pending)++;
+    std::printf("%s  override by %s (%s) at %s: %s\n  post-hoc review due %s; %zu change(s) not yet signed off by %s\n"
+                "  %s\n",
+                late ? "OVERDUE" : "open   ", r.override_statement->person->id.c_str(), st.role.c_str(),
+                signoff::format_time(st.time).c_str(), st.reason.c_str(), signoff::format_time(r.due).c_str(),
+                r.unreviewed.size(), state->rules.review_roles.empty() ? "a reviewer" : state->rules.review_roles.front().c_str(),
+                r.override_statement->path.c_str());
+  }
+  std::printf("%zu override review(s) overdue, %zu open (trusted revision %s)\n", overdue, pending, trusted.c_str());
+  return overdue ? 1 : 0;
+}
+
+void add_overdue(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<OverdueArgs>();
+  auto* cmd = app.add_subcommand("overdue", "List break-glass overrides whose post-hoc review is still owed; exit 1 when any is overdue");
+  cmd->add_option("--repo", a->repo, "Repository (default: the current directory)");
+  cmd->add_option("--trusted-ref", a->trusted_ref, "Where policy and people are read from (default: HEAD's upstream, else HEAD)");
+  cmd->callback([a, &exit_code] { exit_code = run_overdue(*a); });
+}
+
+const Registrar overdue_registrar(450, add_overdue);
+
+}  // namespace
+}  // namespace cs::cli

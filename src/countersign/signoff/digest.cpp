@@ -154,17 +154,16 @@ ChangeDigest ChangeDigest::of(std::string_view canonical_text) {
   return d;
 }
 
-Result<std::string> canonical_change(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
-                                     const git::ObjectId& new_tree) {
-  auto changed = repo.changed_paths(old_tree.value_or(git::ObjectId{}), new_tree);
-  if (!changed) return std::unexpected(changed.error());
+namespace {
+
+Result<std::string> canonical_of_paths(const git::Repository& repo, std::vector<git::ChangedPath> changed) {
   // Byte order of the path; a deletion sorts before an addition at the same path.
-  std::stable_sort(changed->begin(), changed->end(), [](const git::ChangedPath& a, const git::ChangedPath& b) {
+  std::stable_sort(changed.begin(), changed.end(), [](const git::ChangedPath& a, const git::ChangedPath& b) {
     if (a.path != b.path) return a.path < b.path;
     return a.new_mode == 0 && b.new_mode != 0;
   });
   std::string out = "countersign-change-v1\n";
-  for (const auto& c : *changed) {
+  for (const auto& c : changed) {
     std::string path = quote_path(c.path);
     out += "file " + (c.old_mode ? path : "/dev/null") + " " + (c.new_mode ? path : "/dev/null") + "\n";
     out += "mode " + octal(c.old_mode) + " " + octal(c.new_mode) + "\n";
@@ -179,6 +178,23 @@ Result<std::string> canonical_change(const git::Repository& repo, const std::opt
     if (auto r = append_hunks(*old_text, *new_text, out); !r) return std::unexpected(r.error());
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::string> canonical_change(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
+                                     const git::ObjectId& new_tree) {
+  auto changed = repo.changed_paths(old_tree.value_or(git::ObjectId{}), new_tree);
+  if (!changed) return std::unexpected(changed.error());
+  return canonical_of_paths(repo, std::move(*changed));
+}
+
+Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit,
+                                                  std::span<const git::ChangedPath> first_parent_paths) {
+  if (commit.parents.size() > 1) return commit_digest(repo, commit);
+  auto text = canonical_of_paths(repo, {first_parent_paths.begin(), first_parent_paths.end()});
+  if (!text) return std::unexpected(text.error());
+  return std::optional<ChangeDigest>(ChangeDigest::of(*text));
 }
 
 Result<std::optional<git::ObjectId>> automatic_merge_tree(const git::Repository& repo, const git::Commit& commit);

@@ -15,6 +15,14 @@
 #include "countersign/core/error.h"
 #include "countersign/git/git.h"
 
+namespace cs::policy {
+struct People;
+struct Policy;
+}  // namespace cs::policy
+namespace cs::provenance {
+class Assessor;
+}  // namespace cs::provenance
+
 namespace cs::signoff {
 
 // ---- Change digest v1 (DESIGN.md "Change digest") -------------------------------------------
@@ -43,6 +51,10 @@ Result<std::string> canonical_change(const git::Repository& repo, const std::opt
 // the automatic merge of its parents. nullopt: a merge with no change of its own.
 Result<std::optional<std::string>> commit_canonical_change(const git::Repository& repo, const git::Commit& commit);
 Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit);
+// The same, reusing `first_parent_paths` (Repository::changed_paths(commit)) when the caller
+// already has them; a merge still measures against its automatic merge.
+Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit,
+                                                  std::span<const git::ChangedPath> first_parent_paths);
 
 struct Member {
   git::ObjectId commit;
@@ -237,6 +249,28 @@ struct Review {
 Review review_of(const ApprovalSet& set, const Checked& override_statement, const BreakGlassRules& rules);
 // Every override that counts, with its review.
 std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules);
+
+// ---- From the trusted revision ------------------------------------------------------------------
+
+// An allowed_signers file beside people.yaml adds keys (with their validity and namespaces) to
+// the people whose id or email its principals match.
+inline constexpr std::string_view kAllowedSignersFile = ".countersign/allowed_signers";
+
+// The trust of a check: the trusted revision's people (each marked when `agents` knows their
+// name or an email as an AI agent identity), its allowed_signers text, and the policy's max_age.
+Trust trust_from(const policy::People& people, const policy::Policy& policy, std::optional<std::string> allowed_signers,
+                 std::string repo_id, int64_t now, const provenance::Assessor& agents);
+BreakGlassRules break_glass_of(const policy::Policy& policy);
+
+// Trust and break-glass rules read from the trusted revision `trusted` (policy, people,
+// allowed_signers), for commands that are not a whole gate check.
+struct TrustedState {
+  std::string label;  // how the trusted revision was named
+  Trust trust;
+  BreakGlassRules rules;
+  std::vector<std::string> diagnostics;  // problems loading the trusted files
+};
+Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view trusted_ref, int64_t now);
 
 // ---- Recording statements ---------------------------------------------------------------------
 

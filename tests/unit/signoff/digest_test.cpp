@@ -59,6 +59,13 @@ TEST(ChangeDigest, CanonicalTextIsExactlyTheSpecifiedLayout) {
       "file gone.txt /dev/null\nmode 100644 0\n@@\n-bye\n\\ No newline at end of file\n";
   EXPECT_EQ(text_of(g, "HEAD"), expected);
   EXPECT_EQ(digest_at(g, "HEAD").hex(), ChangeDigest::of(expected).hex());
+  // Given the changed paths the gate already holds, the digest is the same.
+  auto o = open_at(g, "HEAD");
+  auto paths = o.repo.changed_paths(o.commit);
+  ASSERT_TRUE(paths);
+  auto d = commit_digest(o.repo, o.commit, *paths);
+  ASSERT_TRUE(d && *d);
+  EXPECT_EQ((*d)->hex(), ChangeDigest::of(expected).hex());
 }
 
 TEST(ChangeDigest, ModeChangeAndEmptyFile) {

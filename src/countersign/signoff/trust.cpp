@@ -1,0 +1,61 @@
+// Trust from the trusted revision: the people directory and policy as the policy stage loaded
+// them, turned into what verification needs.
+#include "countersign/policy/policy.h"
+#include "countersign/provenance/provenance.h"
+#include "countersign/signoff/signoff.h"
+
+namespace cs::signoff {
+
+Trust trust_from(const policy::People& people, const policy::Policy& policy, std::optional<std::string> allowed_signers,
+                 std::string repo_id, int64_t now, const provenance::Assessor& agents) {
+  Trust t;
+  t.repo_id = std::move(repo_id);
+  t.now = now;
+  if (policy.max_age) t.max_age = policy.max_age->count();
+  t.allowed_signers = std::move(allowed_signers);
+  t.allowed_signers_name = std::string(kAllowedSignersFile);
+  t.people.reserve(people.people.size());
+  for (const auto& p : people.people) {
+    Signatory s{p.id, p.name, p.emails, p.roles, p.keys, false};
+    s.agent = p.emails.empty() && agents.is_agent(p.name, "");
+    for (const auto& e : p.emails) s.agent = s.agent || agents.is_agent(p.name, e);
+    t.people.push_back(std::move(s));
+  }
+  return t;
+}
+
+Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view trusted_ref, int64_t now) {
+  auto rev = repo.resolve(trusted_ref);
+  if (!rev) return fail(rev.error().code, "trusted revision: " + rev.error().message);
+  auto loaded = policy::load_from_revision(repo, *rev, trusted_ref);
+  if (!loaded) return std::unexpected(loaded.error());
+  TrustedState out;
+  out.label = std::string(trusted_ref);
+  for (const auto& d : loaded->diagnostics.items)
+    if (d.level == policy::Level::error) out.diagnostics.push_back(d.error.describe());
+  if (!out.diagnostics.empty())
+    return fail(Errc::policy, "the policy or people directory on " + out.label + " has errors: " + out.diagnostics.front());
+  auto signers = repo.file_at(*rev, kAllowedSignersFile);
+  if (!signers) return std::unexpected(signers.error());
+  provenance::AssessOptions options;
+  options.extra_agents = loaded->people.agents;
+  options.line_share = false;
+  auto agents = provenance::Assessor::create(repo, options);
+  if (!agents) return std::unexpected(agents.error());
+  auto id = repository_id(repo);
+  if (!id) return std::unexpected(id.error());
+  out.trust = trust_from(loaded->people, loaded->policy, *signers, *id, now, *agents);
+  out.rules = break_glass_of(loaded->policy);
+  return out;
+}
+
+BreakGlassRules break_glass_of(const policy::Policy& policy) {
+  BreakGlassRules r;
+  r.roles = policy.break_glass.roles;
+  r.max_ttl = policy.break_glass.max_ttl.count();
+  r.review_within = policy.break_glass.review_within.count();
+  r.review_roles = policy.break_glass.review_roles;
+  return r;
+}
+
+}  // namespace cs::signoff
