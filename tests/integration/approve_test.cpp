@@ -70,3 +70,42 @@ TEST(ApproveCli, ClearErrors) {
 
 }  // namespace
 }  // namespace cs::test
+
+namespace cs::test {
+namespace {
+
+std::string pub_of(const std::filesystem::path& key) {
+  auto s = read_file(key.string() + ".pub");
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+TEST(ApproveCli, OverrideLeavesAReviewOpenUntilASeniorApproves) {
+  GitRepo g;
+  TempDir keys;
+  auto sam = make_ssh_key(keys.path(), "sam", {"ed25519"});
+  auto carol = make_ssh_key(keys.path(), "carol", {"ed25519"});
+  g.git("config countersign.repo acme/app");
+  g.write(".countersign/people.yaml", "people:\n  - id: sam\n    name: Sam\n    emails: [sam@example.com]\n    roles: [sre]\n"
+                                      "    keys: [\"" + pub_of(sam) + "\"]\n"
+                                      "  - id: carol\n    name: Carol\n    emails: [carol@example.com]\n    roles: [senior]\n"
+                                      "    keys: [\"" + pub_of(carol) + "\"]\n");
+  g.write(".countersign/policy.yaml", "version: 1\nbreak_glass:\n  roles: [sre]\n  max_ttl: 4h\n  review_within: 72h\n");
+  g.commit("trusted");
+  g.write("hotfix.py", "fix = True\n");
+  auto c = g.commit("hotfix", "Dev", "dev@example.com");
+  auto ov = countersign({"override", c, "--reason", "outage", "--role", "sre", "--ttl", "1h", "--key", sam.string(),
+                         "--approver", "sam@example.com"},
+                        g.path());
+  ASSERT_EQ(ov.exit_code, 0) << ov.err;
+  auto open = countersign({"overdue", "--trusted-ref", "HEAD~1"}, g.path());
+  EXPECT_EQ(open.exit_code, 0) << open.out << open.err;
+  EXPECT_NE(open.out.find("0 override review(s) overdue, 1 open"), std::string::npos) << open.out << open.err;
+  auto ap = countersign({"approve", c, "--key", carol.string(), "--approver", "carol@example.com"}, g.path());
+  ASSERT_EQ(ap.exit_code, 0) << ap.err;
+  auto closed = countersign({"overdue", "--trusted-ref", "HEAD~1"}, g.path());
+  EXPECT_NE(closed.out.find("0 override review(s) overdue, 0 open"), std::string::npos) << closed.out << closed.err;
+}
+
+}  // namespace
+}  // namespace cs::test
