@@ -3,9 +3,11 @@
 // paths a change touches, and reports findings with a stable rule id and a severity.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "countersign/core/error.h"
@@ -21,6 +23,85 @@ struct Finding {
   std::string location;  // "line 12" / "12:5" for text inputs, a JSON path for JSON inputs
   std::string message;   // why this is destructive, and what to do instead
 };
+
+// What an input file is, told from its content (and, for SQL, its name). Every kind has one
+// analyzer; the dispatcher (assess_file) picks it.
+enum class InputKind {
+  unknown,
+  terraform_plan,                 // `terraform show -json` / `tofu show -json`
+  cloudformation_change_set,      // `aws cloudformation describe-change-set` output
+  cloudformation_stack_deletion,  // DescribeStackResources output marked "CountersignAction": "DeleteStack"
+  pulumi_preview,                 // `pulumi preview --json`
+  kubernetes_manifests,           // rendered YAML, kubectl diff --prune output (branch risk-sql)
+  sql_migration,                  // *.sql migrations (branch risk-sql)
+};
+std::string_view to_string(InputKind kind);
+
+// A policy suppression: the finding `rule` on resources matching the glob `resource` is
+// dropped until `expires` (YYYY-MM-DD, inclusive). Only the trusted policy supplies these;
+// nothing in a changed file can suppress a finding.
+struct Suppression {
+  std::string rule;
+  std::string resource;
+  std::string expires;
+  std::string reason;
+};
+
+// A changed path matching one of `globs` yields a finding `rule` with `severity`.
+struct PathRule {
+  std::string rule;
+  std::vector<std::string> globs;
+  Severity severity = Severity::medium;
+  std::string message;
+};
+
+// Everything risk takes from the trusted policy. The defaults are the documented ones
+// (docs/risk-rules.md); policy::Policy's `risk` section fills this in.
+struct Config {
+  double env_rebuild_share = 0.30;          // share of prior_state resources deleted or replaced
+  std::size_t env_rebuild_count = 0;        // absolute count that also triggers; 0 = off
+  std::size_t env_rebuild_min_resources = 3;  // below this many prior resources, only a destroy-all counts
+  std::vector<std::string> protected_resources;   // address globs or cloud ids (ARN, physical id, URN)
+  std::vector<std::string> extra_stateful_types;  // added to data/stateful-resources.yaml
+  std::vector<Suppression> suppressions;
+  std::vector<std::pair<std::string, Severity>> severity_overrides;  // rule id -> severity
+  std::optional<std::vector<PathRule>> path_rules;  // nullopt: data/risk-paths.yaml
+  // Changed files that `check` reads as plans / change sets / previews.
+  std::vector<std::string> plan_globs = {"**/*.tfplan.json", "**/plan.json", "**/*.plan.json",
+                                         "**/*.changeset.json", "**/*.change-set.json", "**/*.preview.json"};
+  std::string today;  // YYYY-MM-DD for suppression expiry; empty = the current UTC date
+};
+
+// Tells the kind of an input from its path and first bytes. Never fails: unknown is a kind.
+InputKind detect_kind(std::string_view path, std::string_view contents);
+
+// The findings of one input file held in memory (e.g. a git blob). A file that cannot be
+// parsed yields an `unreviewable` finding, never an empty list; an error is returned only
+// when the input is not something risk reads at all (unknown kind).
+Result<std::vector<Finding>> assess_file(std::string_view path, std::string_view contents, const Config& config);
+
+// The same for a file on disk, read once into a padded mapping (large plans are never copied).
+Result<std::vector<Finding>> assess_path(const std::string& path, const Config& config);
+
+// Findings for changed paths matching the path rules (production config, infrastructure,
+// migrations, .countersign/).
+std::vector<Finding> assess_changed_paths(std::span<const std::string> paths, const Config& config);
+
+// Applies the trusted policy to raw findings: severity overrides, then suppressions (expired
+// ones are ignored); sorts by severity (critical first), then file and location.
+std::vector<Finding> apply_policy(std::vector<Finding> findings, const Config& config);
+
+// Whether `glob` matches `text`: `*` and `?` stay within a path segment, `**` spans segments.
+bool glob_match(std::string_view glob, std::string_view text);
+
+enum class Format { text, json, sarif };
+std::optional<Format> format_from_string(std::string_view s);
+
+// Renders findings: JSON {"findings": [...], "summary": {...}}, SARIF 2.1.0, or text lines.
+std::string render(std::span<const Finding> findings, Format format);
+
+// The highest severity among findings, or nullopt when there are none.
+std::optional<Severity> highest(std::span<const Finding> findings);
 
 // --- SQL migrations (sql_*.cpp) -------------------------------------------------------------
 // PostgreSQL and MySQL migration files are tokenized and split into statements the way psql
