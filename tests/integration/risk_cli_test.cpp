@@ -64,3 +64,17 @@ TEST(RiskCli, SarifOutputShape) {
 
 }  // namespace
 }  // namespace cs::test
+
+namespace cs::test {
+namespace {
+
+TEST(RiskCli, SqlMigrationsGoThroughTheSameDispatcher) {
+  TempDir dir;
+  sh("mkdir -p db/migrations && printf 'DROP TABLE users;\\n' > db/migrations/001_drop.sql", dir.path());
+  auto r = countersign({"risk", (dir.path() / "db/migrations/001_drop.sql").string(), "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"rule\":\"sql-drop-table\""), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace cs::test

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Terraform plan JSON, end to end: `countersign risk big.json --format json` on a 200 MB plan
+# from gen-plan.py (40,000 resources), beside jq counting the deletes of the same file in the
+# same run. Prints throughput (GB/s of plan JSON) and peak RSS against the file size.
+# Targets: >= 1 GB/s, peak RSS < 1.2x the file.
+set -euo pipefail
+build=${1:-build/release}
+here=$(cd "$(dirname "$0")" && pwd)
+shared=${CS_SHARED_DIR:-$here/../../shared}
+work=$here/work
+mkdir -p "$work"
+big=$work/big.json
+bin=$build/countersign
+[ -x "$bin" ] || { echo "plan.sh: no $bin (build the release preset first)" >&2; exit 2; }
+if [ ! -s "$big" ]; then
+  python3 "$shared/bench/gen-plan.py" --resources 40000 > "$big"
+fi
+size=$(stat -c %s "$big")
+cat "$big" > /dev/null  # both tools start from a warm page cache
+
+measure() {  # prints "wall_seconds user_seconds sys_seconds max_rss_kb"
+  local out
+  out=$( { /usr/bin/time -f "%e %U %S %M" "$@" > /dev/null; } 2>&1 | tail -1) || true
+  echo "$out"
+}
+
+best_wall=
+best_line=
+for i in 1 2 3; do
+  line=$(measure "$bin" risk "$big" --format json)
+  wall=${line%% *}
+  if [ -z "$best_wall" ] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; best_line=$line; fi
+done
+read -r cs_wall cs_user cs_sys cs_rss <<< "$best_line"
+read -r jq_wall jq_user jq_sys jq_rss <<< "$(measure jq '[.resource_changes[] | select(.change.actions | index("delete"))] | length' "$big")"
+
+cs_deletes=$("$bin" risk "$big" --format json | python3 -c 'import json,sys; print(sum(1 for f in json.load(sys.stdin)["findings"] if f["rule"] in ("resource-delete","resource-replace","stateful-delete","stateful-replace")))' || true)
+jq_deletes=$(jq '[.resource_changes[] | select(.change.actions | index("delete"))] | length' "$big")
+
+awk -v size="$size" -v w="$cs_wall" -v u="$cs_user" -v s="$cs_sys" -v rss="$cs_rss" \
+    -v jw="$jq_wall" -v ju="$jq_user" -v js="$jq_sys" -v jrss="$jq_rss" -v cd="$cs_deletes" -v jd="$jq_deletes" '
+BEGIN {
+  mb = size / 1e6
+  printf "plan: %.1f MB, 40000 resources (gen-plan.py routine)\n", mb
+  printf "countersign risk --format json: %.2f s wall (best of 3), %.2f s CPU, %.2f GB/s wall, %.2f GB/s CPU, peak RSS %.1f MB = %.2fx file   [target >= 1 GB/s, < 1.20x]\n",
+         w, u + s, size / w / 1e9, size / (u + s) / 1e9, rss / 1024, rss * 1024 / size
+  printf "jq (count deletes):             %.2f s wall, %.2f s CPU, %.2f GB/s wall, peak RSS %.1f MB = %.2fx file\n",
+         jw, ju + js, size / jw / 1e9, jrss / 1024, jrss * 1024 / size
+  printf "speed-up over jq: %.1fx wall; destructive changes found: countersign %s, jq %s\n", jw / w, cd, jd
+}'
