@@ -87,6 +87,25 @@ Result<std::vector<Finding>> assess_path(const std::string& path, const Config& 
 // migrations, .countersign/).
 std::vector<Finding> assess_changed_paths(std::span<const std::string> paths, const Config& config);
 
+// Everything `check` gives risk about one change: plan / change-set / preview files named on
+// the command line (--plan FILE), and the change's files with their new contents (empty
+// contents for a deleted file).
+struct ChangedFile {
+  std::string path;
+  std::string contents;
+  bool deleted = false;
+};
+struct ChangeInputs {
+  std::vector<std::string> plan_files;
+  std::vector<ChangedFile> changed_files;
+};
+
+// The risk stage of the gate: path rules over every changed path; every changed file matching
+// `config.plan_globs` or a migration glob is assessed by content; every plan file is read from
+// disk. Fails closed: an input that cannot be read or recognised becomes an `unreviewable`
+// finding, never an error that could be mistaken for "nothing found". Policy is applied.
+std::vector<Finding> assess_change(const ChangeInputs& inputs, const Config& config);
+
 // Applies the trusted policy to raw findings: severity overrides, then suppressions (expired
 // ones are ignored); sorts by severity (critical first), then file and location.
 std::vector<Finding> apply_policy(std::vector<Finding> findings, const Config& config);
