@@ -145,7 +145,7 @@ std::vector<Finding> apply_policy(std::vector<Finding> findings, const Config& c
   std::erase_if(findings, [&](const Finding& f) {
     return std::any_of(config.suppressions.begin(), config.suppressions.end(), [&](const Suppression& s) {
       return s.rule == f.rule && glob_match(s.resource, f.resource) && !s.expires.empty() &&
-             today <= s.expires.substr(0, 10);
+             today < s.expires.substr(0, 10);
     });
   });
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {

@@ -38,7 +38,7 @@ enum class InputKind {
 std::string_view to_string(InputKind kind);
 
 // A policy suppression: the finding `rule` on resources matching the glob `resource` is
-// dropped until `expires` (YYYY-MM-DD, inclusive). Only the trusted policy supplies these;
+// dropped until `expires` (YYYY-MM-DD, UTC, exclusive, as in policy.h). Only the trusted policy supplies these;
 // nothing in a changed file can suppress a finding.
 struct Suppression {
   std::string rule;

@@ -155,7 +155,7 @@ TEST(TerraformRisk, SuppressionNeedsRuleResourceAndUnexpiredDate) {
   config.today = "2026-11-25";
   config.suppressions = {{"missing-moved", "terraform_data.database*", "2026-12-31", "rename ticket 12"}};
   EXPECT_TRUE(with_rule(assess_fixture("terraform/rename-without-moved/plan.json", config), "missing-moved").empty());
-  config.suppressions[0].expires = "2026-11-24";
+  config.suppressions[0].expires = "2026-11-25";  // ends at the start of its day
   EXPECT_EQ(with_rule(assess_fixture("terraform/rename-without-moved/plan.json", config), "missing-moved").size(), 1u);
   config.suppressions[0] = {"stateful-delete", "terraform_data.database*", "2026-12-31", ""};
   EXPECT_EQ(with_rule(assess_fixture("terraform/rename-without-moved/plan.json", config), "missing-moved").size(), 1u);
