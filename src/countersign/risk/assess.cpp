@@ -53,10 +53,11 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
       return infrastructure(read_pulumi_preview(path, padded), config, false);
     case InputKind::sql_migration:
       return assess_sql(padded, path);
-    // Kubernetes (branch risk-sql) plugs in here.
     case InputKind::kubernetes_manifests:
+      if (looks_like_kubectl_diff(padded)) return assess_kubectl_diff(padded, path);
       return fail(Errc::unsupported, std::string(path) + ": " + std::string(to_string(kind)) +
-                                         " inputs are not analysed by this build yet");
+                                         " alone shows no change: give `kubectl diff --prune` output, or compare base and head "
+                                         "manifests (assess_manifests)");
     case InputKind::unknown:
       break;
   }
@@ -103,6 +104,7 @@ InputKind detect_kind(std::string_view path, std::string_view contents) {
     return InputKind::unknown;
   }
   if (ends_with(path, ".sql")) return InputKind::sql_migration;
+  if (looks_like_kubectl_diff(head)) return InputKind::kubernetes_manifests;
   if ((ends_with(path, ".yaml") || ends_with(path, ".yml") || head.starts_with("diff ")) &&
       has(head, "apiVersion") && has(head, "kind"))
     return InputKind::kubernetes_manifests;
