@@ -23,21 +23,17 @@ int run_scan(const ScanArgs& args) {
     std::fprintf(stderr, "countersign scan: unknown format '%s' (text, json or markdown)\n", args.format.c_str());
     return 2;
   }
+  git::tune_for_single_pass();  // every commit is read about once
   auto repo = git::Repository::open(args.repo);
   if (!repo) {
     std::fprintf(stderr, "countersign scan: %s\n", repo.error().describe().c_str());
     return 2;
   }
   std::string range = args.all ? "--all" : args.range;
-  auto commits = repo->commits_in(range);
-  if (!commits) {
-    std::fprintf(stderr, "countersign scan: %s\n", commits.error().describe().c_str());
-    return 2;
-  }
   provenance::AssessOptions options;
   options.branch = provenance::branch_of_range(*repo, range);
   options.progress = report::terminal_progress("scanning");
-  auto results = provenance::assess_all(*repo, *commits, options);
+  auto results = provenance::assess_range(*repo, range, options);
   if (!results) {
     std::fprintf(stderr, "countersign scan: %s\n", results.error().describe().c_str());
     return 2;

@@ -68,6 +68,11 @@ std::unordered_set<ObjectId, ObjectIdHash> shallow_roots(const std::string& gitd
 
 }  // namespace
 
+void tune_for_single_pass(size_t cache_limit) {
+  ensure_init();
+  git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, static_cast<ssize_t>(cache_limit));
+}
+
 Error last_error(std::string_view context) {
   const git_error* e = git_error_last();
   std::string msg(context);
@@ -201,6 +206,16 @@ std::optional<std::string> Repository::head_branch() const {
 }
 
 Result<std::vector<ObjectId>> Repository::commits_in(std::string_view range) const {
+  std::vector<ObjectId> out;
+  auto r = walk(range, [&out](const ObjectId& id) {
+    out.push_back(id);
+    return true;
+  });
+  if (!r) return std::unexpected(r.error());
+  return out;
+}
+
+Result<void> Repository::walk(std::string_view range, const std::function<bool(const ObjectId&)>& visit) const {
   if (is_empty()) return fail(Errc::not_found, "the repository has no commits yet");
   git_revwalk* raw = nullptr;
   if (git_revwalk_new(&raw, repo_.get()) != 0) return std::unexpected(last_error("creating revision walk"));
@@ -256,7 +271,13 @@ Result<std::vector<ObjectId>> Repository::commits_in(std::string_view range) con
     tips.push_back(*b);
   }
 
-  if (is_shallow()) return walk_shallow(tips, hidden);
+  if (is_shallow()) {
+    auto ids = walk_shallow(tips, hidden);
+    if (!ids) return std::unexpected(ids.error());
+    for (const auto& id : *ids)
+      if (!visit(id)) break;
+    return {};
+  }
 
   for (const auto& t : tips) {
     git_oid oid = to_oid(t);
@@ -267,12 +288,12 @@ Result<std::vector<ObjectId>> Repository::commits_in(std::string_view range) con
     if (git_revwalk_hide(raw, &oid) != 0) return std::unexpected(last_error("hiding " + h.hex()));
   }
 
-  std::vector<ObjectId> out;
   git_oid oid;
   int rc;
-  while ((rc = git_revwalk_next(&oid, raw)) == 0) out.push_back(from_oid(&oid));
+  while ((rc = git_revwalk_next(&oid, raw)) == 0)
+    if (!visit(from_oid(&oid))) return {};
   if (rc != GIT_ITEROVER) return std::unexpected(last_error("walking " + spec));
-  return out;
+  return {};
 }
 
 // libgit2 1.5 does not know shallow clones: its walk fails at the first absent parent. A
@@ -522,6 +543,46 @@ Result<std::vector<FileDiff>> Repository::diff(const Commit& commit) const {
     parent_tree = p->tree;
   }
   return diff_trees(parent_tree, commit.tree);
+}
+
+Result<std::optional<std::vector<uint32_t>>> Repository::added_lines(const ObjectId& old_blob,
+                                                                     const ObjectId& new_blob) const {
+  BlobPtr a, b;
+  for (auto [id, out] : {std::pair{&old_blob, &a}, std::pair{&new_blob, &b}}) {
+    if (id->is_zero()) continue;
+    git_oid oid = to_oid(*id);
+    git_blob* raw = nullptr;
+    if (git_blob_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing blob " + id->hex());
+    out->reset(raw);
+  }
+  struct Collected {
+    std::vector<uint32_t> lines;
+    bool binary = false;
+  } got;
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  opts.context_lines = 0;
+  opts.interhunk_lines = 0;
+  auto on_file = [](const git_diff_delta* delta, float, void* payload) -> int {
+    if (delta->flags & GIT_DIFF_FLAG_BINARY) static_cast<Collected*>(payload)->binary = true;
+    return 0;
+  };
+  auto on_binary = [](const git_diff_delta*, const git_diff_binary*, void* payload) -> int {
+    static_cast<Collected*>(payload)->binary = true;
+    return 0;
+  };
+  auto on_line = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) -> int {
+    if (line->origin == GIT_DIFF_LINE_ADDITION && line->new_lineno > 0)
+      static_cast<Collected*>(payload)->lines.push_back(static_cast<uint32_t>(line->new_lineno));
+    return 0;
+  };
+  // Buffers, not blobs: a diff of blobs looks up .gitattributes in the work tree for every call.
+  auto data = [](const BlobPtr& blob) { return blob ? static_cast<const char*>(git_blob_rawcontent(blob.get())) : nullptr; };
+  auto size = [](const BlobPtr& blob) { return blob ? static_cast<size_t>(git_blob_rawsize(blob.get())) : size_t(0); };
+  if (git_diff_buffers(data(a), size(a), nullptr, data(b), size(b), nullptr, &opts, on_file, on_binary, nullptr, on_line,
+                       &got) != 0)
+    return std::unexpected(last_error("diffing blobs"));
+  if (got.binary) return std::optional<std::vector<uint32_t>>{};
+  return std::optional<std::vector<uint32_t>>(std::move(got.lines));
 }
 
 Result<std::optional<std::string>> Repository::note(std::string_view notes_ref, const ObjectId& id) const {

@@ -112,6 +112,9 @@ class Repository {
   // the commits on HEAD not on its upstream (all of HEAD when there is no upstream).
   // Newest first. Missing parents of a shallow clone end the walk instead of failing it.
   Result<std::vector<ObjectId>> commits_in(std::string_view range) const;
+  // The same walk, handing each commit to `visit` as it is found (false stops the walk), so that
+  // work on the first commits can start before the walk ends.
+  Result<void> walk(std::string_view range, const std::function<bool(const ObjectId&)>& visit) const;
 
   Result<Commit> commit(const ObjectId& id) const;
 
@@ -123,6 +126,11 @@ class Repository {
   // The diff of a commit against its first parent: 3 lines of context, no rename detection.
   Result<std::vector<FileDiff>> diff(const Commit& commit) const;
   Result<std::vector<FileDiff>> diff_trees(const std::optional<ObjectId>& old_tree, const ObjectId& new_tree) const;
+
+  // The line numbers (1-based, in `new_blob`) that a diff from `old_blob` (zero id: none) to
+  // `new_blob` adds; nullopt when either side is binary. A blob-to-blob diff: no attribute or
+  // filter lookups, so it is cheap enough to run on many commits.
+  Result<std::optional<std::vector<uint32_t>>> added_lines(const ObjectId& old_blob, const ObjectId& new_blob) const;
 
   // The note attached to `id` on `notes_ref` (e.g. "refs/notes/ai"), or nullopt.
   Result<std::optional<std::string>> note(std::string_view notes_ref, const ObjectId& id) const;
@@ -147,6 +155,11 @@ class Repository {
   Result<std::vector<ObjectId>> walk_shallow(const std::vector<ObjectId>& tips, const std::vector<ObjectId>& hidden) const;
   std::unique_ptr<git_repository, Deleter> repo_;
 };
+
+// Process-wide libgit2 tuning for one pass over a large history, where every object is read
+// about once: the object cache only needs to hold a commit from the walk until it is read
+// again, so it is capped at `cache_limit` bytes (libgit2's default is 256 MB).
+void tune_for_single_pass(size_t cache_limit = size_t(32) << 20);
 
 // The last libgit2 error, as a cs::Error with Errc::git and the given context.
 Error last_error(std::string_view context);

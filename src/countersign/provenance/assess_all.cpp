@@ -1,8 +1,10 @@
-// assess_all: a range split across threads. Each worker has its own git::Repository (libgit2
-// handles are not shared between threads) and takes blocks of commits from a shared counter, so
-// that a few expensive commits (notes that need a diff) do not leave a core idle.
+// Assessing many commits: blocks of commits go to worker threads, each with its own
+// git::Repository (libgit2 handles are not shared between threads). assess_range starts the
+// workers while the walk is still finding commits, so walking and assessing overlap.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -11,60 +13,174 @@
 namespace cs::provenance {
 namespace {
 
-constexpr size_t kBlock = 512;
+constexpr size_t kBlock = 256;
 
-}  // namespace
+constexpr size_t kMaxPendingBlocks = 64;  // bounds memory when the walk outruns the workers
 
-Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const std::vector<git::ObjectId>& commits,
-                                           const AssessOptions& options) {
-  auto assessor = Assessor::create(repo, options);
-  if (!assessor) return std::unexpected(assessor.error());
+struct Block {
+  std::vector<git::ObjectId> ids;
+  std::vector<git::Commit> commits;  // already read by the walker, or empty: workers read them
+  std::vector<Provenance> out;
+};
 
-  std::vector<Provenance> out(commits.size());
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = unsigned(std::min<size_t>(threads, (commits.size() + kBlock - 1) / kBlock));
-  threads = std::max(1u, threads);
+// A queue of blocks fed by one producer and drained by the workers; blocks keep their order.
+class Pipeline {
+ public:
+  Pipeline(const Assessor& assessor, const AssessOptions& options) : assessor_(assessor), options_(options) {}
 
-  std::atomic<size_t> next{0}, done{0};
-  std::atomic<bool> failed{false};
-  std::mutex error_mutex;
-  std::optional<Error> first_error;
-  auto fail_with = [&](Error e) {
-    std::lock_guard lock(error_mutex);
-    if (!first_error) first_error = std::move(e);
-    failed = true;
-  };
-
-  auto work = [&](const git::Repository& r, bool reports_progress) {
-    while (!failed) {
-      size_t begin = next.fetch_add(kBlock);
-      if (begin >= commits.size()) return;
-      size_t end = std::min(commits.size(), begin + kBlock);
-      for (size_t i = begin; i < end; ++i) {
-        auto c = r.commit(commits[i]);
-        if (!c) return fail_with(c.error());
-        auto p = assessor->assess(r, *c);
-        if (!p) return fail_with(p.error());
-        out[i] = std::move(*p);
-      }
-      size_t d = done.fetch_add(end - begin) + (end - begin);
-      if (reports_progress && options.progress) options.progress(d, commits.size());
+  void push(std::vector<git::ObjectId> ids, std::vector<git::Commit> commits = {}) {
+    {
+      std::unique_lock lock(mu_);
+      room_.wait(lock, [&] { return failed_ || blocks_.size() - taken_ < kMaxPendingBlocks; });
+      total_ += ids.size();
+      blocks_.push_back({std::move(ids), std::move(commits), {}});
     }
-  };
+    cv_.notify_one();
+  }
+  void close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool failed() const { return failed_; }
 
+  void work(const git::Repository& repo, bool reports_progress) {
+    while (Block* b = next()) {
+      b->out.reserve(b->ids.size());
+      for (size_t i = 0; i < b->ids.size(); ++i) {
+        Result<git::Commit> c = i < b->commits.size() ? Result<git::Commit>(std::move(b->commits[i])) : repo.commit(b->ids[i]);
+        if (!c) return fail(c.error());
+        auto p = assessor_.assess(repo, *c);
+        if (!p) return fail(p.error());
+        b->out.push_back(std::move(*p));
+      }
+      b->commits = {};
+      size_t done = done_.fetch_add(b->ids.size()) + b->ids.size();
+      if (reports_progress && options_.progress && closed_) options_.progress(done, total_);
+    }
+  }
+
+  Result<std::vector<Provenance>> results() {
+    if (error_) return std::unexpected(*error_);
+    std::vector<Provenance> all;
+    all.reserve(total_);
+    for (auto& b : blocks_) std::move(b.out.begin(), b.out.end(), std::back_inserter(all));
+    if (options_.progress) options_.progress(all.size(), all.size());
+    return all;
+  }
+
+  void fail(Error e) {
+    std::lock_guard lock(mu_);
+    if (!error_) error_ = std::move(e);
+    failed_ = true;
+    cv_.notify_all();
+    room_.notify_all();
+  }
+
+ private:
+  Block* next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return failed_ || taken_ < blocks_.size() || closed_; });
+    if (failed_ || taken_ >= blocks_.size()) return nullptr;
+    room_.notify_one();
+    return &blocks_[taken_++];  // deque: pushing more blocks keeps this pointer valid
+  }
+
+  const Assessor& assessor_;
+  const AssessOptions& options_;
+  std::mutex mu_;
+  std::condition_variable cv_, room_;
+  std::deque<Block> blocks_;
+  size_t taken_ = 0;
+  std::atomic<size_t> total_{0}, done_{0};
+  std::atomic<bool> closed_{false}, failed_{false};
+  std::optional<Error> error_;
+};
+
+// Runs `produce` (which pushes blocks and returns) on this thread while `threads` workers drain
+// the pipeline, then the caller's thread helps finish.
+Result<std::vector<Provenance>> run(const git::Repository& repo, const Assessor& assessor, const AssessOptions& options,
+                                    unsigned threads, const std::function<Result<void>(Pipeline&)>& produce) {
+  Pipeline pipe(assessor, options);
   std::vector<git::Repository> handles;
-  for (unsigned t = 1; t < threads; ++t) {
+  for (unsigned t = 0; t < threads; ++t) {
     auto h = repo.reopen();
     if (!h) return std::unexpected(h.error());
     handles.push_back(std::move(*h));
   }
   std::vector<std::thread> pool;
-  for (auto& h : handles) pool.emplace_back([&work, &h] { work(h, false); });
-  work(repo, true);
+  for (auto& h : handles) pool.emplace_back([&pipe, &h] { pipe.work(h, false); });
+  auto produced = produce(pipe);
+  if (!produced) pipe.fail(produced.error());
+  pipe.close();
+  pipe.work(repo, true);
   for (auto& t : pool) t.join();
-  if (first_error) return std::unexpected(*first_error);
-  if (options.progress) options.progress(commits.size(), commits.size());
-  return out;
+  return pipe.results();
+}
+
+unsigned worker_count(const AssessOptions& options) {
+  unsigned n = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  return n;
+}
+
+}  // namespace
+
+Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const std::vector<git::ObjectId>& commits,
+                                           const AssessOptions& options) {
+  AssessOptions opt = options;
+  if (!opt.tip && !commits.empty()) opt.tip = commits.front();
+  auto assessor = Assessor::create(repo, std::move(opt));
+  if (!assessor) return std::unexpected(assessor.error());
+  // The calling thread is one of the workers: start threads-1 more, and none for a small range.
+  unsigned extra = unsigned(std::min<size_t>(worker_count(options) - 1, commits.size() / kBlock));
+  return run(repo, *assessor, options, extra, [&](Pipeline& pipe) -> Result<void> {
+    for (size_t i = 0; i < commits.size(); i += kBlock)
+      pipe.push({commits.begin() + i, commits.begin() + std::min(commits.size(), i + kBlock)});
+    return {};
+  });
+}
+
+Result<std::vector<Provenance>> assess_range(const git::Repository& repo, std::string_view range,
+                                             const AssessOptions& options) {
+  // Resolve the tip first: an unknown revision fails before any thread starts.
+  std::vector<git::ObjectId> first;
+  auto probe = repo.walk(range, [&](const git::ObjectId& id) {
+    first.push_back(id);
+    return false;
+  });
+  if (!probe) return std::unexpected(probe.error());
+  AssessOptions opt = options;
+  if (!opt.tip && !first.empty()) opt.tip = first.front();
+  auto assessor = Assessor::create(repo, std::move(opt));
+  if (!assessor) return std::unexpected(assessor.error());
+  // This thread walks and reads each commit as it is found (the walk has just read it, so
+  // libgit2's object cache holds it), then helps assess; the workers assess from the first
+  // block on.
+  return run(repo, *assessor, options, worker_count(options), [&](Pipeline& pipe) -> Result<void> {
+    std::vector<git::ObjectId> ids;
+    std::vector<git::Commit> commits;
+    std::optional<Error> error;
+    auto walked = repo.walk(range, [&](const git::ObjectId& id) {
+      auto c = repo.commit(id);
+      if (!c) {
+        error = c.error();
+        return false;
+      }
+      ids.push_back(id);
+      commits.push_back(std::move(*c));
+      if (ids.size() == kBlock) {
+        pipe.push(std::move(ids), std::move(commits));
+        ids = {};
+        commits = {};
+      }
+      return !pipe.failed();
+    });
+    if (!ids.empty()) pipe.push(std::move(ids), std::move(commits));
+    if (error) return std::unexpected(*error);
+    return walked;
+  });
 }
 
 }  // namespace cs::provenance

@@ -2,6 +2,7 @@
 // once per Assessor, so a commit without a note costs no note lookup and no diff.
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "countersign/core/text.h"
 #include "countersign/provenance/detectors.h"
@@ -13,6 +14,8 @@ namespace {
 
 constexpr std::string_view kGitAiRef = "refs/notes/ai";
 constexpr std::string_view kAgentTraceRef = "refs/notes/agent-trace";
+
+constexpr std::string_view kTraceFile = ".agent-trace/traces.jsonl";
 
 using NoteIndex = std::unordered_map<git::ObjectId, git::ObjectId, git::ObjectIdHash>;
 
@@ -47,6 +50,7 @@ struct Assessor::State {
   Registry registry;
   AssessOptions options;
   NoteIndex git_ai, agent_trace;
+  bool trace_files = false;  // .agent-trace/traces.jsonl exists at HEAD or at the range's tip
 };
 
 Assessor::Assessor(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -66,6 +70,9 @@ Result<Assessor> Assessor::create(const git::Repository& repo, AssessOptions opt
   if (!trace) return std::unexpected(trace.error());
   state->git_ai = std::move(*ai);
   state->agent_trace = std::move(*trace);
+  for (auto tip : {repo.resolve("HEAD"), options.tip ? Result<git::ObjectId>(*options.tip) : repo.resolve("HEAD")})
+    if (tip)
+      if (auto f = repo.file_at(*tip, kTraceFile); f && *f) state->trace_files = true;
   state->options = std::move(options);
   return Assessor(std::move(state));
 }
@@ -76,11 +83,11 @@ bool Assessor::is_agent(std::string_view name, std::string_view email) const {
 
 namespace {
 
-// Reads one note-borne attestation and records what it says. A note that cannot be read is
-// evidence of a malformed note, never a failure of the whole assessment.
-void read_note(const git::Repository& repo, const git::Commit& commit, const Registry& reg, const AssessOptions& opt,
-               const git::ObjectId& blob, const std::string& detector, Findings& f) {
-  auto text = repo.blob(blob);
+// Reads one attestation (a note, or records from the tree) and records what it says. One that
+// cannot be read is evidence of a malformed attestation, never a failure of the assessment.
+void read_attestation(const git::Repository& repo, const git::Commit& commit, const Registry& reg,
+                      const AssessOptions& opt, const Result<std::string>& text, const std::string& detector,
+                      Findings& f) {
   if (!text) {
     f.add(std::nullopt, detector, "note could not be read: " + text.error().message, "");
     return;
@@ -98,6 +105,26 @@ void read_note(const git::Repository& repo, const git::Commit& commit, const Reg
     else f.add(std::nullopt, detector, "added lines could not be counted: " + n.error().message, att->summary);
   }
   apply_attestation(reg, detector, *att, lines, f);
+}
+
+// The Agent Trace records a commit adds to .agent-trace/traces.jsonl: lines of its version of
+// the file that its first parent's version does not have. Empty when it adds none.
+std::string trace_records_added(const git::Repository& repo, const git::Commit& commit) {
+  auto now = repo.file_at(commit.id, kTraceFile);
+  if (!now || !*now) return {};
+  std::string before;
+  if (!commit.parents.empty())
+    if (auto b = repo.file_at(commit.parents.front(), kTraceFile); b && *b) before = std::move(**b);
+  if (**now == before) return {};
+  auto old_lines = text::lines(before);
+  std::unordered_set<std::string_view> seen(old_lines.begin(), old_lines.end());
+  std::string added;
+  for (auto line : text::lines(**now))
+    if (!text::trim(line).empty() && !seen.contains(line)) {
+      added += line;
+      added += '\n';
+    }
+  return added;
 }
 
 void classify(const git::Commit& commit, const Registry& reg, Findings& f) {
@@ -152,9 +179,12 @@ Result<Provenance> Assessor::assess(const git::Repository& repo, const git::Comm
   detect_message(s.registry, msg, f);
   if (s.options.branch) detect_branch(s.registry, *s.options.branch, f);
   if (auto it = s.git_ai.find(commit.id); it != s.git_ai.end())
-    read_note(repo, commit, s.registry, s.options, it->second, "git-ai", f);
+    read_attestation(repo, commit, s.registry, s.options, repo.blob(it->second), "git-ai", f);
   if (auto it = s.agent_trace.find(commit.id); it != s.agent_trace.end())
-    read_note(repo, commit, s.registry, s.options, it->second, "agent-trace", f);
+    read_attestation(repo, commit, s.registry, s.options, repo.blob(it->second), "agent-trace", f);
+  else if (s.trace_files)
+    if (auto added = trace_records_added(repo, commit); !added.empty())
+      read_attestation(repo, commit, s.registry, s.options, added, "agent-trace", f);
   classify(commit, s.registry, f);
   return p;
 }

@@ -14,6 +14,12 @@ namespace {
 
 using Ranges = std::vector<std::pair<uint32_t, uint32_t>>;
 
+// A parser allocates buffers sized to the largest document it has seen: keep one per thread.
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
 Error malformed(std::string what) { return Error{Errc::parse, std::move(what), {}}; }
 
 // "1-4,9,12-20" into ranges.
@@ -83,7 +89,7 @@ Result<Attestation> parse_git_ai_note(std::string_view note) {
   std::string_view attest = note.substr(0, divider);
   std::string_view meta = note.substr(note.find('\n', divider) == std::string_view::npos ? note.size() : note.find('\n', divider) + 1);
 
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = thread_parser();
   simdjson::padded_string padded(meta);
   simdjson::dom::element doc;
   if (auto err = parser.parse(padded).get(doc); err) return std::unexpected(malformed(std::string("metadata is not JSON: ") + simdjson::error_message(err)));
@@ -181,7 +187,7 @@ Result<void> read_trace_record(simdjson::dom::element rec, Attestation& att) {
 
 Result<Attestation> parse_agent_trace(std::string_view records) {
   Attestation att;
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = thread_parser();
   size_t count = 0;
   simdjson::padded_string whole(records);
   simdjson::dom::element doc;
@@ -205,22 +211,26 @@ Result<Attestation> parse_agent_trace(std::string_view records) {
 }
 
 Result<LineCounts> count_attested_lines(const git::Repository& repo, const git::Commit& commit, const Attestation& att) {
-  auto diff = repo.diff(commit);
-  if (!diff) return std::unexpected(diff.error());
+  auto paths = repo.changed_paths(commit);
+  if (!paths) return std::unexpected(paths.error());
   LineCounts n;
-  for (const auto& f : *diff) {
-    if (f.binary || f.new_path == "/dev/null") continue;
+  for (const auto& cp : *paths) {
+    // Regular files and symlinks only: a deletion adds nothing, a submodule has no lines.
+    if (cp.kind == git::ChangeKind::deleted || cp.new_blob.is_zero() || (cp.new_mode & 0170000) == 0160000) continue;
+    if (cp.path.starts_with(".agent-trace/")) continue;  // the attestation records, not code
+    git::ObjectId old_blob = (cp.old_mode & 0170000) == 0160000 ? git::ObjectId{} : cp.old_blob;
+    auto added = repo.added_lines(old_blob, cp.new_blob);
+    if (!added) return std::unexpected(added.error());
+    if (!*added) continue;  // binary
     const FileRanges* fr = nullptr;
     for (const auto& a : att.files)
-      if (a.path == f.new_path) fr = &a;
-    for (const auto& h : f.hunks)
-      for (const auto& l : h.lines) {
-        if (l.origin != '+') continue;
-        ++n.added;
-        if (!fr || l.new_lineno < 1) continue;
-        if (in_ranges(fr->ai, uint32_t(l.new_lineno))) ++n.ai;
-        else if (in_ranges(fr->human, uint32_t(l.new_lineno))) ++n.human;
-      }
+      if (a.path == cp.path) fr = &a;
+    n.added += (*added)->size();
+    if (!fr) continue;
+    for (uint32_t line : **added) {
+      if (in_ranges(fr->ai, line)) ++n.ai;
+      else if (in_ranges(fr->human, line)) ++n.human;
+    }
   }
   return n;
 }

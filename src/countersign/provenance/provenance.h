@@ -66,6 +66,10 @@ struct AssessOptions {
   std::vector<AgentIdentity> extra_agents;  // from the trusted people directory
   std::optional<std::string> branch;        // ref name the range was given as, for branch-name evidence
   bool line_share = true;                   // read git-ai / Agent Trace ranges and diff to get AI share
+  // The newest commit of the range: Agent Trace records in .agent-trace/traces.jsonl are read
+  // when that file exists there or at HEAD (checking every commit's tree would cost a tree
+  // read per commit on histories that never had one). assess_all sets it.
+  std::optional<git::ObjectId> tip;
   unsigned threads = 0;                     // assess_all: worker threads, 0 = one per core
   // assess_all: called now and then from one thread with (commits done, total).
   std::function<void(size_t done, size_t total)> progress;
@@ -100,5 +104,11 @@ std::optional<std::string> branch_of_range(const git::Repository& repo, std::str
 // Assesses a whole range using every core; results in the order of `commits`.
 Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const std::vector<git::ObjectId>& commits,
                                            const AssessOptions& options = {});
+
+// Walks a range (git::Repository::walk syntax) and assesses its commits, newest first, with the
+// walk and the assessment running at the same time. Fails on an unknown revision or an empty
+// repository like the walk does.
+Result<std::vector<Provenance>> assess_range(const git::Repository& repo, std::string_view range,
+                                             const AssessOptions& options = {});
 
 }  // namespace cs::provenance

@@ -164,5 +164,54 @@ TEST(AgentTrace, NoteOnAgentTraceRef) {
   EXPECT_EQ(p.agents[0], "cursor");
 }
 
+TEST(AgentTrace, RecordsACommitAddsToTracesJsonl) {
+  test::GitRepo repo;
+  const std::string rec1 =
+      R"({"version":"0.1.0","id":"1","timestamp":"t","tool":{"name":"claude-code"},"files":[{"path":"a.txt",)"
+      R"("conversations":[{"contributor":{"type":"ai"},"ranges":[{"start_line":1,"end_line":2}]}]}]})";
+  const std::string rec2 =
+      R"({"version":"0.1.0","id":"2","timestamp":"t","files":[{"path":"b.txt",)"
+      R"("conversations":[{"contributor":{"type":"human"},"ranges":[{"start_line":1,"end_line":1}]}]}]})";
+  repo.write("a.txt", "one\ntwo\n");
+  repo.write(".agent-trace/traces.jsonl", rec1 + "\n");
+  auto first = repo.commit("agent lines\n");
+  repo.write("b.txt", "mine\n");
+  repo.write(".agent-trace/traces.jsonl", rec1 + "\n" + rec2 + "\n");
+  auto second = repo.commit("human line\n");
+  repo.write("c.txt", "untracked\n");
+  auto third = repo.commit("no record\n");
+
+  auto r = git::Repository::open(repo.path().string());
+  auto all = assess_range(*r, "main");
+  ASSERT_TRUE(all) << all.error().describe();
+  ASSERT_EQ(all->size(), 3u);
+  // Newest first: third, second, first.
+  EXPECT_EQ((*all)[0].commit.hex(), third);
+  EXPECT_EQ((*all)[0].cls, Class::unknown);
+  EXPECT_EQ((*all)[1].commit.hex(), second);
+  // Its only added line of code is attested human; the trace file's own lines are not code.
+  EXPECT_EQ((*all)[1].cls, Class::human);
+  EXPECT_EQ((*all)[2].commit.hex(), first);
+  EXPECT_EQ((*all)[2].cls, Class::ai_authored);
+  ASSERT_TRUE((*all)[2].lines);
+  EXPECT_EQ((*all)[2].lines->added, 2u);
+  EXPECT_EQ((*all)[2].lines->ai, 2u);
+  ASSERT_EQ((*all)[2].agents.size(), 1u);
+  EXPECT_EQ((*all)[2].agents[0], "claude-code");
+}
+
+TEST(AssessRange, UnknownRevisionAndEmptyRepositoryFail) {
+  test::GitRepo empty;
+  auto r = git::Repository::open(empty.path().string());
+  EXPECT_FALSE(assess_range(*r, ""));
+  test::GitRepo repo;
+  repo.write("a.txt", "1\n");
+  repo.commit("one\n");
+  auto r2 = git::Repository::open(repo.path().string());
+  auto bad = assess_range(*r2, "nope..main");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("unknown revision"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cs::provenance
