@@ -117,7 +117,7 @@ Result<Guard> Guard::load(const Config& config) {
   impl->config = config;
   impl->envs = config.environments;
   std::vector<Diagnostic> diags;
-  load_builtin_packs(impl->packs, diags);
+  load_builtin_packs(impl->packs, diags, config.compiled_packs);
   for (const auto& path : config.extra_pack_files) {
     std::string text;
     if (!read_file(path, text)) {

@@ -80,6 +80,9 @@ struct Config {
   bool read_policy_environments = true;  // let policy.yaml's `environments` override the above
   std::vector<std::string> extra_pack_files;  // more pack files (YAML) to load
   int max_depth = 6;                          // nesting of sh -c / eval / ssh ... before "dynamic"
+  // Built-in packs from their form compiled at build time (false: parse their embedded YAML,
+  // which gives the same packs). A pack overridden through $COUNTERSIGN_DATA_DIR is always parsed.
+  bool compiled_packs = true;
 };
 
 // A problem found while loading packs, with its position (Falco style).

@@ -19,6 +19,7 @@ enum class Target { local, aws, kubernetes, terraform, pulumi, database, gcloud,
 struct Alternatives {
   std::vector<std::string> alts;
   bool matches(std::string_view s) const;
+  bool operator==(const Alternatives&) const = default;
 };
 
 // Every field present must hold.
@@ -37,6 +38,7 @@ struct Condition {
   std::string path_args = "positional";  // positional | find | all
   std::string check;                   // a named check: protected-ref
   bool dynamic = false;                // the command is dynamic
+  bool operator==(const Condition&) const = default;
 };
 
 struct Rule {
