@@ -13,6 +13,8 @@ struct CheckArgs {
   std::string range;
   std::string repo = ".";
   std::string trusted_ref;
+  std::string deployed;
+  std::string candidate;
   std::string environment;
   std::string format = "text";
 };
@@ -23,12 +25,21 @@ int run_check(const CheckArgs& a) {
     std::fprintf(stderr, "countersign check: unknown format '%s' (text, json or markdown)\n", a.format.c_str());
     return 2;
   }
+  if (!a.candidate.empty() && a.deployed.empty()) {
+    std::fprintf(stderr, "countersign check: --candidate needs --deployed\n");
+    return 2;
+  }
+  if (!a.deployed.empty() && !a.range.empty()) {
+    std::fprintf(stderr, "countersign check: give either a range or --deployed [--candidate], not both\n");
+    return 2;
+  }
   gate::Request request;
   request.repo_path = a.repo;
-  request.range = a.range;
+  request.range = a.deployed.empty() ? a.range : a.deployed + ".." + (a.candidate.empty() ? "HEAD" : a.candidate);
   if (!a.trusted_ref.empty()) request.trusted_ref = a.trusted_ref;
   if (!a.environment.empty()) request.environment = a.environment;
-  // Approvals (signoff) and risk findings plug in here as request.approvals / request.risk.
+  // Approvals are read from refs/countersign/approvals by the gate; risk findings plug in here
+  // as request.risk.
   gate::Decision decision = gate::check(request);
   report::write_check(stdout, decision, *format);
   if (decision.error && *format != report::Format::text)
@@ -45,6 +56,9 @@ void add_check(CLI::App& app, int& exit_code) {
   cmd->add_option("--trusted-ref", args->trusted_ref,
                   "Revision to read .countersign/policy.yaml and people.yaml from (default: the target's upstream, "
                   "else the left side of A..B)");
+  cmd->add_option("--deployed", args->deployed,
+                  "Deploy form: the revision running in production; checks deployed..candidate");
+  cmd->add_option("--candidate", args->candidate, "Deploy form: the revision about to be deployed (default: HEAD)");
   cmd->add_option("--env", args->environment, "Target environment (default: the policy's environments.default)");
   cmd->add_option("--format", args->format, "text, json or markdown")->capture_default_str();
   cmd->callback([args, &exit_code] { exit_code = run_check(*args); });

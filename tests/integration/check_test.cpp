@@ -73,7 +73,7 @@ TEST(Check, AiCommitIsBlockedAndSaysWhoCouldApprove) {
                      "\"exclude\":[\"author\",\"committer\",\"operator\"]")) << j;
   EXPECT_TRUE(has(j, "\"eligible\":[\"alice\",\"bob\"],\"excluded\":[{\"person\":\"carol\",\"why\":\"author, operator\"}],"
                      "\"satisfied_by\":[],\"met\":false}")) << j;
-  EXPECT_TRUE(has(j, "\"summary\":{\"commits\":1,\"missing_signoff\":1,\"signed_off\":0,\"need_nothing\":0}")) << j;
+  EXPECT_TRUE(has(j, "\"summary\":{\"commits\":1,\"missing_signoff\":1,\"signed_off\":0,\"need_nothing\":0,\"overridden\":0}")) << j;
 }
 
 TEST(Check, EveryMatchingRuleApplies) {

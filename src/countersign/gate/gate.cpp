@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "countersign/core/text.h"
+#include "countersign/gate/signoff_step.h"
 #include "countersign/gate/trust.h"
 
 namespace cs::gate {
@@ -26,6 +27,7 @@ struct Context {
   const ApprovalIndex& approvals;
   std::string environment;
   int64_t now = 0;
+  bool store_present = false;  // refs/countersign/approvals exists: digests are needed
 };
 
 Decision failed(Decision d, Error e) {
@@ -58,6 +60,8 @@ Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& r
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
     cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
+  bool want_digest = cx.request.list_approvals || (cx.store_present && !cd.requirements.empty());
+  if (auto b = detail::bind_digest(repo, *commit, *paths, want_digest, cd); !b) return std::unexpected(b.error());
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
@@ -173,14 +177,28 @@ Decision check(const Request& request) {
   options.branch = provenance::branch_of_range(*repo, request.range);
   auto assessor = provenance::Assessor::create(*repo, options);
   if (!assessor) return failed(std::move(d), assessor.error());
+  // Before agents leave the directory, so that an agent's key is known and reported as an agent's.
+  std::optional<signoff::ApprovalSet> store;
+  if (request.read_approvals) {
+    auto s = detail::load_approvals(*repo, loaded, *assessor, d.trust, now, d.notes);
+    if (!s) return failed(std::move(d), s.error());
+    store = std::move(*s);
+  }
   drop_agent_people(loaded.people, *assessor, d.notes);
 
   ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
-  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now};
+  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, store.has_value()};
   if (auto e = decide_all(cx, *repo, *ids, d.commits)) return failed(std::move(d), *e);
-
-  bool blocked = std::any_of(d.commits.begin(), d.commits.end(), [](const CommitDecision& c) { return !c.satisfied(); });
-  d.verdict = blocked ? Verdict::blocked : Verdict::pass;
+  if (store) {
+    auto given = [&approvals](const git::ObjectId& id) {
+      auto it = approvals.find(id);
+      return it == approvals.end() ? std::vector<const VerifiedApproval*>{} : it->second;
+    };
+    auto owed = detail::apply_signoff(*repo, *store, loaded, *ids, given, d.commits, now);
+    if (!owed) return failed(std::move(d), owed.error());
+    d.reviews = std::move(*owed);
+  }
+  d.verdict = detail::verdict_of(d.commits);
   return d;
 }
 

@@ -1,7 +1,8 @@
 // The gate: the whole pipeline for a git range. It reads policy and people from a trusted
 // revision, assesses each commit's provenance (and, once wired, its risk findings), asks the
 // policy what each commit needs, matches verified approvals to those requirements, and decides:
-// pass, blocked (sign-off missing) or error (the gate could not decide, so it fails closed).
+// pass, blocked (sign-off missing), overridden (a permitted break-glass override, post-hoc review
+// owed) or error (the gate could not decide, so it fails closed).
 #pragma once
 
 #include <functional>
@@ -42,7 +43,13 @@ struct Request {
   std::string range;                        // git revision syntax; "" = HEAD not on its upstream
   std::optional<std::string> trusted_ref;   // where policy and people are read from
   std::optional<std::string> environment;   // target environment; default: policy's default
-  std::vector<VerifiedApproval> approvals;  // empty until the signoff stage supplies them
+  std::vector<VerifiedApproval> approvals;  // verified elsewhere (the server); counted like the store's
+  // Read refs/countersign/approvals and verify each statement that binds a checked commit against
+  // the trusted revision's people directory and allowed_signers.
+  bool read_approvals = true;
+  // Compute every commit's change digest and report every statement binding it, even for commits
+  // that need nothing (`countersign approvals`).
+  bool list_approvals = false;
   RiskAssessor risk;                        // empty: no findings
   int64_t now = 0;                          // 0: the current time
   unsigned threads = 0;                     // 0: every core
@@ -62,13 +69,41 @@ struct RequirementStatus {
   bool met() const { return satisfied_by.size() >= static_cast<size_t>(requirement.approvals); }
 };
 
+// A statement found in the approval store for one commit, and what became of it.
+struct ApprovalNote {
+  std::string kind;         // "approval" or "override"
+  std::string person;       // people directory id of the key's owner; empty when the key is unknown
+  std::string fingerprint;  // of the signing key ("" when unreadable)
+  std::string role;         // the role the statement claims
+  std::string status;       // "valid", "bad signature", "unknown key", "stale: content changed",
+                            // "approver not eligible", ... (signoff::to_string(Status))
+  std::string reason;       // why it does not count; empty when it counts
+  std::string path;         // in refs/countersign/approvals
+  int64_t time = 0;
+  std::optional<int64_t> expires;
+  bool counted = false;     // it satisfies a requirement (approval) or lets the commit through (override)
+};
+
 struct CommitDecision {
   provenance::Provenance provenance;
   std::string subject;
   std::string author;  // "Name <email>"
   std::vector<risk::Finding> findings;
   std::vector<RequirementStatus> requirements;
+  std::string digest;                  // change digest (hex) when computed; "" otherwise
+  std::vector<ApprovalNote> approvals;  // every statement binding this commit's change, valid or not
+  bool overridden = false;             // not satisfied, but a permitted override covers it
   bool satisfied() const;
+};
+
+// The review a break-glass override leaves open until a reviewer signs its changes off.
+struct PostHocReview {
+  std::string by;  // person id of the overrider
+  std::string reason;
+  int64_t time = 0, expires = 0, due = 0;
+  bool overdue = false;
+  std::vector<std::string> unreviewed;  // commits of this range (hex) nobody eligible approved yet
+  std::vector<std::string> review_roles;
 };
 
 // Where policy and people came from, and why that revision was trusted.
@@ -87,6 +122,7 @@ struct Decision {
   TrustRoot trust;
   std::vector<std::string> notes;    // things the reader must know, e.g. "the built-in default applies"
   std::vector<CommitDecision> commits;  // newest first, as git log lists them
+  std::vector<PostHocReview> reviews;   // owed by the overrides this decision relied on
   std::optional<Error> error;        // set when verdict is error
   policy::Diagnostics diagnostics;   // from loading policy and people (errors make the verdict error)
 };

@@ -28,17 +28,44 @@ bool looks_like_email(std::string_view e) {
   return at != std::string_view::npos && at > 0 && at + 1 < e.size() && e.find_first_of(" \t<>") == std::string_view::npos;
 }
 
-// An OpenSSH public key line: "<type> <base64> [comment]". Only the shape is checked here; the
-// signoff stage parses the key itself.
-bool looks_like_key(std::string_view k) {
+// An OpenSSH public key line, "<type> <base64> [comment]", optionally preceded by allowed_signers
+// options as ssh-keygen(1) writes them ('valid-before="20270101Z",namespaces="countersign-approval"
+// ssh-ed25519 AAAA...'). Only the shape is checked here; the signoff stage parses the key and
+// applies the options. Returns why the line is not one, or nullopt.
+std::optional<std::string> key_line_problem(std::string_view line) {
   static constexpr std::array types = {"ssh-ed25519"sv, "ssh-rsa"sv, "ecdsa-sha2-nistp256"sv, "ecdsa-sha2-nistp384"sv,
                                        "ecdsa-sha2-nistp521"sv, "sk-ssh-ed25519@openssh.com"sv,
                                        "sk-ecdsa-sha2-nistp256@openssh.com"sv};
-  auto parts = text::split(text::trim(k), ' ');
-  if (parts.size() < 2) return false;
-  bool known = false;
-  for (auto t : types) known = known || parts[0] == t;
-  return known && !parts[1].empty();
+  static constexpr std::array options = {"cert-authority"sv, "namespaces"sv, "valid-after"sv, "valid-before"sv};
+  constexpr std::string_view shape = "not an OpenSSH public key line (\"[options] ssh-ed25519 AAAA... comment\")";
+  if (line.find_first_of("\r\n") != std::string_view::npos) return std::string("a key line must be a single line");
+  std::string_view rest = text::trim(line);
+  auto is_type = [&](std::string_view t) { return std::find(types.begin(), types.end(), t) != types.end(); };
+  auto first = rest.substr(0, rest.find(' '));
+  if (!is_type(first)) {
+    // An options field: comma-separated names, values may be quoted (and hold spaces or commas).
+    if (first.find_first_of("=,") == std::string_view::npos && first != "cert-authority") return std::string(shape);
+    bool quoted = false;
+    size_t end = 0, start = 0;
+    auto known = [&](size_t stop) {
+      auto opt = rest.substr(start, stop - start);
+      auto name = opt.substr(0, opt.find('='));
+      start = stop + 1;
+      return std::find(options.begin(), options.end(), name) != options.end() ? std::string()
+                                                                              : "unknown allowed_signers option '" + std::string(name) + "'";
+    };
+    for (; end < rest.size() && (quoted || rest[end] != ' '); ++end) {
+      if (rest[end] == '"') quoted = !quoted;
+      else if (rest[end] == ',' && !quoted)
+        if (auto why = known(end); !why.empty()) return why;
+    }
+    if (quoted || end == rest.size()) return std::string(shape);
+    if (auto why = known(end); !why.empty()) return why;
+    rest = text::trim(rest.substr(end));
+  }
+  auto parts = text::split(rest, ' ');
+  if (parts.size() < 2 || !is_type(parts[0]) || parts[1].empty()) return std::string(shape);
+  return std::nullopt;
 }
 
 std::optional<std::string> email_owner(const People& people, std::string_view email) {
@@ -90,7 +117,7 @@ void collect_person(YamlReader& r, const YAML::Node& node, People& people) {
     } else if (f.key == "keys") {
       if (auto list = r.strings(f.value, "keys"))
         for (auto& [key, item] : *list) {
-          if (!looks_like_key(key)) r.error(item, "not an OpenSSH public key line (\"ssh-ed25519 AAAA... comment\")");
+          if (auto why = key_line_problem(key)) r.error(item, *why);
           else p.keys.push_back(std::move(key));
         }
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "countersign/core/text.h"
+#include "countersign/report/approval_notes.h"
 #include "countersign/report/commit_json.h"
 #include "countersign/report/report.h"
 
@@ -61,7 +62,7 @@ std::string needs_line(const gate::RequirementStatus& r) {
 }
 
 struct Counts {
-  size_t commits = 0, blocked = 0, satisfied = 0, nothing = 0;
+  size_t commits = 0, blocked = 0, satisfied = 0, nothing = 0, overridden = 0;
 };
 
 Counts count(const gate::Decision& d) {
@@ -70,6 +71,7 @@ Counts count(const gate::Decision& d) {
     ++c.commits;
     if (cd.requirements.empty()) ++c.nothing;
     else if (cd.satisfied()) ++c.satisfied;
+    else if (cd.overridden) ++c.overridden;
     else ++c.blocked;
   }
   return c;
@@ -104,11 +106,14 @@ void text_report(Out& out, const gate::Decision& d) {
       o += fmt::format("  [{}] {}: {}\n      because: {}\n", r.met() ? "ok" : "missing", r.requirement.rule, needs_line(r),
                        r.requirement.reason);
     for (const auto& f : cd.findings) o += fmt::format("  risk: {} {} {}\n", to_string(f.severity), f.rule, f.resource);
+    for (const auto& n : cd.approvals) o += "  " + note_line(n) + "\n";
+    if (cd.overridden) o += "  overridden: let through by a break-glass override; a post-hoc review is owed\n";
     out.maybe_flush();
   }
   Counts c = count(d);
-  o += fmt::format("\n{} commit{}: {} missing sign-off, {} signed off, {} need nothing\n", c.commits, c.commits == 1 ? "" : "s",
-                   c.blocked, c.satisfied, c.nothing);
+  o += fmt::format("\n{} commit{}: {} missing sign-off, {} signed off, {} overridden, {} need nothing\n", c.commits,
+                   c.commits == 1 ? "" : "s", c.blocked, c.satisfied, c.overridden, c.nothing);
+  for (const auto& r : d.reviews) o += review_line(r) + "\n";
 }
 
 void json_error(std::string& o, const Error& e) {
@@ -170,12 +175,24 @@ void json_report(Out& out, const gate::Decision& d) {
       if (j) o += ',';
       json_requirement(o, cd.requirements[j]);
     }
-    o += std::string("],\"satisfied\":") + (cd.satisfied() ? "true" : "false") + "}";
+    o += std::string("],\"satisfied\":") + (cd.satisfied() ? "true" : "false") +
+         ",\"overridden\":" + (cd.overridden ? "true" : "false") +
+         ",\"digest\":" + (cd.digest.empty() ? std::string("null") : json_quote(cd.digest)) + ",\"approvals\":[";
+    for (size_t j = 0; j < cd.approvals.size(); ++j) {
+      if (j) o += ',';
+      json_note(o, cd.approvals[j]);
+    }
+    o += "]}";
     out.maybe_flush();
   }
   Counts c = count(d);
-  o += fmt::format("\n],\"summary\":{{\"commits\":{},\"missing_signoff\":{},\"signed_off\":{},\"need_nothing\":{}}}}}\n", c.commits,
-                   c.blocked, c.satisfied, c.nothing);
+  o += "\n],\"reviews\":[";
+  for (size_t i = 0; i < d.reviews.size(); ++i) {
+    if (i) o += ',';
+    json_review(o, d.reviews[i]);
+  }
+  o += fmt::format("],\"summary\":{{\"commits\":{},\"missing_signoff\":{},\"signed_off\":{},\"need_nothing\":{},\"overridden\":{}}}}}\n",
+                   c.commits, c.blocked, c.satisfied, c.nothing, c.overridden);
 }
 
 std::string md_cell(std::string_view s) {
@@ -192,7 +209,9 @@ std::string md_cell(std::string_view s) {
 void markdown_report(Out& out, const gate::Decision& d) {
   constexpr size_t kMaxRows = 300;  // a pull-request comment has a size limit
   auto& o = out.s();
-  const char* mark = d.verdict == gate::Verdict::pass ? "\u2705" : d.verdict == gate::Verdict::blocked ? "\u26d4" : "\u26a0\ufe0f";
+  const char* mark = d.verdict == gate::Verdict::pass      ? "\u2705"
+                     : d.verdict == gate::Verdict::blocked ? "\u26d4"
+                                                           : "\u26a0\ufe0f";
   o += fmt::format("### {} countersign: **{}**\n\n", mark, gate::to_string(d.verdict));
   if (d.error) {
     o += "The gate could not decide, so it blocks (fail closed):\n\n```\n" + d.error->describe() + "\n";
@@ -205,7 +224,8 @@ void markdown_report(Out& out, const gate::Decision& d) {
                    c.commits, c.commits == 1 ? "" : "s", c.blocked, c.satisfied, c.nothing, md_cell(trust_line(d)),
                    md_cell(d.environment));
   for (const auto& n : d.notes) o += "\n> **Note:** " + md_cell(n) + "\n";
-  if (c.blocked + c.satisfied == 0) return;
+  for (const auto& r : d.reviews) o += "\n> **Break glass:** " + md_cell(review_line(r)) + "\n";
+  if (c.blocked + c.satisfied + c.overridden == 0) return;
   o += "\n| commit | provenance | requirement | status | eligible | excluded |\n|---|---|---|---|---|---|\n";
   size_t rows = 0, total = 0;
   for (const auto& cd : d.commits) {
@@ -218,8 +238,9 @@ void markdown_report(Out& out, const gate::Decision& d) {
       o += fmt::format("| `{}` {} | {} | {} \u00d7 {} (`{}`) | {} | {} | {} |\n", cd.provenance.commit.hex().substr(0, 10),
                        md_cell(cd.subject.substr(0, 60)), provenance::to_string(cd.provenance.cls), q.approvals,
                        md_cell(join(q.roles, " or ")), md_cell(q.rule),
-                       r.met() ? "\u2705 " + md_cell(join(r.satisfied_by, ", "))
-                               : fmt::format("\u274c {}/{}", r.satisfied_by.size(), q.approvals),
+                       r.met()         ? "\u2705 " + md_cell(join(r.satisfied_by, ", "))
+                       : cd.overridden ? fmt::format("\u26a0\ufe0f overridden {}/{}", r.satisfied_by.size(), q.approvals)
+                                       : fmt::format("\u274c {}/{}", r.satisfied_by.size(), q.approvals),
                        md_cell(r.eligible.empty() ? "nobody" : join(r.eligible, ", ")), md_cell(excluded.empty() ? "-" : excluded));
     }
     out.maybe_flush();

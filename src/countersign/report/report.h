@@ -43,6 +43,14 @@ std::string render_scan(const ScanInput& input, Format format);
 void write_check(std::FILE* out, const gate::Decision& decision, Format format);
 std::string render_check(const gate::Decision& decision, Format format);
 
+// ---- countersign approvals: every statement binding each commit of a range ----
+
+// Per commit, each approval or override with its status (valid, bad signature, unknown key, key
+// expired, wrong namespace, wrong repository, stale: content changed, approver not eligible, ...)
+// and why it does not count. The decision comes from gate::check with Request::list_approvals.
+void write_approvals(std::FILE* out, const gate::Decision& decision, Format format);
+std::string render_approvals(const gate::Decision& decision, Format format);
+
 // A progress callback that draws a bar on stderr when stderr is a terminal and the work has at
 // least `min_total` items; an empty function otherwise.
 std::function<void(size_t done, size_t total)> terminal_progress(std::string label, size_t min_total = 20000);

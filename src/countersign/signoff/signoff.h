@@ -136,6 +136,9 @@ struct Trust {
   std::optional<int64_t> max_age;  // seconds: older approvals no longer count
 };
 
+// Where statements are stored (a tree keyed <digest[0:2]>/<digest[2:]>/<fingerprint>.sig).
+inline constexpr const char* kApprovalsRef = "refs/countersign/approvals";
+
 // ---- Verification ----------------------------------------------------------------------------
 
 enum class Status {
@@ -184,6 +187,13 @@ class ApprovalSet {
   std::vector<const Checked*> overrides_for(const ChangeDigest& digest) const;
   // Approvals naming `commit` on their commit line but made for other content than `current`.
   std::vector<const Checked*> stale_for(const git::ObjectId& commit, const ChangeDigest& current) const;
+  // Approvals made before a commit was rewritten (amend, rebase with edits): their commit line
+  // names a commit outside `range` with the same author, author time and subject as a commit of
+  // `range`, and they bind other content than that commit's digest (digests[i] for range[i];
+  // nullopt entries are skipped). Keyed by index into `range`. Reads the named commits from `repo`.
+  Result<std::vector<std::pair<size_t, const Checked*>>> rewritten(const git::Repository& repo,
+                                                                  std::span<const git::ObjectId> range,
+                                                                  std::span<const std::optional<ChangeDigest>> digests) const;
   // Every override in the store (for `countersign overdue`).
   std::vector<const Checked*> overrides() const;
   // Store entries that are not statement files, or are unreadable, with the reason.

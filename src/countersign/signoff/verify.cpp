@@ -2,7 +2,9 @@
 // first use: structure, signature, namespace, repository, the key's owner in the trusted people
 // directory and its validity, the approver line, expiry, max_age and revocation.
 #include <algorithm>
+#include <charconv>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "countersign/core/text.h"
 #include "countersign/signoff/allowed_signers.h"
@@ -16,7 +18,18 @@ namespace {
 constexpr std::string_view kBegin = "-----BEGIN SSH SIGNATURE-----";
 constexpr int64_t kClockSkew = 300;
 
-std::string principal_of(size_t person) { return "person#" + std::to_string(person); }
+constexpr std::string_view kPersonPrefix = "person#";
+std::string principal_of(size_t person) { return std::string(kPersonPrefix) + std::to_string(person); }
+
+// The index of the person an internal "person#<n>" principal names; nullopt for anything else.
+std::optional<size_t> person_of(std::string_view principal, size_t people) {
+  if (!principal.starts_with(kPersonPrefix)) return std::nullopt;
+  auto digits = principal.substr(kPersonPrefix.size());
+  size_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty() || n >= people) return std::nullopt;
+  return n;
+}
 
 std::string_view suffix_of(StatementKind k) {
   switch (k) {
@@ -84,8 +97,8 @@ Checked ApprovalSet::State::verify(size_t i) {
 
   std::vector<size_t> owners;
   for (const AllowedSigner* e : signers.entries_for(sig->key)) {
-    size_t p = std::stoul(e->principals.substr(7));
-    if (std::find(owners.begin(), owners.end(), p) == owners.end()) owners.push_back(p);
+    auto p = person_of(e->principals, trust.people.size());
+    if (p && std::find(owners.begin(), owners.end(), *p) == owners.end()) owners.push_back(*p);
   }
   if (owners.empty())
     return done(Status::unknown_key, "key " + c.fingerprint + " belongs to nobody in the trusted people directory");
@@ -184,9 +197,17 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
   for (size_t p = 0; p < s->trust.people.size(); ++p) {
     const Signatory& person = s->trust.people[p];
     for (const auto& line : person.keys) {
+      // One key per line: a line break would let the rest of the line name other principals.
+      if (line.find_first_of("\r\n") != std::string::npos) {
+        s->problems.push_back({"people directory: " + person.id, "unusable key: a key line must be a single line"});
+        continue;
+      }
       auto parsed = parse_allowed_signers(principal_of(p) + " " + line + "\n", "people directory (" + person.id + ")");
       if (parsed) {
-        for (auto& e : parsed->entries) s->signers.entries.push_back(std::move(e));
+        for (auto& e : parsed->entries) {
+          e.principals = principal_of(p);  // whatever the line said: this person
+          s->signers.entries.push_back(std::move(e));
+        }
       } else {
         s->problems.push_back({"people directory: " + person.id, "unusable key: " + parsed.error().message});
       }
@@ -267,6 +288,44 @@ std::vector<const Checked*> ApprovalSet::stale_for(const git::ObjectId& commit, 
     const auto& st = *state_->statements[i];
     bool binds = st.change == current || std::find(st.members.begin(), st.members.end(), current) != st.members.end();
     if (!binds) out.push_back(&state_->check(i));
+  }
+  return out;
+}
+
+namespace {
+std::string origin_key(const git::Commit& c) {
+  std::string_view subject(c.message);
+  subject = subject.substr(0, subject.find('\n'));
+  return text::lower(c.author.email) + '\n' + std::to_string(c.author.time) + '\n' + std::string(subject);
+}
+}  // namespace
+
+Result<std::vector<std::pair<size_t, const Checked*>>> ApprovalSet::rewritten(
+    const git::Repository& repo, std::span<const git::ObjectId> range,
+    std::span<const std::optional<ChangeDigest>> digests) const {
+  std::vector<std::pair<size_t, const Checked*>> out;
+  std::unordered_set<git::ObjectId, git::ObjectIdHash> in_range(range.begin(), range.end());
+  std::unordered_map<std::string, std::vector<size_t>> by_origin;
+  for (const auto& [id, statements] : state_->by_commit) {
+    if (in_range.contains(id)) continue;
+    auto c = repo.commit(id);
+    if (!c) continue;  // not in this clone: nothing to compare with
+    auto& v = by_origin[origin_key(*c)];
+    for (size_t i : statements)
+      if (state_->kinds[i] == StatementKind::approval) v.push_back(i);
+  }
+  if (by_origin.empty()) return out;
+  for (size_t r = 0; r < range.size() && r < digests.size(); ++r) {
+    if (!digests[r]) continue;
+    auto c = repo.commit(range[r]);
+    if (!c) return std::unexpected(c.error());
+    auto it = by_origin.find(origin_key(*c));
+    if (it == by_origin.end()) continue;
+    for (size_t i : it->second) {
+      const auto& st = *state_->statements[i];
+      bool binds = st.change == *digests[r] || std::find(st.members.begin(), st.members.end(), *digests[r]) != st.members.end();
+      if (!binds) out.emplace_back(r, &state_->check(i));
+    }
   }
   return out;
 }

@@ -172,6 +172,28 @@ TEST(PolicyLoad, InvalidYamlHasAPosition) {
   EXPECT_NE(d->error.message.find("not valid YAML"), std::string::npos);
 }
 
+TEST(PolicyLoad, KeyLinesMayCarryAllowedSignersOptions) {
+  auto l = load(std::nullopt, SourceText{"people.yaml", R"(people:
+  - id: alice
+    emails: [alice@example.com]
+    keys:
+      - 'valid-before="20270101Z",namespaces="countersign-approval,git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah alice@laptop'
+      - 'valid-after="20240101" ecdsa-sha2-nistp256 AAAAE2VjZHNh x'
+      - 'namespaces="a b" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah'
+      - 'permit-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah'
+      - 'from="10.0.0.1" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah'
+      - 'valid-before="2027 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah'
+      - "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah\nx ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlah"
+)"});
+  auto text = l.diagnostics.format();
+  ASSERT_EQ(l.people.people.size(), 1u) << text;
+  EXPECT_EQ(l.people.people[0].keys.size(), 3u) << text;
+  EXPECT_NE(text.find("people.yaml:8:9: error: not an OpenSSH public key line"), std::string::npos) << text;
+  EXPECT_NE(text.find("people.yaml:9:9: error: unknown allowed_signers option 'from'"), std::string::npos) << text;
+  EXPECT_NE(text.find("people.yaml:10:9: error: not an OpenSSH public key line"), std::string::npos) << text;
+  EXPECT_NE(text.find("people.yaml:11:9: error: a key line must be a single line"), std::string::npos) << text;
+}
+
 TEST(PolicyLoad, PeopleProblems) {
   auto l = load(std::nullopt, SourceText{"people.yaml", R"(people:
   - id: alice

@@ -93,6 +93,36 @@ TEST(Verify, ValidApprovalAndEachWayItFails) {
   }
 }
 
+// A key line that smuggles a second allowed_signers line (a line break, then a principal of its
+// own) must neither crash the loader nor make the smuggled key anybody's.
+TEST(Verify, KeyLineWithALineBreakIsUnusableNotACrash) {
+  Fixture f;
+  auto r = f.repo();
+  std::vector<std::string> t{f.head};
+  ASSERT_TRUE(approve(r, t, "senior", std::nullopt, f.as(f.mallory)));
+  auto trust = f.trust();
+  trust.people[0].keys = {pub(f.carol) + "\nx " + pub(f.mallory), "\n" + pub(f.mallory)};
+  auto set = ApprovalSet::load(r, trust);
+  ASSERT_TRUE(set) << set.error().describe();
+  auto problems = set->problems();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].second.find("single line"), std::string::npos) << problems[0].second;
+  auto a = f.approvals_of(set, f.head);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, Status::unknown_key) << a[0].reason;
+}
+
+TEST(Verify, KeyLineOptionsApply) {
+  Fixture f;
+  auto r = f.repo();
+  std::vector<std::string> t{f.head};
+  ASSERT_TRUE(approve(r, t, "senior", std::nullopt, f.as(f.carol)));
+  auto ok = f.approvals_of(ApprovalSet::load(r, f.trust("namespaces=\"countersign-approval,git\",valid-after=\"20200101Z\" ")), f.head);
+  EXPECT_EQ(ok[0].status, Status::valid) << ok[0].reason;
+  auto ns = f.approvals_of(ApprovalSet::load(r, f.trust("namespaces=\"git\" ")), f.head);
+  EXPECT_EQ(ns[0].status, Status::wrong_namespace) << ns[0].reason;
+}
+
 TEST(Verify, TamperedForgedAndGarbageFiles) {
   Fixture f;
   auto r = f.repo();
