@@ -17,6 +17,7 @@ struct CheckArgs {
   std::string candidate;
   std::string environment;
   std::string format = "text";
+  std::vector<std::string> plans;
 };
 
 int run_check(const CheckArgs& a) {
@@ -38,8 +39,8 @@ int run_check(const CheckArgs& a) {
   request.range = a.deployed.empty() ? a.range : a.deployed + ".." + (a.candidate.empty() ? "HEAD" : a.candidate);
   if (!a.trusted_ref.empty()) request.trusted_ref = a.trusted_ref;
   if (!a.environment.empty()) request.environment = a.environment;
-  // Approvals are read from refs/countersign/approvals by the gate; risk findings plug in here
-  // as request.risk.
+  request.plan_files = a.plans;
+  // Approvals are read from refs/countersign/approvals by the gate; risk runs by default.
   gate::Decision decision = gate::check(request);
   report::write_check(stdout, decision, *format);
   if (decision.error && *format != report::Format::text)
@@ -61,6 +62,10 @@ void add_check(CLI::App& app, int& exit_code) {
   cmd->add_option("--candidate", args->candidate, "Deploy form: the revision about to be deployed (default: HEAD)");
   cmd->add_option("--env", args->environment, "Target environment (default: the policy's environments.default)");
   cmd->add_option("--format", args->format, "text, json or markdown")->capture_default_str();
+  cmd->add_option("--plan", args->plans,
+                  "Terraform/OpenTofu plan JSON, CloudFormation change set or Pulumi preview of this deploy (repeatable); "
+                  "its findings attach to the newest commit")
+      ->allow_extra_args(false);
   cmd->callback([args, &exit_code] { exit_code = run_check(*args); });
 }
 

@@ -78,3 +78,50 @@ TEST(RiskCli, SqlMigrationsGoThroughTheSameDispatcher) {
 
 }  // namespace
 }  // namespace cs::test
+
+namespace cs::test {
+namespace {
+
+TEST(RiskCli, EveryFormatDispatches) {
+  auto cfn = countersign({"risk", fixture("cloudformation/stack-deletion.json"), "--format", "json"});
+  EXPECT_EQ(cfn.exit_code, 1) << cfn.out << cfn.err;
+  EXPECT_NE(cfn.out.find("\"rule\":\"env-rebuild\""), std::string::npos) << cfn.out;
+  auto pulumi = countersign({"risk", fixture("pulumi/preview-destructive.json"), "--format", "json"});
+  EXPECT_EQ(pulumi.exit_code, 1) << pulumi.out << pulumi.err;
+  EXPECT_NE(pulumi.out.find("urn:pulumi:"), std::string::npos) << pulumi.out;
+  auto benign = countersign({"risk", fixture("pulumi/preview-benign.json"), fixture("cloudformation/change-set-benign.json")});
+  EXPECT_EQ(benign.exit_code, 0) << benign.out << benign.err;
+  auto prune = countersign({"risk", fixture("kubernetes/prune.diff"), "--format", "json"});
+  EXPECT_EQ(prune.exit_code, 1) << prune.out << prune.err;
+  EXPECT_NE(prune.out.find("\"rule\":\"k8s-secret-delete\""), std::string::npos) << prune.out;
+}
+
+TEST(RiskCli, ManifestsAreComparedWithBase) {
+  auto r = countersign({"risk", "--base", fixture("kubernetes/base.yaml"), fixture("kubernetes/head.yaml"), "--format", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"rule\":\"k8s-namespace-delete\",\"severity\":\"critical\",\"resource\":\"Namespace/shop\""),
+            std::string::npos)
+      << r.out;
+  auto same = countersign({"risk", "--base", fixture("kubernetes/base.yaml"), fixture("kubernetes/base.yaml")});
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  // A rendered manifest alone shows no change: a clear error, not a pass.
+  auto alone = countersign({"risk", fixture("kubernetes/head.yaml")});
+  EXPECT_EQ(alone.exit_code, 2) << alone.out;
+  EXPECT_NE(alone.err.find("--base"), std::string::npos) << alone.err;
+}
+
+TEST(RiskCli, SqlDialect) {
+  TempDir dir;
+  sh("printf '# drop a column\\nALTER TABLE users DROP COLUMN name;\\n' > m.sql", dir.path());
+  const std::string file = (dir.path() / "m.sql").string();
+  auto mysql = countersign({"risk", "--dialect", "mysql", file, "--format", "json"});
+  EXPECT_EQ(mysql.exit_code, 1) << mysql.out << mysql.err;
+  EXPECT_NE(mysql.out.find("\"rule\":\"sql-drop-column\""), std::string::npos) << mysql.out;
+  // In PostgreSQL `#` is an operator, not a comment: the statement is not an ALTER TABLE.
+  auto pg = countersign({"risk", "--dialect", "postgres", file, "--format", "json"});
+  EXPECT_EQ(pg.out.find("\"rule\":\"sql-drop-column\""), std::string::npos) << pg.out;
+  EXPECT_EQ(countersign({"risk", "--dialect", "oracle", file}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace cs::test

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "countersign/core/text.h"
+#include "countersign/gate/risk_stage.h"
 #include "countersign/gate/signoff_step.h"
 #include "countersign/gate/trust.h"
 
@@ -28,6 +29,8 @@ struct Context {
   std::string environment;
   int64_t now = 0;
   bool store_present = false;  // refs/countersign/approvals exists: digests are needed
+  const risk::Config* risk = nullptr;
+  std::span<const risk::Finding> range_findings;  // --plan findings, for the newest commit
 };
 
 Decision failed(Decision d, Error e) {
@@ -37,7 +40,7 @@ Decision failed(Decision d, Error e) {
   return d;
 }
 
-Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& repo, const git::ObjectId& id) {
+Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& repo, const git::ObjectId& id, bool newest) {
   auto commit = repo.commit(id);
   if (!commit) return std::unexpected(commit.error());
   auto prov = cx.assessor.assess(repo, *commit);
@@ -46,11 +49,12 @@ Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& r
   if (!paths) return std::unexpected(paths.error());
 
   CommitDecision cd;
-  if (cx.request.risk) {
-    auto findings = cx.request.risk(repo, *commit, *paths);
-    if (!findings) return std::unexpected(findings.error());
-    cd.findings = std::move(*findings);
-  }
+  auto findings = cx.request.risk ? cx.request.risk(repo, *commit, *paths, *cx.risk)
+                                  : detail::changed_file_risk(repo, *commit, *paths, *cx.risk);
+  if (!findings) return std::unexpected(findings.error());
+  cd.findings = std::move(*findings);
+  if (newest) cd.findings.insert(cd.findings.end(), cx.range_findings.begin(), cx.range_findings.end());
+  detail::mark_suppressed(cd.findings, cx.policy, cx.now);
   policy::CommitFacts facts{&*prov, *paths, cd.findings, cx.environment, cx.now};
   auto requirements = policy::evaluate(cx.policy, facts);
 
@@ -84,7 +88,7 @@ std::optional<Error> decide_all(const Context& cx, const git::Repository& repo, 
       size_t begin = next.fetch_add(kBlock);
       if (begin >= ids.size()) return;
       for (size_t i = begin; i < std::min(ids.size(), begin + kBlock); ++i) {
-        auto cd = decide_commit(cx, r, ids[i]);
+        auto cd = decide_commit(cx, r, ids[i], i == 0);
         if (!cd) {
           std::lock_guard lock(mutex);
           if (!first || i < first->first) first.emplace(i, cd.error());
@@ -187,7 +191,17 @@ Decision check(const Request& request) {
   drop_agent_people(loaded.people, *assessor, d.notes);
 
   ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
-  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, store.has_value()};
+  const risk::Config risk_config = detail::risk_config(loaded.policy);
+  auto plan_findings = detail::plan_file_risk(request.plan_files, risk_config);
+  if (!plan_findings) return failed(std::move(d), plan_findings.error());
+  if (!plan_findings->empty() && ids->empty())
+    return failed(std::move(d), Error{Errc::invalid_argument,
+                                      "--plan files were given but the range has no commits to attach their findings to",
+                                      {}});
+  if (!request.plan_files.empty())
+    d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
+  Context cx{request,       loaded.policy,     loaded.people, *assessor,     approvals,
+             d.environment, now, store.has_value(), &risk_config,  *plan_findings};
   if (auto e = decide_all(cx, *repo, *ids, d.commits)) return failed(std::move(d), *e);
   if (store) {
     auto given = [&approvals](const git::ObjectId& id) {

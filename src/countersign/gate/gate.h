@@ -1,5 +1,5 @@
 // The gate: the whole pipeline for a git range. It reads policy and people from a trusted
-// revision, assesses each commit's provenance (and, once wired, its risk findings), asks the
+// revision, assesses each commit's provenance and risk findings, asks the
 // policy what each commit needs, matches verified approvals to those requirements, and decides:
 // pass, blocked (sign-off missing), overridden (a permitted break-glass override, post-hoc review
 // owed) or error (the gate could not decide, so it fails closed).
@@ -33,10 +33,12 @@ struct VerifiedApproval {
   int64_t time = 0;                    // statement time, seconds since the epoch (policy max_age)
 };
 
-// SEAM for the risk stage: findings for one commit, given its changed paths. Called from worker
-// threads, each with its own Repository handle; must be thread-safe.
+// SEAM for the risk stage: findings for one commit, given its changed paths and the trusted
+// policy's risk section. Called from worker threads, each with its own Repository handle; must
+// be thread-safe. An error makes the verdict `error` (fail closed).
 using RiskAssessor = std::function<Result<std::vector<risk::Finding>>(
-    const git::Repository& repo, const git::Commit& commit, std::span<const git::ChangedPath> paths)>;
+    const git::Repository& repo, const git::Commit& commit, std::span<const git::ChangedPath> paths,
+    const risk::Config& config)>;
 
 struct Request {
   std::string repo_path = ".";
@@ -50,7 +52,10 @@ struct Request {
   // Compute every commit's change digest and report every statement binding it, even for commits
   // that need nothing (`countersign approvals`).
   bool list_approvals = false;
-  RiskAssessor risk;                        // empty: no findings
+  RiskAssessor risk;                        // empty: the risk stage over the commit's changed files
+  // Plans, change sets and previews of the deploy (--plan); their findings are the range's and
+  // attach to its newest commit, so they are signed off with it.
+  std::vector<std::string> plan_files;
   int64_t now = 0;                          // 0: the current time
   unsigned threads = 0;                     // 0: every core
 };

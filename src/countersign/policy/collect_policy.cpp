@@ -18,10 +18,11 @@ constexpr std::array kRequireFields = {"approvals"sv, "roles"sv, "exclude"sv};
 constexpr std::array kExclusions = {"author"sv, "committer"sv, "operator"sv};
 constexpr std::array kBreakGlassFields = {"roles"sv, "max_ttl"sv, "review_within"sv, "review_roles"sv};
 constexpr std::array kEnvironmentFields = {"production"sv, "default"sv};
-constexpr std::array kRiskFields = {"escalate"sv, "protected"sv, "suppress"sv, "plan_files"sv, "migrations"sv, "env_rebuild"sv};
+constexpr std::array kRiskFields = {"escalate"sv, "protected"sv, "suppress"sv,   "plan_files"sv,
+                                    "migrations"sv, "manifests"sv, "dialect"sv, "env_rebuild"sv};
 constexpr std::array kEscalateFields = {"severity"sv, "approvals"sv, "roles"sv};
 constexpr std::array kSuppressFields = {"rule"sv, "resource"sv, "expires"sv, "reason"sv};
-constexpr std::array kEnvRebuildFields = {"min_resources"sv, "min_share"sv};
+constexpr std::array kEnvRebuildFields = {"min_resources"sv, "min_share"sv, "count"sv};
 constexpr std::array kUnknownFields = {"treat_as"sv};
 constexpr std::array kClasses = {"human"sv, "ai_assisted"sv, "ai_authored"sv, "unknown"sv};
 constexpr std::array kSeverities = {"low"sv, "medium"sv, "high"sv, "critical"sv};
@@ -213,7 +214,8 @@ void collect_suppression(YamlReader& r, const YAML::Node& node, RiskPolicy& risk
   }
   if (s.rule.empty()) r.error(node, "a suppression needs rule: (the finding's rule id)");
   if (s.expires.empty()) r.error(node, "a suppression needs expires: (YYYY-MM-DD); permanent suppressions are not allowed");
-  if (s.resource.empty()) s.resource = "*";
+  if (s.resource.empty())
+    r.error(node, "a suppression needs resource: (a glob on the finding's resource); it never covers a whole rule silently");
   risk.suppress.push_back(std::move(s));
 }
 
@@ -244,20 +246,30 @@ void collect_risk(YamlReader& r, const YAML::Node& node, RiskPolicy& risk, Pendi
     } else if (f.key == "suppress") {
       if (auto list = r.items(f.value, "risk.suppress"))
         for (const auto& item : *list) collect_suppression(r, item, risk);
-    } else if (f.key == "plan_files" || f.key == "migrations") {
-      auto target = f.key == "plan_files" ? GlobRef::Target::plan_files : GlobRef::Target::migrations;
+    } else if (f.key == "plan_files" || f.key == "migrations" || f.key == "manifests") {
+      auto target = f.key == "plan_files"   ? GlobRef::Target::plan_files
+                    : f.key == "migrations" ? GlobRef::Target::migrations
+                                            : GlobRef::Target::manifests;
       if (auto list = r.strings(f.value, "risk." + f.key)) {
-        (f.key == "plan_files" ? risk.plan_files : risk.migrations).globs.clear();
+        (f.key == "plan_files" ? risk.plan_files : f.key == "migrations" ? risk.migrations : risk.manifests).globs.clear();
         for (auto& [pattern, item] : *list) pending.globs.push_back({target, 0, std::move(pattern), r.at(item)});
+      }
+    } else if (f.key == "dialect") {
+      if (auto v = r.string(f.value, "risk.dialect")) {
+        if (auto d = risk::sql_dialect_from_string(*v)) risk.sql_dialect = *d;
+        else r.error(f.value, "risk.dialect must be postgres or mysql, not '" + *v + "'");
       }
     } else if (f.key == "env_rebuild") {
       auto ef = r.fields(f.value, "risk.env_rebuild", kEnvRebuildFields);
       if (!ef) continue;
       for (const auto& g : *ef) {
         if (g.key == "min_resources")
-          risk.env_rebuild.min_resources = int(r.integer(g.value, "env_rebuild.min_resources", 1, 1000000).value_or(5));
+          risk.env_rebuild.min_resources =
+              int(r.integer(g.value, "env_rebuild.min_resources", 1, 1000000).value_or(risk.env_rebuild.min_resources));
         else if (g.key == "min_share")
-          risk.env_rebuild.min_share = r.number(g.value, "env_rebuild.min_share", 0.0, 1.0).value_or(0.5);
+          risk.env_rebuild.min_share = r.number(g.value, "env_rebuild.min_share", 0.0, 1.0).value_or(risk.env_rebuild.min_share);
+        else if (g.key == "count")
+          risk.env_rebuild.count = int(r.integer(g.value, "env_rebuild.count", 0, 1000000).value_or(risk.env_rebuild.count));
       }
     }
   }

@@ -25,6 +25,7 @@ void compile(const Pending& pending, Policy& policy, const People& people, Diagn
         break;
       case GlobRef::Target::plan_files: policy.risk.plan_files.globs.push_back(std::move(*glob)); break;
       case GlobRef::Target::migrations: policy.risk.migrations.globs.push_back(std::move(*glob)); break;
+      case GlobRef::Target::manifests: policy.risk.manifests.globs.push_back(std::move(*glob)); break;
     }
   }
   for (const auto& rule : policy.rules) {

@@ -11,17 +11,20 @@ namespace {
 
 constexpr size_t kMaxFileSize = 1 << 20;
 
-PathSet globs(std::initializer_list<std::string_view> patterns) {
+PathSet globs(std::span<const std::string> patterns) {
   PathSet set;
-  for (auto p : patterns)
+  for (const auto& p : patterns)
     if (auto g = Glob::compile(p)) set.globs.push_back(std::move(*g));
   return set;
 }
 
-// Defaults that need compiled globs, which a struct initialiser cannot give.
+// Defaults that need compiled globs, which a struct initialiser cannot give. They are the risk
+// stage's own defaults, so that `countersign risk` and `check` pick the same files.
 void apply_defaults(Policy& policy) {
-  policy.risk.plan_files = globs({"**/*.tfplan.json", "**/plan.json", "**/*.plan.json"});
-  policy.risk.migrations = globs({"**/migrations/**/*.sql"});
+  const risk::Config defaults;
+  policy.risk.plan_files = globs(defaults.plan_globs);
+  policy.risk.migrations = globs(defaults.migration_globs);
+  policy.risk.manifests = globs(defaults.manifest_globs);
 }
 
 bool too_big(const SourceText& src, Diagnostics& diagnostics) {

@@ -173,19 +173,23 @@ struct Suppression {
   bool covers(const risk::Finding& f, int64_t now) const;
 };
 
-// `risk.env_rebuild`: a plan is an environment rebuild (critical finding `env-rebuild`) when at
-// least `min_resources` resources and `min_share` of the environment are deleted or replaced.
+// `risk.env_rebuild`: a plan is an environment rebuild (critical finding `env-rebuild`) when
+// `min_share` of the environment is deleted or replaced (environments of at least
+// `min_resources`), or at least `count` resources are (0: off). See docs/risk-rules.md.
 struct EnvRebuild {
-  int min_resources = 5;
-  double min_share = 0.5;
+  int min_resources = 3;
+  double min_share = 0.30;
+  int count = 0;
 };
 
 struct RiskPolicy {
   std::vector<Escalation> escalate{Escalation{}};  // default: critical needs two seniors
   std::vector<std::string> protected_resources;     // resource globs whose deletion is critical
   std::vector<Suppression> suppress;
-  PathSet plan_files;  // default **/*.tfplan.json, **/plan.json, **/*.plan.json
-  PathSet migrations;  // default **/migrations/**/*.sql
+  PathSet plan_files;  // default: risk::Config's plan_globs (**/*.tfplan.json, **/plan.json, ...)
+  PathSet migrations;  // default: risk::default_migration_globs()
+  PathSet manifests;   // rendered Kubernetes manifests; default: risk::Config's manifest_globs
+  risk::SqlDialect sql_dialect = risk::SqlDialect::postgresql;  // `dialect: postgres|mysql`
   EnvRebuild env_rebuild;
 };
 

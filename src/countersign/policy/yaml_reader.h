@@ -68,7 +68,7 @@ class YamlReader {
 
 // What "collect" leaves for "compile": glob patterns and role names with their positions.
 struct GlobRef {
-  enum class Target { rule_paths, plan_files, migrations } target = Target::rule_paths;
+  enum class Target { rule_paths, plan_files, migrations, manifests } target = Target::rule_paths;
   size_t rule = 0;  // index into Policy::rules for rule_paths
   std::string pattern;
   InputLocation where;

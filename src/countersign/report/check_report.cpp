@@ -105,7 +105,10 @@ void text_report(Out& out, const gate::Decision& d) {
     for (const auto& r : cd.requirements)
       o += fmt::format("  [{}] {}: {}\n      because: {}\n", r.met() ? "ok" : "missing", r.requirement.rule, needs_line(r),
                        r.requirement.reason);
-    for (const auto& f : cd.findings) o += fmt::format("  risk: {} {} {}\n", to_string(f.severity), f.rule, f.resource);
+    for (const auto& f : cd.findings)
+      o += fmt::format("  risk: {} {} {} ({}{}{})\n      {}\n", to_string(f.severity), f.rule, text::sanitize_utf8(f.resource),
+                       text::sanitize_utf8(f.file), f.location.empty() ? "" : " at ", text::sanitize_utf8(f.location),
+                       text::sanitize_utf8(f.message));
     for (const auto& n : cd.approvals) o += "  " + note_line(n) + "\n";
     if (cd.overridden) o += "  overridden: let through by a break-glass override; a post-hoc review is owed\n";
     out.maybe_flush();
@@ -206,6 +209,25 @@ std::string md_cell(std::string_view s) {
   return out;
 }
 
+// Risk findings at medium or above (low ones are in the text and JSON reports), worst first.
+void markdown_findings(Out& out, const gate::Decision& d) {
+  constexpr size_t kMaxRows = 100;
+  auto& o = out.s();
+  size_t rows = 0, total = 0;
+  for (int sev = int(Severity::critical); sev >= int(Severity::medium); --sev)
+    for (const auto& cd : d.commits)
+      for (const auto& f : cd.findings) {
+        if (int(f.severity) != sev) continue;
+        if (total++ == 0) o += "\n#### Risk findings\n\n| commit | severity | rule | resource | where | why |\n|---|---|---|---|---|---|\n";
+        if (rows >= kMaxRows) continue;
+        ++rows;
+        o += fmt::format("| `{}` | {} | `{}` | {} | {} | {} |\n", cd.provenance.commit.hex().substr(0, 10), to_string(f.severity),
+                         md_cell(f.rule), md_cell(f.resource), md_cell(f.file + (f.location.empty() ? "" : " " + f.location)),
+                         md_cell(f.message));
+      }
+  if (total > rows) o += fmt::format("\n\u2026and {} more findings (run `countersign check --format json` for all).\n", total - rows);
+}
+
 void markdown_report(Out& out, const gate::Decision& d) {
   constexpr size_t kMaxRows = 300;  // a pull-request comment has a size limit
   auto& o = out.s();
@@ -225,7 +247,7 @@ void markdown_report(Out& out, const gate::Decision& d) {
                    md_cell(d.environment));
   for (const auto& n : d.notes) o += "\n> **Note:** " + md_cell(n) + "\n";
   for (const auto& r : d.reviews) o += "\n> **Break glass:** " + md_cell(review_line(r)) + "\n";
-  if (c.blocked + c.satisfied + c.overridden == 0) return;
+  if (c.blocked + c.satisfied + c.overridden == 0) return markdown_findings(out, d);
   o += "\n| commit | provenance | requirement | status | eligible | excluded |\n|---|---|---|---|---|---|\n";
   size_t rows = 0, total = 0;
   for (const auto& cd : d.commits) {
@@ -246,6 +268,7 @@ void markdown_report(Out& out, const gate::Decision& d) {
     out.maybe_flush();
   }
   if (total > rows) o += fmt::format("\n\u2026and {} more requirements (run `countersign check` for all).\n", total - rows);
+  markdown_findings(out, d);
 }
 
 void render(Out& out, const gate::Decision& d, Format f) {

@@ -52,12 +52,12 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
     case InputKind::pulumi_preview:
       return infrastructure(read_pulumi_preview(path, padded), config, false);
     case InputKind::sql_migration:
-      return assess_sql(padded, path);
+      return assess_sql(padded, path, SqlOptions{config.sql_dialect});
     case InputKind::kubernetes_manifests:
       if (looks_like_kubectl_diff(padded)) return assess_kubectl_diff(padded, path);
       return fail(Errc::unsupported, std::string(path) + ": " + std::string(to_string(kind)) +
-                                         " alone shows no change: give `kubectl diff --prune` output, or compare base and head "
-                                         "manifests (assess_manifests)");
+                                         " alone shows no change: give `kubectl diff --prune` output, or the rendered "
+                                         "manifests before the change with --base");
     case InputKind::unknown:
       break;
   }
@@ -72,6 +72,12 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
 }
 
 }  // namespace
+
+std::optional<SqlDialect> sql_dialect_from_string(std::string_view s) {
+  if (s == "postgres" || s == "postgresql" || s == "pg") return SqlDialect::postgresql;
+  if (s == "mysql" || s == "mariadb") return SqlDialect::mysql;
+  return std::nullopt;
+}
 
 std::string_view to_string(InputKind kind) {
   switch (kind) {

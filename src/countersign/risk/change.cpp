@@ -20,17 +20,42 @@ void add_assessed(std::vector<Finding>& out, const std::string& file, Result<std
 
 }  // namespace
 
+FileRole role_of(std::string_view path, const Config& config) {
+  if (config.select_file) return config.select_file(path);
+  if (matches_any(path, config.plan_globs)) return FileRole::plan;
+  if (matches_any(path, config.migration_globs)) return FileRole::migration;
+  if (matches_any(path, config.manifest_globs)) return FileRole::manifests;
+  return FileRole::path_only;
+}
+
 std::vector<Finding> assess_change(const ChangeInputs& inputs, const Config& config) {
   std::vector<Finding> out;
   std::vector<std::string> paths;
   for (const auto& f : inputs.changed_files) paths.push_back(f.path);
   out = assess_changed_paths(paths, config);
+  // Manifests are compared as one rendered set per side, so that an object moved from one
+  // file to another is neither deleted nor created.
+  std::vector<ManifestFile> base, head;
   for (const auto& f : inputs.changed_files) {
-    if (f.deleted) continue;
-    const bool plan = matches_any(f.path, config.plan_globs);
-    if (plan || is_migration_path(f.path, default_migration_globs()))
-      add_assessed(out, f.path, assess_file(f.path, f.contents, config));
+    switch (role_of(f.path, config)) {
+      case FileRole::path_only: break;
+      case FileRole::plan:
+        if (!f.deleted) add_assessed(out, f.path, assess_file(f.path, f.contents, config));
+        break;
+      case FileRole::migration:
+        if (!f.deleted)
+          add_assessed(out, f.path, assess_sql(f.contents, f.path, SqlOptions{config.sql_dialect}));
+        break;
+      case FileRole::manifests:
+        if (!f.added) base.push_back({f.path, f.base_contents});
+        if (!f.deleted) {
+          if (looks_like_kubectl_diff(f.contents)) add_assessed(out, f.path, assess_kubectl_diff(f.contents, f.path));
+          else head.push_back({f.path, f.contents});
+        }
+        break;
+    }
   }
+  if (!base.empty()) add_assessed(out, base.front().file, assess_manifests(base, head));
   for (const auto& p : inputs.plan_files) add_assessed(out, p, assess_path(p, config));
   return apply_policy(std::move(out), config);
 }

@@ -3,6 +3,7 @@
 // paths a change touches, and reports findings with a stable rule id and a severity.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +56,17 @@ struct PathRule {
   std::string message;
 };
 
+// Globs (`**` spans directories) that pick migration files among a change's paths.
+const std::vector<std::string>& default_migration_globs();
+
+// PostgreSQL and MySQL differ in quoting, comments and statement delimiters (assess_sql).
+enum class SqlDialect { postgresql, mysql };
+std::optional<SqlDialect> sql_dialect_from_string(std::string_view s);  // "postgres", "postgresql", "mysql"
+
+// What a changed file is to the risk stage: read as a plan (Terraform, CloudFormation, Pulumi,
+// by content), a SQL migration, rendered Kubernetes manifests (base against head), or only a path.
+enum class FileRole { path_only, plan, migration, manifests };
+
 // Everything risk takes from the trusted policy. The defaults are the documented ones
 // (docs/risk-rules.md); policy::Policy's `risk` section fills this in.
 struct Config {
@@ -69,8 +81,19 @@ struct Config {
   // Changed files that `check` reads as plans / change sets / previews.
   std::vector<std::string> plan_globs = {"**/*.tfplan.json", "**/plan.json", "**/*.plan.json",
                                          "**/*.changeset.json", "**/*.change-set.json", "**/*.preview.json"};
+  std::vector<std::string> migration_globs = default_migration_globs();
+  std::vector<std::string> manifest_globs = {"**/k8s/**/*.yaml", "**/k8s/**/*.yml", "**/kubernetes/**/*.yaml",
+                                             "**/kubernetes/**/*.yml", "**/manifests/**/*.yaml", "**/manifests/**/*.yml",
+                                             "**/*.k8s.yaml", "**/rendered/**/*.yaml"};
+  // When set, decides the role of a changed file instead of the three glob lists (the gate
+  // passes the trusted policy's gitignore-style path sets here).
+  std::function<FileRole(std::string_view path)> select_file;
+  SqlDialect sql_dialect = SqlDialect::postgresql;
   std::string today;  // YYYY-MM-DD for suppression expiry; empty = the current UTC date
 };
+
+// The role of a changed file under `config` (select_file, else the glob lists, in that order).
+FileRole role_of(std::string_view path, const Config& config);
 
 // Tells the kind of an input from its path and first bytes. Never fails: unknown is a kind.
 InputKind detect_kind(std::string_view path, std::string_view contents);
@@ -88,21 +111,24 @@ Result<std::vector<Finding>> assess_path(const std::string& path, const Config& 
 std::vector<Finding> assess_changed_paths(std::span<const std::string> paths, const Config& config);
 
 // Everything `check` gives risk about one change: plan / change-set / preview files named on
-// the command line (--plan FILE), and the change's files with their new contents (empty
-// contents for a deleted file).
+// the command line (--plan FILE), and the change's files. Contents are needed only for files
+// whose role_of() is not path_only: the new contents (empty for a deleted file) and, for
+// manifests, the contents before the change (empty for an added file).
 struct ChangedFile {
   std::string path;
   std::string contents;
   bool deleted = false;
+  std::string base_contents;
+  bool added = false;
 };
 struct ChangeInputs {
   std::vector<std::string> plan_files;
   std::vector<ChangedFile> changed_files;
 };
 
-// The risk stage of the gate: path rules over every changed path; every changed file matching
-// `config.plan_globs` or a migration glob is assessed by content; every plan file is read from
-// disk. Fails closed: an input that cannot be read or recognised becomes an `unreviewable`
+// The risk stage of the gate: path rules over every changed path; every changed plan or
+// migration (role_of) is assessed by content, changed manifests base against head; every plan
+// file is read from disk. Fails closed: an input that cannot be read or recognised becomes an `unreviewable`
 // finding, never an error that could be mistaken for "nothing found". Policy is applied.
 std::vector<Finding> assess_change(const ChangeInputs& inputs, const Config& config);
 
@@ -128,16 +154,12 @@ std::optional<Severity> highest(std::span<const Finding> findings);
 // docs/risk-rules.md. Never fails: a file that cannot be tokenized (an unterminated string,
 // comment or dollar quote, a NUL byte, invalid UTF-8) yields an `unreviewable` finding at the
 // position where reading stopped, beside the findings before it.
-enum class SqlDialect { postgresql, mysql };
-
 struct SqlOptions {
   SqlDialect dialect = SqlDialect::postgresql;
 };
 
 std::vector<Finding> assess_sql(std::string_view text, std::string_view file, const SqlOptions& options = {});
 
-// Globs (`**` spans directories) that pick migration files among a change's paths.
-const std::vector<std::string>& default_migration_globs();
 bool matches_glob(std::string_view path, std::string_view glob);
 bool is_migration_path(std::string_view path, std::span<const std::string> globs);
 

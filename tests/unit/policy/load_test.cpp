@@ -273,11 +273,46 @@ TEST(PolicyLoad, DefaultsOfLaterSections) {
 }
 
 TEST(PolicyLoad, SuppressionWithoutExpiryIsRejected) {
-  auto l = load_texts("version: 1\nrules: []\nrisk:\n  suppress:\n    - { rule: env-rebuild }\n");
+  auto l = load_texts("version: 1\nrules: []\nrisk:\n  suppress:\n    - { rule: env-rebuild, resource: main }\n");
   auto* d = only_error(l);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->error.where.line, 5);
   EXPECT_NE(d->error.message.find("expires"), std::string::npos);
+}
+
+TEST(PolicyLoad, SuppressionWithoutResourceIsRejected) {
+  auto l = load_texts("version: 1\nrules: []\nrisk:\n  suppress:\n    - { rule: env-rebuild, expires: 2030-01-01 }\n");
+  auto* d = only_error(l);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->error.where.line, 5);
+  EXPECT_NE(d->error.message.find("resource"), std::string::npos);
+}
+
+TEST(PolicyLoad, RiskDefaultsAndInputSelection) {
+  auto defaults = load_texts("version: 1\nrules: []\n");
+  const auto& d = defaults.policy.risk;
+  EXPECT_DOUBLE_EQ(d.env_rebuild.min_share, 0.30);  // issue 4: default 30%
+  EXPECT_EQ(d.env_rebuild.count, 0);
+  EXPECT_EQ(d.sql_dialect, risk::SqlDialect::postgresql);
+  EXPECT_TRUE(d.manifests.matches("deploy/k8s/app.yaml"));
+  EXPECT_TRUE(d.plan_files.matches("stacks/prod.changeset.json"));
+  EXPECT_TRUE(d.migrations.matches("db/001_init.sql"));
+  EXPECT_FALSE(d.manifests.matches("src/config.yaml"));
+
+  auto l = load_texts(
+      "version: 1\nrules: []\nrisk:\n  dialect: mysql\n  manifests: [\"rendered/*.yaml\"]\n"
+      "  env_rebuild: { count: 7 }\n");
+  EXPECT_FALSE(l.diagnostics.has_errors()) << l.diagnostics.format();
+  EXPECT_EQ(l.policy.risk.sql_dialect, risk::SqlDialect::mysql);
+  EXPECT_EQ(l.policy.risk.env_rebuild.count, 7);
+  EXPECT_DOUBLE_EQ(l.policy.risk.env_rebuild.min_share, 0.30);  // untouched fields keep their default
+  EXPECT_TRUE(l.policy.risk.manifests.matches("rendered/all.yaml"));
+  EXPECT_FALSE(l.policy.risk.manifests.matches("deploy/k8s/app.yaml"));
+
+  auto bad = load_texts("version: 1\nrules: []\nrisk:\n  dialect: oracle\n");
+  auto* e = only_error(bad);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->error.where.line, 4);
 }
 
 TEST(PolicyLoad, AliasBombIsCutShort) {
