@@ -1,6 +1,6 @@
 // In-process guard classification over the labelled corpus (tests/fixtures/guard): the median
 // and p99 latency of Guard::classify per command, beside the 20 µs target, and the cost of
-// Guard::load (paid once per hook process).
+// Guard::load (paid once per hook process) from the compiled packs beside the YAML ones.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -48,9 +48,10 @@ double percentile(std::vector<double>& v, int pct) {
   return v[std::min(v.size() - 1, v.size() * std::size_t(pct) / 100)];
 }
 
-Guard load_guard() {
+Guard load_guard(bool compiled = true) {
   cs::guard::Config config;
   config.project_dir = "/home/agent/project";
+  config.compiled_packs = compiled;
   auto g = Guard::load(config);
   if (!g) {
     std::fprintf(stderr, "%s\n", g.error().describe().c_str());
@@ -66,6 +67,16 @@ void BM_GuardLoad(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_GuardLoad)->Unit(benchmark::kMicrosecond);
+
+// The same packs parsed from their YAML, as every hook process did before they were compiled
+// at build time (and as a pack overridden through $COUNTERSIGN_DATA_DIR still is).
+void BM_GuardLoadFromYaml(benchmark::State& state) {
+  for (auto _ : state) {
+    Guard g = load_guard(false);
+    benchmark::DoNotOptimize(g.rule_count());
+  }
+}
+BENCHMARK(BM_GuardLoadFromYaml)->Unit(benchmark::kMicrosecond);
 
 void BM_GuardClassifyCorpus(benchmark::State& state) {
   Fixture& f = fixture();

@@ -19,4 +19,8 @@ struct Registrar {
 
 void register_all(CLI::App& app, int& exit_code);
 
+// `countersign guard --agent NAME` runs before every shell command an agent issues, so main()
+// sends it here directly, without building the whole command line. Returns the exit code.
+int guard_hook(const char* agent);
+
 }  // namespace cs::cli

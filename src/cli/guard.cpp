@@ -154,14 +154,20 @@ void add_guard(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    auto reply = guard::run_hook(agent, read_stdin_limited(), guard::HookEnvironment{process_env(), current_dir()});
-    std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
-    std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
-    exit_code = reply.exit_code;
+    exit_code = guard_hook(agent.c_str());
   });
 }
 
 const Registrar registrar(40, add_guard);
 
 }  // namespace
+
+int guard_hook(const char* agent) {
+  auto reply = guard::run_hook(agent, read_stdin_limited(), guard::HookEnvironment{process_env(), current_dir()});
+  std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
+  std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
+  std::fflush(stdout);
+  return reply.exit_code;
+}
+
 }  // namespace cs::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -25,6 +26,10 @@ void register_all(CLI::App& app, int& exit_code) {
 }  // namespace cs::cli
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string_view(argv[1]) == "guard" && std::string_view(argv[2]) == "--agent")
+    return cs::cli::guard_hook(argv[3]);
+  if (argc == 3 && std::string_view(argv[1]) == "guard" && std::string_view(argv[2]).starts_with("--agent="))
+    return cs::cli::guard_hook(argv[2] + 8);
   CLI::App app{"countersign: the deploy gate for AI-written code"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "countersign 0.1.0");

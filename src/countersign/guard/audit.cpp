@@ -36,11 +36,15 @@ std::string line(const Record& r) {
   field(out, "command", command);
   field(out, "decision", r.decision);
   out += ",\"rules\":[";
-  for (size_t i = 0; i < r.rules.size(); ++i) out += (i ? "," : "") + text::json_quote(r.rules[i]);
+  for (size_t i = 0; i < r.rules.size(); ++i) {
+    if (i) out += ',';
+    out += text::json_quote(r.rules[i]);
+  }
   out += ']';
   field(out, "environment", r.environment);
   out += std::string(",\"production\":") + (r.production ? "true" : "false");
-  out += ",\"request\":" + (r.request_id.empty() ? std::string("null") : text::json_quote(r.request_id));
+  out += ",\"request\":";
+  out += r.request_id.empty() ? std::string("null") : text::json_quote(r.request_id);
   if (!r.approved_by.empty()) field(out, "approved_by", r.approved_by);
   field(out, "reason", redact(r.reason));
   out += "}\n";
