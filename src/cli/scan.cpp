@@ -33,12 +33,15 @@ int run_scan(const ScanArgs& args) {
   provenance::AssessOptions options;
   options.branch = provenance::branch_of_range(*repo, range);
   options.progress = report::terminal_progress("scanning");
-  auto results = provenance::assess_range(*repo, range, options);
-  if (!results) {
-    std::fprintf(stderr, "countersign scan: %s\n", results.error().describe().c_str());
+  report::ScanWriter writer(stdout, range, *format);
+  auto done = provenance::assess_range(*repo, range, [&writer](provenance::Provenance&& p) { writer.add(p); }, options);
+  if (!done) {
+    // Output already written is incomplete: the exit status says so.
+    std::fflush(stdout);
+    std::fprintf(stderr, "countersign scan: %s\n", done.error().describe().c_str());
     return 2;
   }
-  report::write_scan(stdout, {range, &*results}, *format);
+  writer.finish();
   return 0;
 }
 

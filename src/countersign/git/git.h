@@ -159,7 +159,7 @@ class Repository {
 // Process-wide libgit2 tuning for one pass over a large history, where every object is read
 // about once: the object cache only needs to hold a commit from the walk until it is read
 // again, so it is capped at `cache_limit` bytes (libgit2's default is 256 MB).
-void tune_for_single_pass(size_t cache_limit = size_t(32) << 20);
+void tune_for_single_pass(size_t cache_limit = size_t(4) << 20);
 
 // The last libgit2 error, as a cs::Error with Errc::git and the given context.
 Error last_error(std::string_view context);

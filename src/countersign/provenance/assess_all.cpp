@@ -13,25 +13,31 @@
 namespace cs::provenance {
 namespace {
 
+using Sink = std::function<void(Provenance&&)>;
+
 constexpr size_t kBlock = 256;
 
-constexpr size_t kMaxPendingBlocks = 64;  // bounds memory when the walk outruns the workers
+constexpr size_t kMaxPendingBlocks = 16;  // bounds memory when the walk outruns the workers
 
 struct Block {
   std::vector<git::ObjectId> ids;
   std::vector<git::Commit> commits;  // already read by the walker, or empty: workers read them
   std::vector<Provenance> out;
+  bool ready = false;  // assessed, waiting to be handed to the sink in order
 };
 
 // A queue of blocks fed by one producer and drained by the workers; blocks keep their order.
 class Pipeline {
  public:
-  Pipeline(const Assessor& assessor, const AssessOptions& options) : assessor_(assessor), options_(options) {}
+  Pipeline(const Assessor& assessor, const AssessOptions& options, const Sink& sink)
+      : assessor_(assessor), options_(options), sink_(sink) {}
 
   void push(std::vector<git::ObjectId> ids, std::vector<git::Commit> commits = {}) {
     {
       std::unique_lock lock(mu_);
-      room_.wait(lock, [&] { return failed_ || blocks_.size() - taken_ < kMaxPendingBlocks; });
+      // Counts blocks not yet delivered, not just those not yet taken: one slow block must not
+      // let the others pile up behind it.
+      room_.wait(lock, [&] { return failed_ || blocks_.size() - delivered_ < kMaxPendingBlocks; });
       total_ += ids.size();
       blocks_.push_back({std::move(ids), std::move(commits), {}});
     }
@@ -57,18 +63,45 @@ class Pipeline {
         b->out.push_back(std::move(*p));
       }
       b->commits = {};
+      {
+        std::lock_guard lock(mu_);
+        b->ready = true;
+      }
+      deliver(false);
       size_t done = done_.fetch_add(b->ids.size()) + b->ids.size();
       if (reports_progress && options_.progress && closed_) options_.progress(done, total_);
     }
   }
 
-  Result<std::vector<Provenance>> results() {
+  // Hands finished blocks to the sink in walk order and frees them. One thread delivers at a
+  // time; a worker that finds another delivering goes back to work (the next one delivers).
+  void deliver(bool wait) {
+    std::unique_lock d(deliver_mu_, std::defer_lock);
+    if (wait) d.lock();
+    else if (!d.try_lock()) return;
+    for (;;) {
+      Block* b = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        if (failed_ || delivered_ >= blocks_.size() || !blocks_[delivered_].ready) return;
+        b = &blocks_[delivered_];
+      }
+      for (auto& p : b->out) sink_(std::move(p));
+      b->out = {};
+      b->ids = {};
+      {
+        std::lock_guard lock(mu_);
+        ++delivered_;
+      }
+      room_.notify_one();
+    }
+  }
+
+  Result<void> finish() {
+    if (!error_) deliver(true);
     if (error_) return std::unexpected(*error_);
-    std::vector<Provenance> all;
-    all.reserve(total_);
-    for (auto& b : blocks_) std::move(b.out.begin(), b.out.end(), std::back_inserter(all));
-    if (options_.progress) options_.progress(all.size(), all.size());
-    return all;
+    if (options_.progress) options_.progress(total_, total_);
+    return {};
   }
 
   void fail(Error e) {
@@ -84,13 +117,14 @@ class Pipeline {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return failed_ || taken_ < blocks_.size() || closed_; });
     if (failed_ || taken_ >= blocks_.size()) return nullptr;
-    room_.notify_one();
     return &blocks_[taken_++];  // deque: pushing more blocks keeps this pointer valid
   }
 
   const Assessor& assessor_;
   const AssessOptions& options_;
-  std::mutex mu_;
+  const Sink& sink_;
+  std::mutex mu_, deliver_mu_;
+  size_t delivered_ = 0;
   std::condition_variable cv_, room_;
   std::deque<Block> blocks_;
   size_t taken_ = 0;
@@ -101,9 +135,9 @@ class Pipeline {
 
 // Runs `produce` (which pushes blocks and returns) on this thread while `threads` workers drain
 // the pipeline, then the caller's thread helps finish.
-Result<std::vector<Provenance>> run(const git::Repository& repo, const Assessor& assessor, const AssessOptions& options,
-                                    unsigned threads, const std::function<Result<void>(Pipeline&)>& produce) {
-  Pipeline pipe(assessor, options);
+Result<void> run(const git::Repository& repo, const Assessor& assessor, const AssessOptions& options, const Sink& sink,
+                 unsigned threads, const std::function<Result<void>(Pipeline&)>& produce) {
+  Pipeline pipe(assessor, options, sink);
   std::vector<git::Repository> handles;
   for (unsigned t = 0; t < threads; ++t) {
     auto h = repo.reopen();
@@ -117,7 +151,11 @@ Result<std::vector<Provenance>> run(const git::Repository& repo, const Assessor&
   pipe.close();
   pipe.work(repo, true);
   for (auto& t : pool) t.join();
-  return pipe.results();
+  return pipe.finish();
+}
+
+Sink collect_into(std::vector<Provenance>& all) {
+  return [&all](Provenance&& p) { all.push_back(std::move(p)); };
 }
 
 unsigned worker_count(const AssessOptions& options) {
@@ -135,15 +173,27 @@ Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const st
   if (!assessor) return std::unexpected(assessor.error());
   // The calling thread is one of the workers: start threads-1 more, and none for a small range.
   unsigned extra = unsigned(std::min<size_t>(worker_count(options) - 1, commits.size() / kBlock));
-  return run(repo, *assessor, options, extra, [&](Pipeline& pipe) -> Result<void> {
+  std::vector<Provenance> all;
+  all.reserve(commits.size());
+  auto done = run(repo, *assessor, options, collect_into(all), extra, [&](Pipeline& pipe) -> Result<void> {
     for (size_t i = 0; i < commits.size(); i += kBlock)
       pipe.push({commits.begin() + i, commits.begin() + std::min(commits.size(), i + kBlock)});
     return {};
   });
+  if (!done) return std::unexpected(done.error());
+  return all;
 }
 
 Result<std::vector<Provenance>> assess_range(const git::Repository& repo, std::string_view range,
                                              const AssessOptions& options) {
+  std::vector<Provenance> all;
+  auto done = assess_range(repo, range, collect_into(all), options);
+  if (!done) return std::unexpected(done.error());
+  return all;
+}
+
+Result<void> assess_range(const git::Repository& repo, std::string_view range, const Sink& sink,
+                          const AssessOptions& options) {
   // Resolve the tip first: an unknown revision fails before any thread starts.
   std::vector<git::ObjectId> first;
   auto probe = repo.walk(range, [&](const git::ObjectId& id) {
@@ -158,7 +208,7 @@ Result<std::vector<Provenance>> assess_range(const git::Repository& repo, std::s
   // This thread walks and reads each commit as it is found (the walk has just read it, so
   // libgit2's object cache holds it), then helps assess; the workers assess from the first
   // block on.
-  return run(repo, *assessor, options, worker_count(options), [&](Pipeline& pipe) -> Result<void> {
+  return run(repo, *assessor, options, sink, worker_count(options), [&](Pipeline& pipe) -> Result<void> {
     std::vector<git::ObjectId> ids;
     std::vector<git::Commit> commits;
     std::optional<Error> error;

@@ -110,5 +110,10 @@ Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const st
 // repository like the walk does.
 Result<std::vector<Provenance>> assess_range(const git::Repository& repo, std::string_view range,
                                              const AssessOptions& options = {});
+// The same, handing each result to `sink` in walk order as soon as it and every newer commit are
+// assessed (the sink runs on one thread at a time), so memory stays bounded on any history.
+// On failure the sink may already have seen a prefix of the range.
+Result<void> assess_range(const git::Repository& repo, std::string_view range,
+                          const std::function<void(Provenance&&)>& sink, const AssessOptions& options = {});
 
 }  // namespace cs::provenance

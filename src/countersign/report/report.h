@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,24 @@ inline std::optional<Format> format_from_string(std::string_view s) {
 struct ScanInput {
   std::string range;                                 // as the user gave it ("" = HEAD's upstream..HEAD)
   const std::vector<provenance::Provenance>* commits = nullptr;  // newest first
+};
+
+// Renders the scan report one commit at a time, in the order given (newest first): text and
+// JSON go to `out` as they are rendered, so a long history is never held in memory. With a
+// null `out` the report is kept for take().
+class ScanWriter {
+ public:
+  ScanWriter(std::FILE* out, std::string range, Format format);
+  ScanWriter(const ScanWriter&) = delete;
+  ScanWriter& operator=(const ScanWriter&) = delete;
+  ~ScanWriter();
+  void add(const provenance::Provenance& commit);
+  void finish();       // the summary; flushes `out`
+  std::string take();  // finish() and return the report (when `out` is null)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Writes the scan report to `out` as it is rendered (a large range is never held twice).

@@ -42,24 +42,6 @@ struct Summary {
   uint64_t added = 0, ai = 0, human = 0, with_lines = 0;
 };
 
-Summary summarize(const std::vector<Provenance>& all) {
-  Summary s;
-  for (Class c : {Class::human, Class::ai_assisted, Class::ai_authored, Class::unknown}) s.classes[c] = 0;
-  for (const auto& p : all) {
-    ++s.commits;
-    ++s.classes[p.cls];
-    if (p.bot) ++s.bots;
-    for (const auto& a : p.agents) ++s.agents[a];
-    if (p.lines) {
-      ++s.with_lines;
-      s.added += p.lines->added;
-      s.ai += p.lines->ai;
-      s.human += p.lines->human;
-    }
-  }
-  return s;
-}
-
 std::string share(double v) {
   auto s = fmt::format("{:.4f}", v);
   while (s.size() > 3 && s.back() == '0') s.pop_back();
@@ -112,16 +94,13 @@ void json_commit(std::string& o, const Provenance& p) {
 
 namespace {
 
-void json_report(Sink& sink, const ScanInput& in) {
-  const auto& all = *in.commits;
-  auto& o = sink.buf();
-  o += "{\"range\":" + text::json_quote(in.range) + ",\"commits\":[";
-  for (size_t i = 0; i < all.size(); ++i) {
-    o += i ? ",\n" : "\n";
-    json_commit(o, all[i]);
-    sink.maybe_flush();
-  }
-  Summary s = summarize(all);
+std::string agents_of(const Provenance& p) {
+  std::string a;
+  for (const auto& id : p.agents) a += (a.empty() ? "" : ",") + id;
+  return a.empty() ? "-" : a;
+}
+
+void summary_json(std::string& o, const Summary& s) {
   o += "\n],\"summary\":{";
   o += fmt::format("\"commits\":{},\"classes\":{{", s.commits);
   bool first = true;
@@ -137,12 +116,6 @@ void json_report(Sink& sink, const ScanInput& in) {
   }
   o += fmt::format("}},\"bots\":{},\"lines\":{{\"commits\":{},\"added\":{},\"ai\":{},\"human\":{}}},\"ai_line_share\":{}}}}}\n",
                    s.bots, s.with_lines, s.added, s.ai, s.human, s.added ? share(double(s.ai) / double(s.added)) : "null");
-}
-
-std::string agents_of(const Provenance& p) {
-  std::string a;
-  for (const auto& id : p.agents) a += (a.empty() ? "" : ",") + id;
-  return a.empty() ? "-" : a;
 }
 
 void summary_text(std::string& o, const Summary& s) {
@@ -166,16 +139,6 @@ void summary_text(std::string& o, const Summary& s) {
     o += "AI share of lines: unknown (no commit carries a git-ai note or Agent Trace record)\n";
 }
 
-void text_report(Sink& sink, const ScanInput& in) {
-  auto& o = sink.buf();
-  for (const auto& p : *in.commits) {
-    o += fmt::format("{}  {:<11}  {:<20}  {:>4}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
-                     agents_of(p), p.ai_line_share ? percent(*p.ai_line_share) : "-", text::sanitize_utf8(p.subject));
-    sink.maybe_flush();
-  }
-  summary_text(o, summarize(*in.commits));
-}
-
 std::string md_cell(std::string_view s) {
   std::string out;
   for (char c : text::sanitize_utf8(s)) {
@@ -186,52 +149,115 @@ std::string md_cell(std::string_view s) {
   return out;
 }
 
-void markdown_report(Sink& sink, const ScanInput& in) {
-  constexpr size_t kMaxRows = 500;  // a pull-request comment has a size limit
-  const auto& all = *in.commits;
-  auto& o = sink.buf();
-  Summary s = summarize(all);
-  o += "### countersign scan\n\n| class | commits |\n|---|---|\n";
-  for (auto& [c, n] : s.classes) o += fmt::format("| {} | {} |\n", provenance::to_string(c), n);
-  if (!s.agents.empty()) {
-    o += "\n| agent | commits |\n|---|---|\n";
-    for (auto& [a, n] : s.agents) o += fmt::format("| {} | {} |\n", md_cell(a), n);
-  }
-  if (s.added) o += fmt::format("\nAI share of attested lines: **{}** ({} of {})\n", percent(double(s.ai) / double(s.added)), s.ai, s.added);
-  o += "\n| commit | class | agents | AI lines | subject |\n|---|---|---|---|---|\n";
-  for (size_t i = 0; i < all.size() && i < kMaxRows; ++i) {
-    const auto& p = all[i];
-    o += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
-                     md_cell(agents_of(p)), p.ai_line_share ? percent(*p.ai_line_share) : "-", md_cell(p.subject));
-    sink.maybe_flush();
-  }
-  if (all.size() > kMaxRows) o += fmt::format("\n…and {} more commits.\n", all.size() - kMaxRows);
-}
-
-void render(Sink& sink, const ScanInput& in, Format f) {
-  static const std::vector<Provenance> none;
-  ScanInput safe = in;
-  if (!safe.commits) safe.commits = &none;
-  switch (f) {
-    case Format::json: return json_report(sink, safe);
-    case Format::text: return text_report(sink, safe);
-    case Format::markdown: return markdown_report(sink, safe);
-  }
-}
+constexpr size_t kMaxMarkdownRows = 500;  // a pull-request comment has a size limit
 
 }  // namespace
 
+// Text and JSON are written as the commits arrive, so a scan of a long history holds one
+// block of results at a time; markdown puts the summary first and keeps at most its table rows.
+struct ScanWriter::Impl {
+  Impl(std::FILE* out, std::string range, Format format) : sink(out), range(std::move(range)), format(format) {
+    for (Class c : {Class::human, Class::ai_assisted, Class::ai_authored, Class::unknown}) summary.classes[c] = 0;
+  }
+  Sink sink;
+  std::string range;
+  Format format;
+  Summary summary;
+  std::string md_rows;
+  bool finished = false;
+
+  void count(const Provenance& p) {
+    Summary& s = summary;
+    ++s.commits;
+    ++s.classes[p.cls];
+    if (p.bot) ++s.bots;
+    for (const auto& a : p.agents) ++s.agents[a];
+    if (p.lines) {
+      ++s.with_lines;
+      s.added += p.lines->added;
+      s.ai += p.lines->ai;
+      s.human += p.lines->human;
+    }
+  }
+
+  void add(const Provenance& p) {
+    auto& o = sink.buf();
+    switch (format) {
+      case Format::json:
+        if (summary.commits == 0) o += "{\"range\":" + text::json_quote(range) + ",\"commits\":[";
+        o += summary.commits ? ",\n" : "\n";
+        json_commit(o, p);
+        break;
+      case Format::text:
+        o += fmt::format("{}  {:<11}  {:<20}  {:>4}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
+                         agents_of(p), p.ai_line_share ? percent(*p.ai_line_share) : "-", text::sanitize_utf8(p.subject));
+        break;
+      case Format::markdown:
+        if (summary.commits < kMaxMarkdownRows)
+          md_rows += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
+                                 md_cell(agents_of(p)), p.ai_line_share ? percent(*p.ai_line_share) : "-", md_cell(p.subject));
+        break;
+    }
+    count(p);
+    sink.maybe_flush();
+  }
+
+  void finish() {
+    if (finished) return;
+    finished = true;
+    auto& o = sink.buf();
+    const Summary& s = summary;
+    switch (format) {
+      case Format::json:
+        if (s.commits == 0) o += "{\"range\":" + text::json_quote(range) + ",\"commits\":[";
+        summary_json(o, s);
+        break;
+      case Format::text:
+        summary_text(o, s);
+        break;
+      case Format::markdown:
+        o += "### countersign scan\n\n| class | commits |\n|---|---|\n";
+        for (auto& [c, n] : s.classes) o += fmt::format("| {} | {} |\n", provenance::to_string(c), n);
+        if (!s.agents.empty()) {
+          o += "\n| agent | commits |\n|---|---|\n";
+          for (auto& [a, n] : s.agents) o += fmt::format("| {} | {} |\n", md_cell(a), n);
+        }
+        if (s.added)
+          o += fmt::format("\nAI share of attested lines: **{}** ({} of {})\n", percent(double(s.ai) / double(s.added)), s.ai, s.added);
+        o += "\n| commit | class | agents | AI lines | subject |\n|---|---|---|---|---|\n";
+        o += md_rows;
+        if (s.commits > kMaxMarkdownRows) o += fmt::format("\n…and {} more commits.\n", s.commits - kMaxMarkdownRows);
+        break;
+    }
+  }
+};
+
+ScanWriter::ScanWriter(std::FILE* out, std::string range, Format format)
+    : impl_(std::make_unique<Impl>(out, std::move(range), format)) {}
+ScanWriter::~ScanWriter() = default;
+void ScanWriter::add(const provenance::Provenance& p) { impl_->add(p); }
+void ScanWriter::finish() {
+  impl_->finish();
+  impl_->sink.flush();
+}
+std::string ScanWriter::take() {
+  impl_->finish();
+  return impl_->sink.take();
+}
+
 void write_scan(std::FILE* out, const ScanInput& input, Format format) {
-  Sink sink(out);
-  render(sink, input, format);
-  sink.flush();
+  ScanWriter w(out, input.range, format);
+  if (input.commits)
+    for (const auto& p : *input.commits) w.add(p);
+  w.finish();
   std::fflush(out);
 }
 
 std::string render_scan(const ScanInput& input, Format format) {
-  Sink sink(nullptr);
-  render(sink, input, format);
-  return sink.take();
+  ScanWriter w(nullptr, input.range, format);
+  if (input.commits)
+    for (const auto& p : *input.commits) w.add(p);
+  return w.take();
 }
 
 std::function<void(size_t, size_t)> terminal_progress(std::string label, size_t min_total) {
