@@ -1,10 +1,15 @@
 // Reads `terraform show -json` plans (format_version 0.1 to 1.x). The scanner walks the top
 // level and prior_state; each resource_changes element is parsed on its own with simdjson
-// On-Demand, so memory stays at the size of the file whatever the size of the plan.
+// On-Demand (batches of elements on every core), so memory stays at the size of the file
+// whatever the size of the plan.
 #include <simdjson.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "countersign/risk/change_model.h"
 #include "countersign/risk/input_buffer.h"
@@ -151,6 +156,71 @@ bool read_element(od::parser& parser, std::string_view padded, json::Span span, 
   return true;
 }
 
+// Reads resource_changes elements in batches: the scanner finds each element's span (one fast
+// pass), then the batch's elements are parsed with simdjson on every core, and merged in order.
+// A batch bounds the memory held for elements that turn out to be no-ops.
+class ElementReader {
+ public:
+  ElementReader(std::string_view file, std::string_view padded, ChangeSet& set) : file_(file), padded_(padded), set_(set) {
+    threads_ = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    parsers_.resize(threads_);
+  }
+  void add(json::Span span) {
+    spans_.push_back(span);
+    if (spans_.size() == kBatch) flush();
+  }
+  void flush() {
+    const std::size_t n = spans_.size();
+    if (n == 0) return;
+    slots_.assign(n, Slot{});
+    std::atomic<std::size_t> next{0};
+    auto work = [&](od::parser& parser) {
+      for (;;) {
+        const std::size_t b = next.fetch_add(kChunk);
+        if (b >= n) return;
+        for (std::size_t i = b; i < std::min(n, b + kChunk); ++i) read(parser, i);
+      }
+    };
+    const unsigned threads = n >= 2 * kChunk ? threads_ : 1;
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&work, this, t] { work(parsers_[t]); });
+    work(parsers_[0]);
+    for (auto& t : pool) t.join();
+    for (auto& slot : slots_) {
+      if (!slot.ok) set_.findings.push_back(unreviewable(file_, slot.rc.location, slot.bad));
+      else if (slot.rc.managed && !slot.rc.del && !slot.rc.create && !slot.rc.update && !slot.rc.forget) ++set_.unchanged;
+      else set_.changes.push_back(std::move(slot.rc));
+    }
+    first_ += n;
+    spans_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 4096, kChunk = 64;
+  struct Slot {
+    ResourceChange rc;
+    std::string bad;
+    bool ok = false;
+  };
+  void read(od::parser& parser, std::size_t i) {
+    Slot& slot = slots_[i];
+    slot.rc.location = path_at(first_ + i);
+    slot.ok = read_element(parser, padded_, spans_[i], slot.rc, slot.bad);
+    ResourceChange& rc = slot.rc;
+    if (slot.ok && rc.del && !rc.before.empty()) {
+      if (auto id = json::value_at(rc.before, "id"); id && id->size() >= 2 && id->front() == '"')
+        rc.cloud_id = id->substr(1, id->size() - 2);
+    }
+  }
+  std::string_view file_, padded_;
+  ChangeSet& set_;
+  unsigned threads_ = 1;
+  std::vector<od::parser> parsers_;
+  std::vector<json::Span> spans_;
+  std::vector<Slot> slots_;
+  std::size_t first_ = 0;
+};
+
 // Counts the managed resources of a module (prior_state.values.root_module) and its
 // children; returns the end of the module object.
 Result<std::size_t> count_module(const json::Scanner& scan, std::size_t module, std::size_t& count, int depth) {
@@ -221,7 +291,6 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded) {
   bool errored = false, incomplete = false, have_format = false;
   std::uint32_t seen = 0;
   std::string problem, problem_at = "$";
-  od::parser parser;
   constexpr auto stop = json::Scanner::kStop;
   auto top = scan.members_from(first, [&](const std::string& key, std::size_t begin) -> std::size_t {
     const int bit = key == "format_version" ? 1 : key == "resource_changes" ? 2 : key == "prior_state" ? 4
@@ -231,25 +300,15 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded) {
     seen |= bit;
     problem_at = key;
     if (key == "resource_changes" && padded[begin] == '[') {
-      auto end = scan.elements_from(begin, [&](std::size_t i, std::size_t el_begin) -> std::size_t {
+      ElementReader reader(file, padded, set);
+      auto end = scan.elements_from(begin, [&](std::size_t, std::size_t el_begin) -> std::size_t {
         auto el = scan.value(el_begin);
-        if (!el) return stop;
-        ResourceChange rc;
-        rc.location = path_at(i);
-        std::string bad;
-        if (!read_element(parser, padded, *el, rc, bad))
-          set.findings.push_back(unreviewable(file, rc.location, bad));
-        else if (rc.managed && !rc.del && !rc.create && !rc.update && !rc.forget)
-          ++set.unchanged;
-        else {
-          if (rc.del && !rc.before.empty()) {
-            if (auto id = json::value_at(rc.before, "id"); id && id->size() >= 2 && id->front() == '"')
-              rc.cloud_id = id->substr(1, id->size() - 2);
-          }
-          set.changes.push_back(std::move(rc));
-        }
+        if (!el) return problem = el.error().message, stop;
+        reader.add(*el);
         return el->end;
       });
+      reader.flush();
+      if (!problem.empty()) return stop;
       if (!end) return problem = end.error().message, stop;
       return *end;
     }

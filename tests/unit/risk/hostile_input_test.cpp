@@ -156,3 +156,37 @@ TEST(HostileRisk, InvalidUtf8InsideAnElementIsUnreviewable) {
 
 }  // namespace
 }  // namespace cs::test
+
+namespace cs::test {
+namespace {
+
+// Large plans are read in batches on several threads: a bad element deep inside is still
+// reported at its own index, and the good elements around it are all read, in order.
+TEST(HostileRisk, BadElementsAmongManyAreReportedAtTheirIndex) {
+  const std::string noop = R"({"address":"aws_instance.r[N]","mode":"managed","type":"aws_instance","name":"r",)"
+                           R"("change":{"actions":["no-op"],"before":{"id":"i"},"after":{"id":"i"}}})";
+  std::string rc = "[";
+  const std::size_t n = 9000;  // more than one batch
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) rc += ',';
+    if (i == 4500) rc += R"({"address":"x.y","type":"t","change":{"actions":[NaN]}})";
+    else if (i == 8191) rc += kDelete;
+    else {
+      std::string e = noop;
+      e.replace(e.find('N'), 1, std::to_string(i));
+      rc += e;
+    }
+  }
+  rc += "]";
+  auto r = risk::assess_file("p.json", plan_with(rc), {});
+  ASSERT_TRUE(r) << r.error().describe();
+  auto bad = with_rule(*r, "unreviewable");
+  ASSERT_EQ(bad.size(), 1u) << dump(*r);
+  EXPECT_EQ(bad[0].location, "resource_changes[4500]");
+  auto del = with_rule(*r, "stateful-delete");
+  ASSERT_EQ(del.size(), 1u) << dump(*r);
+  EXPECT_EQ(del[0].location, "resource_changes[8191]");
+}
+
+}  // namespace
+}  // namespace cs::test
