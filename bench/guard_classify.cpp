@@ -22,13 +22,24 @@ struct Fixture {
   std::filesystem::path scratch;
 };
 
+// The corpus beside this source: __FILE__ may be relative to the build directory (ccache
+// base_dir), so the executable's own place in <source>/build/<preset>/bench/ is tried too.
+std::filesystem::path corpus_dir() {
+  const auto rel = std::filesystem::path("tests/fixtures/guard");
+  auto from_source = std::filesystem::path(__FILE__).parent_path().parent_path() / rel;
+  if (std::filesystem::is_directory(from_source)) return from_source;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return exe.parent_path().parent_path().parent_path().parent_path() / rel;
+}
+
 Fixture& fixture() {
   static Fixture f = [] {
     Fixture x;
     x.scratch = std::filesystem::temp_directory_path() / "cs-bench-guard";
     std::filesystem::create_directories(x.scratch);
     std::vector<std::string> errors;
-    auto dir = std::filesystem::path(__FILE__).parent_path().parent_path() / "tests/fixtures/guard";
+    auto dir = corpus_dir();
     x.cases = cs::test::guard_corpus::load(dir, x.scratch, errors);
     for (const auto& c : x.cases) x.contexts.push_back({"/home/agent/project", c.env});
     return x;

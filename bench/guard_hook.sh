@@ -107,15 +107,16 @@ os.makedirs(env["HOME"], exist_ok=True)
 devnull = os.open(os.devnull, os.O_WRONLY)
 
 def measure(argv):
-    times, blocked, failures = [], 0, 0
+    times, cpu, blocked, failures = [], [], 0, 0
     for f in payload_files:
         fd = os.open(f, os.O_RDONLY)
         out_path = os.path.join(tmp, "out")
         out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         t0 = time.perf_counter_ns()
         pid = os.posix_spawn(argv[0], argv, env, file_actions=[(os.POSIX_SPAWN_DUP2, fd, 0), (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         t1 = time.perf_counter_ns()
+        cpu.append((usage.ru_utime + usage.ru_stime) * 1e3)
         os.close(fd); os.close(out)
         code = os.waitstatus_to_exitcode(status)
         text = open(out_path).read()
@@ -125,22 +126,26 @@ def measure(argv):
             failures += 1
         times.append((t1 - t0) / 1e6)
     times.sort()
-    q = lambda p: times[min(len(times) - 1, int(round(p * (len(times) - 1))))]
-    return q(0.50), q(0.99), statistics.mean(times), blocked, failures
+    cpu.sort()
+    q = lambda v, p: v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
+    return q(times, 0.50), q(times, 0.99), statistics.mean(times), blocked, failures, q(cpu, 0.50), q(cpu, 0.99)
 
 print("guard_hook: %d runs (one process each) of Claude Code PreToolUse payloads from %s, %d distinct commands" % (runs, source, len(set(commands))))
 load = os.getloadavg()[0]
 # The floor of this machine: spawning and reaping a process that does nothing.
 floor = measure(["/bin/true"])
-print("  %-44s p50 %7.2f ms   p99 %7.2f ms   mean %7.2f ms   (process spawn floor)" % ("/bin/true", floor[0], floor[1], floor[2]))
+# Wall time on a loaded machine includes waiting for a core; the process's own CPU time
+# (user + system, from wait4) is printed beside it.
+row = "  %-44s wall p50 %7.2f ms  p99 %7.2f ms  mean %7.2f ms | cpu p50 %6.2f ms  p99 %6.2f ms"
+print(row % ("/bin/true", floor[0], floor[1], floor[2], floor[5], floor[6]) + "   (process spawn floor)")
 ours = measure([binary, "guard", "--agent", "claude-code"])
-print("  %-44s p50 %7.2f ms   p99 %7.2f ms   mean %7.2f ms   blocked %d/%d%s" % ("countersign guard --agent claude-code", ours[0], ours[1], ours[2], ours[3], runs, "   errors %d" % ours[4] if ours[4] else ""))
+print(row % ("countersign guard --agent claude-code", ours[0], ours[1], ours[2], ours[5], ours[6]) + "   blocked %d/%d%s" % (ours[3], runs, "   errors %d" % ours[4] if ours[4] else ""))
 if ref_status:
     print("  %-44s not measured: %s" % ("cc-safety-net hook --claude-code", ref_status))
 else:
     theirs = measure([ref, "hook", "--claude-code"])
-    print("  %-44s p50 %7.2f ms   p99 %7.2f ms   mean %7.2f ms   blocked %d/%d%s" % ("cc-safety-net hook --claude-code", theirs[0], theirs[1], theirs[2], theirs[3], runs, "   errors %d" % theirs[4] if theirs[4] else ""))
-    print("  ratio (cc-safety-net / countersign): p50 %.1fx, p99 %.1fx" % (theirs[0] / ours[0], theirs[1] / ours[1]))
+    print(row % ("cc-safety-net hook --claude-code", theirs[0], theirs[1], theirs[2], theirs[5], theirs[6]) + "   blocked %d/%d%s" % (theirs[3], runs, "   errors %d" % theirs[4] if theirs[4] else ""))
+    print("  ratio (cc-safety-net / countersign): wall p50 %.1fx, p99 %.1fx; cpu p50 %.1fx" % (theirs[0] / ours[0], theirs[1] / ours[1], theirs[5] / ours[5]))
 print("  targets: p50 < 2 ms (%s), p99 < 5 ms (%s); load average at start %.1f, at end %.1f, on %d cores" % (
     "met" if ours[0] < 2 else "NOT met", "met" if ours[1] < 5 else "NOT met", load, os.getloadavg()[0], os.cpu_count()))
 PY
