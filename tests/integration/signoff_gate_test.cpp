@@ -274,7 +274,8 @@ TEST(SignoffGate, TruncatedOrGarbageSigFails) {
     auto c = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
     t.approve(t.carol, "carol@example.com", c);
     auto [path, contents] = t.stored();
-    t.plant(path, garbage ? std::string("\x7f" "ELF\x00\x01 not a statement", 24) : contents.substr(0, contents.size() - 40));
+    static constexpr char kGarbage[] = "\x7f" "ELF\x00\x01 not a statement";
+    t.plant(path, garbage ? std::string(kGarbage, sizeof kGarbage - 1) : contents.substr(0, contents.size() - 40));
     expect_not_pass(t.check(), "malformed");
   }
 }
