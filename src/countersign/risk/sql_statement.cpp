@@ -1,6 +1,7 @@
 // Statement splitting: how psql and the mysql client decide where a statement ends, and the
 // bounded per-statement state the classifier reads (sql_rules.cpp).
 #include <algorithm>
+#include <optional>
 
 #include "countersign/risk/sql_analysis.h"
 
@@ -23,8 +24,29 @@ Analyzer::Analyzer(MigrationContext& ctx, std::string_view source, std::size_t b
     : ctx_(ctx), src_(source), lexer_(source, ctx.dialect, begin, end), mode_(mode), pinned_(pinned) {}
 
 void Analyzer::run() {
+  std::optional<Token> carried;  // the token after a skipped '#' line, still to be handled
   for (;;) {
-    Token t = lexer_.next();
+    Token t = carried ? *carried : lexer_.next();
+    carried.reset();
+    // PostgreSQL has no '#' comments: a statement cannot start with '#', so the line is a MySQL
+    // comment in a file read as PostgreSQL (or garbage). Either way the file is not what the
+    // dialect says: report it, then read the line as a comment so that what follows is still
+    // checked (a DROP after it must not hide behind the misread line).
+    if (empty_ && mode_ == Mode::sql && ctx_.dialect == Dialect::postgresql && t.kind == TokenKind::op &&
+        lexer_.text(t) == "#") {
+      report("unreviewable", Severity::high, "", t.begin,
+             "a statement starts with '#', which PostgreSQL rejects (it is a comment only in MySQL): the "
+             "migration is not valid PostgreSQL; if it is MySQL, set the dialect to mysql");
+      const std::size_t line_end = src_.find('\n', t.begin);
+      do t = lexer_.next();
+      while (t.kind != TokenKind::end && t.kind != TokenKind::error && line_end != std::string_view::npos &&
+             t.begin < line_end);
+      if (line_end == std::string_view::npos && t.kind != TokenKind::error) {
+        while (t.kind != TokenKind::end && t.kind != TokenKind::error) t = lexer_.next();
+      }
+      carried = t;
+      continue;
+    }
     if (t.kind == TokenKind::error) {
       report("unreviewable", Severity::high, "", t.begin,
              std::string(lexer_.error_message()) +

@@ -31,6 +31,19 @@ TEST(SqlTraps, DestructiveWordsThatAreNotStatements) {
   EXPECT_TRUE(my("# DROP DATABASE shop;\nSELECT 1;").empty());
 }
 
+TEST(SqlTraps, MysqlHashCommentInAPostgresMigrationIsNotASilentPass) {
+  // Read as PostgreSQL, '#' is an operator: the line would swallow the DROP after it.
+  auto fs = pg("# drop the legacy column\nALTER TABLE users DROP COLUMN legacy;\n");
+  EXPECT_EQ(count(fs, "unreviewable"), 1);
+  EXPECT_EQ(count(fs, "sql-drop-column"), 1);
+  auto last = pg("SELECT 1;\n# trailing note without a newline");
+  EXPECT_EQ(count(last, "unreviewable"), 1);
+  // '#' inside a statement is PostgreSQL's XOR operator, and MySQL reads the line as a comment.
+  EXPECT_TRUE(pg("SELECT 5 # 3;").empty());
+  EXPECT_TRUE(my("# drop the legacy column\nSELECT 1;\n").empty());
+  EXPECT_EQ(count(my("# note\nALTER TABLE users DROP COLUMN legacy;\n"), "sql-drop-column"), 1);
+}
+
 TEST(SqlTraps, FunctionBodiesAreNotRunByTheMigration) {
   EXPECT_TRUE(pg("CREATE OR REPLACE FUNCTION cleanup() RETURNS void AS $fn$ BEGIN DROP TABLE IF EXISTS tmp; "
                  "DELETE FROM audit; END $fn$ LANGUAGE plpgsql;")
