@@ -67,18 +67,17 @@ class Pipeline {
         std::lock_guard lock(mu_);
         b->ready = true;
       }
-      deliver(false);
+      deliver();
       size_t done = done_.fetch_add(b->ids.size()) + b->ids.size();
       if (reports_progress && options_.progress && closed_) options_.progress(done, total_);
     }
   }
 
-  // Hands finished blocks to the sink in walk order and frees them. One thread delivers at a
-  // time; a worker that finds another delivering goes back to work (the next one delivers).
-  void deliver(bool wait) {
-    std::unique_lock d(deliver_mu_, std::defer_lock);
-    if (wait) d.lock();
-    else if (!d.try_lock()) return;
+  // Hands finished blocks to the sink in walk order and frees them, one thread at a time. The
+  // lock is taken, not tried: a worker that gave up because another was delivering could leave
+  // the front block ready but undelivered while the walker waits for room, and nobody would wake.
+  void deliver() {
+    std::lock_guard d(deliver_mu_);
     for (;;) {
       Block* b = nullptr;
       {
@@ -98,7 +97,7 @@ class Pipeline {
   }
 
   Result<void> finish() {
-    if (!error_) deliver(true);
+    if (!error_) deliver();
     if (error_) return std::unexpected(*error_);
     if (options_.progress) options_.progress(total_, total_);
     return {};
@@ -173,6 +172,9 @@ Result<std::vector<Provenance>> assess_all(const git::Repository& repo, const st
   if (!assessor) return std::unexpected(assessor.error());
   // The calling thread is one of the workers: start threads-1 more, and none for a small range.
   unsigned extra = unsigned(std::min<size_t>(worker_count(options) - 1, commits.size() / kBlock));
+  // The calling thread pushes every block before it works, and pushing waits for room: with more
+  // than one block, at least one worker must drain the pipeline meanwhile.
+  if (extra == 0 && commits.size() > kBlock) extra = 1;
   std::vector<Provenance> all;
   all.reserve(commits.size());
   auto done = run(repo, *assessor, options, collect_into(all), extra, [&](Pipeline& pipe) -> Result<void> {

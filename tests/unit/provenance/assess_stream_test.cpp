@@ -57,6 +57,24 @@ TEST(AssessStream, DeliversEveryCommitInWalkOrder) {
   }
 }
 
+TEST(AssessStream, OneThreadOverManyBlocksFinishes) {
+  test::GitRepo repo;
+  make_history(repo, 300);
+  auto r = git::Repository::open(repo.path().string());
+  auto order = r->commits_in("main");
+  ASSERT_TRUE(order);
+  // More blocks than the pipeline holds, with one thread asked for: the push must not wait for
+  // room that nobody makes.
+  std::vector<git::ObjectId> many;
+  for (int k = 0; k < 20; ++k) many.insert(many.end(), order->begin(), order->end());
+  AssessOptions opt;
+  opt.threads = 1;
+  auto all = assess_all(*r, many, opt);
+  ASSERT_TRUE(all) << all.error().describe();
+  ASSERT_EQ(all->size(), many.size());
+  for (size_t i = 0; i < many.size(); ++i) ASSERT_EQ((*all)[i].commit, many[i]) << i;
+}
+
 TEST(AssessStream, UnknownRevisionReachesNoSink) {
   test::GitRepo repo;
   make_history(repo, 10);
