@@ -2,6 +2,10 @@
 
 #include <git2.h>
 
+#include "countersign/git/handles.h"
+#include "countersign/git/objects.h"
+#include "countersign/git/pack.h"
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -11,23 +15,17 @@
 namespace cs::git {
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Freer {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-using CommitPtr = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
-using TreePtr = std::unique_ptr<git_tree, Freer<git_tree, git_tree_free>>;
-using DiffPtr = std::unique_ptr<git_diff, Freer<git_diff, git_diff_free>>;
-using PatchPtr = std::unique_ptr<git_patch, Freer<git_patch, git_patch_free>>;
-using WalkPtr = std::unique_ptr<git_revwalk, Freer<git_revwalk, git_revwalk_free>>;
-using RefPtr = std::unique_ptr<git_reference, Freer<git_reference, git_reference_free>>;
-using ObjectPtr = std::unique_ptr<git_object, Freer<git_object, git_object_free>>;
-using BlobPtr = std::unique_ptr<git_blob, Freer<git_blob, git_blob_free>>;
-using NotePtr = std::unique_ptr<git_note, Freer<git_note, git_note_free>>;
-using NoteIterPtr = std::unique_ptr<git_note_iterator, Freer<git_note_iterator, git_note_iterator_free>>;
-using RefIterPtr = std::unique_ptr<git_reference_iterator, Freer<git_reference_iterator, git_reference_iterator_free>>;
-using EntryPtr = std::unique_ptr<git_tree_entry, Freer<git_tree_entry, git_tree_entry_free>>;
-using BufPtr = std::unique_ptr<git_buf, Freer<git_buf, git_buf_dispose>>;
+using CommitPtr = handles::Commit;
+using TreePtr = handles::Tree;
+using DiffPtr = handles::Diff;
+using PatchPtr = handles::Patch;
+using RefPtr = handles::Reference;
+using ObjectPtr = handles::Object;
+using BlobPtr = handles::Blob;
+using NotePtr = handles::Note;
+using NoteIterPtr = handles::NoteIterator;
+using RefIterPtr = handles::ReferenceIterator;
+using EntryPtr = handles::TreeEntry;
 
 void ensure_init() {
   static std::once_flag once;
@@ -125,6 +123,17 @@ bool ObjectId::is_zero() const {
 void Repository::Deleter::operator()(git_repository* r) const noexcept { git_repository_free(r); }
 
 Repository::Repository(git_repository* r) : repo_(r) {}
+
+namespace {
+
+// The packs of a repository, shared by every handle opened on it.
+std::shared_ptr<const detail::PackSet> packs_of(git_repository* repo) {
+  std::string objects = std::string(git_repository_path(repo)) + "objects";
+  if (const char* common = git_repository_commondir(repo)) objects = std::string(common) + "objects";
+  return detail::PackSet::open(objects);
+}
+
+}  // namespace
 Repository::Repository(Repository&&) noexcept = default;
 Repository& Repository::operator=(Repository&&) noexcept = default;
 Repository::~Repository() = default;
@@ -136,13 +145,34 @@ Result<Repository> Repository::open(const std::string& path) {
     return std::unexpected(Error{Errc::not_found, "not a git repository: " + path +
                                                      (git_error_last() ? std::string(" (") + git_error_last()->message + ")" : ""),
                                  {}});
-  return Repository(raw);
+  Repository repo(raw);
+  repo.packs_ = packs_of(raw);
+  repo.reader_ = std::make_unique<detail::ObjectReader>(repo.packs_);
+  return repo;
 }
 
 Result<Repository> Repository::reopen() const {
   git_repository* raw = nullptr;
   if (git_repository_open(&raw, git_repository_path(repo_.get())) != 0) return std::unexpected(last_error("reopening repository"));
-  return Repository(raw);
+  Repository repo(raw);
+  repo.packs_ = packs_;
+  repo.reader_ = std::make_unique<detail::ObjectReader>(packs_);
+  return repo;
+}
+
+Result<void> Repository::read_object(const ObjectId& id, detail::ObjectType want, std::string& out) const {
+  if (reader_ && reader_->read(id, out) == want) return {};
+  git_odb* odb_raw = nullptr;
+  if (git_repository_odb(&odb_raw, repo_.get()) != 0) return std::unexpected(last_error("opening the object database"));
+  handles::Odb odb(odb_raw);
+  git_oid oid = to_oid(id);
+  git_odb_object* obj_raw = nullptr;
+  if (git_odb_read(&obj_raw, odb_raw, &oid) != 0) return std::unexpected(last_error("reading object " + id.hex()));
+  handles::OdbObject obj(obj_raw);
+  if (static_cast<int>(git_odb_object_type(obj_raw)) != static_cast<int>(want))
+    return fail(Errc::not_found, "object " + id.hex() + " is not a " + git_object_type2string(static_cast<git_object_t>(want)));
+  out.assign(static_cast<const char*>(git_odb_object_data(obj_raw)), git_odb_object_size(obj_raw));
+  return {};
 }
 
 std::string Repository::workdir() const {
@@ -221,87 +251,6 @@ Result<std::vector<ObjectId>> Repository::commits_in(std::string_view range) con
   return out;
 }
 
-Result<void> Repository::walk(std::string_view range, const std::function<bool(const ObjectId&)>& visit) const {
-  if (is_empty()) return fail(Errc::not_found, "the repository has no commits yet");
-  git_revwalk* raw = nullptr;
-  if (git_revwalk_new(&raw, repo_.get()) != 0) return std::unexpected(last_error("creating revision walk"));
-  WalkPtr walk(raw);
-  git_revwalk_sorting(raw, GIT_SORT_TIME);
-
-  std::vector<ObjectId> tips, hidden;
-  std::string spec(range);
-  if (spec.empty()) {
-    auto head = resolve("HEAD");
-    if (!head) return std::unexpected(head.error());
-    tips.push_back(*head);
-    if (auto up = head_upstream()) {
-      auto base = resolve(*up);
-      if (base) hidden.push_back(*base);
-    }
-  } else if (spec == "--all") {
-    git_reference_iterator* it_raw = nullptr;
-    if (git_reference_iterator_new(&it_raw, repo_.get()) != 0) return std::unexpected(last_error("listing references"));
-    RefIterPtr it(it_raw);
-    git_reference* ref = nullptr;
-    while (git_reference_next(&ref, it_raw) == 0) {
-      RefPtr r(ref);
-      std::string_view name = git_reference_name(ref);
-      if (name.starts_with("refs/notes/") || name.starts_with("refs/countersign/") || name.starts_with("refs/stash")) continue;
-      git_object* obj = nullptr;
-      if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) != 0) continue;
-      ObjectPtr o(obj);
-      tips.push_back(from_oid(git_object_id(obj)));
-    }
-    if (auto head = resolve("HEAD")) tips.push_back(*head);
-  } else if (auto dots = spec.find(".."); dots != std::string::npos) {
-    bool symmetric = spec.compare(dots, 3, "...") == 0;
-    std::string left = spec.substr(0, dots);
-    std::string right = spec.substr(dots + (symmetric ? 3 : 2));
-    if (left.empty()) left = "HEAD";
-    if (right.empty()) right = "HEAD";
-    auto a = resolve(left);
-    if (!a) return std::unexpected(a.error());
-    auto b = resolve(right);
-    if (!b) return std::unexpected(b.error());
-    tips.push_back(*b);
-    if (symmetric) {
-      tips.push_back(*a);
-      git_oid base, oa = to_oid(*a), ob = to_oid(*b);
-      if (git_merge_base(&base, repo_.get(), &oa, &ob) == 0) hidden.push_back(from_oid(&base));
-    } else {
-      hidden.push_back(*a);
-    }
-  } else {
-    auto b = resolve(spec);
-    if (!b) return std::unexpected(b.error());
-    tips.push_back(*b);
-  }
-
-  if (is_shallow()) {
-    auto ids = walk_shallow(tips, hidden);
-    if (!ids) return std::unexpected(ids.error());
-    for (const auto& id : *ids)
-      if (!visit(id)) break;
-    return {};
-  }
-
-  for (const auto& t : tips) {
-    git_oid oid = to_oid(t);
-    if (git_revwalk_push(raw, &oid) != 0) return std::unexpected(last_error("walking from " + t.hex()));
-  }
-  for (const auto& h : hidden) {
-    git_oid oid = to_oid(h);
-    if (git_revwalk_hide(raw, &oid) != 0) return std::unexpected(last_error("hiding " + h.hex()));
-  }
-
-  git_oid oid;
-  int rc;
-  while ((rc = git_revwalk_next(&oid, raw)) == 0)
-    if (!visit(from_oid(&oid))) return {};
-  if (rc != GIT_ITEROVER) return std::unexpected(last_error("walking " + spec));
-  return {};
-}
-
 // libgit2 1.5 does not know shallow clones: its walk fails at the first absent parent. A
 // shallow clone holds little history, so walking it by hand is cheap: everything reachable from
 // the hidden tips is excluded, the rest of what the tips reach is the range, and the commits
@@ -338,6 +287,19 @@ Result<std::vector<ObjectId>> Repository::walk_shallow(const std::vector<ObjectI
 }
 
 Result<Commit> Repository::commit(const ObjectId& id) const {
+  std::string bytes;
+  if (reader_ && reader_->read(id, bytes) == detail::ObjectType::commit) {
+    if (auto c = detail::parse_commit(id, bytes)) return std::move(*c);
+  }
+  return commit_from_libgit2(id);
+}
+
+Result<Commit> Repository::parse(const RawCommit& raw) const {
+  if (auto c = detail::parse_commit(raw.id, raw.bytes)) return std::move(*c);
+  return commit_from_libgit2(raw.id);
+}
+
+Result<Commit> Repository::commit_from_libgit2(const ObjectId& id) const {
   git_oid oid = to_oid(id);
   git_commit* raw = nullptr;
   if (git_commit_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing commit " + id.hex());
@@ -364,121 +326,7 @@ Result<TreePtr> lookup_tree(git_repository* repo, const ObjectId& id) {
   return TreePtr(t);
 }
 
-// Git sorts tree entries by name as if every subtree's name ended in '/', so a file "a.b"
-// sorts before a directory "a". The lockstep walk below must compare the same way, or it
-// reports spurious add/delete pairs.
-int tree_order(const git_tree_entry* a, const git_tree_entry* b) {
-  std::string_view na = git_tree_entry_name(a), nb = git_tree_entry_name(b);
-  size_t n = std::min(na.size(), nb.size());
-  if (int c = std::memcmp(na.data(), nb.data(), n); c != 0) return c;
-  auto next = [n](std::string_view name, const git_tree_entry* e) -> unsigned {
-    if (name.size() > n) return static_cast<unsigned char>(name[n]);
-    return git_tree_entry_type(e) == GIT_OBJECT_TREE ? '/' : 0;
-  };
-  unsigned ca = next(na, a), cb = next(nb, b);
-  return ca < cb ? -1 : ca > cb ? 1 : 0;
-}
-
-// Walks two trees in lockstep and records differing blobs; only subtrees whose ids differ are
-// entered, which is what makes this much cheaper than a general diff for path listings.
-Result<void> diff_tree_entries(git_repository* repo, const git_tree* a, const git_tree* b, const std::string& prefix,
-                               std::vector<ChangedPath>& out) {
-  size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
-  size_t i = 0, j = 0;
-  auto is_tree = [](const git_tree_entry* e) { return git_tree_entry_type(e) == GIT_OBJECT_TREE; };
-  auto record = [&](const git_tree_entry* ea, const git_tree_entry* eb) -> Result<void> {
-    const git_tree_entry* e = eb ? eb : ea;
-    std::string path = prefix + git_tree_entry_name(e);
-    bool ta = ea && is_tree(ea), tb = eb && is_tree(eb);
-    if (ta || tb) {
-      TreePtr sa, sb;
-      if (ta) {
-        auto t = lookup_tree(repo, from_oid(git_tree_entry_id(ea)));
-        if (!t) return std::unexpected(t.error());
-        sa = std::move(*t);
-      }
-      if (tb) {
-        auto t = lookup_tree(repo, from_oid(git_tree_entry_id(eb)));
-        if (!t) return std::unexpected(t.error());
-        sb = std::move(*t);
-      }
-      if (auto r = diff_tree_entries(repo, sa.get(), sb.get(), path + "/", out); !r) return r;
-      // A blob replaced by a tree (or the reverse) also changes the blob's path.
-      if (ea && !ta) out.push_back({path, ChangeKind::deleted, git_tree_entry_filemode(ea), 0, from_oid(git_tree_entry_id(ea)), {}});
-      if (eb && !tb) out.push_back({path, ChangeKind::added, 0, git_tree_entry_filemode(eb), {}, from_oid(git_tree_entry_id(eb))});
-      return {};
-    }
-    ChangedPath c;
-    c.path = std::move(path);
-    if (ea) {
-      c.old_mode = git_tree_entry_filemode(ea);
-      c.old_blob = from_oid(git_tree_entry_id(ea));
-    }
-    if (eb) {
-      c.new_mode = git_tree_entry_filemode(eb);
-      c.new_blob = from_oid(git_tree_entry_id(eb));
-    }
-    c.kind = !ea ? ChangeKind::added : !eb ? ChangeKind::deleted : ChangeKind::modified;
-    out.push_back(std::move(c));
-    return {};
-  };
-  while (i < na || j < nb) {
-    const git_tree_entry* ea = i < na ? git_tree_entry_byindex(a, i) : nullptr;
-    const git_tree_entry* eb = j < nb ? git_tree_entry_byindex(b, j) : nullptr;
-    int cmp;
-    if (!ea) cmp = 1;
-    else if (!eb) cmp = -1;
-    else cmp = tree_order(ea, eb);
-    if (cmp == 0) {
-      bool same = git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
-                  git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb);
-      if (!same) {
-        if (is_tree(ea) == is_tree(eb)) {
-          if (auto r = record(ea, eb); !r) return r;
-        } else {
-          if (auto r = record(ea, nullptr); !r) return r;
-          if (auto r = record(nullptr, eb); !r) return r;
-        }
-      }
-      ++i;
-      ++j;
-    } else if (cmp < 0) {
-      if (auto r = record(ea, nullptr); !r) return r;
-      ++i;
-    } else {
-      if (auto r = record(nullptr, eb); !r) return r;
-      ++j;
-    }
-  }
-  return {};
-}
-
 }  // namespace
-
-Result<std::vector<ChangedPath>> Repository::changed_paths(const ObjectId& old_tree, const ObjectId& new_tree) const {
-  TreePtr a;
-  if (!old_tree.is_zero()) {
-    auto t = lookup_tree(repo_.get(), old_tree);
-    if (!t) return std::unexpected(t.error());
-    a = std::move(*t);
-  }
-  auto b = lookup_tree(repo_.get(), new_tree);
-  if (!b) return std::unexpected(b.error());
-  std::vector<ChangedPath> out;
-  if (auto r = diff_tree_entries(repo_.get(), a.get(), b->get(), "", out); !r) return std::unexpected(r.error());
-  return out;
-}
-
-Result<std::vector<ChangedPath>> Repository::changed_paths(const Commit& commit) const {
-  ObjectId parent_tree;
-  if (!commit.parents.empty()) {
-    auto p = this->commit(commit.parents.front());
-    if (!p) return fail(Errc::not_found, "missing parent " + commit.parents.front().hex() + " of " + commit.id.hex() +
-                                             (is_shallow() ? " (shallow clone)" : ""));
-    parent_tree = p->tree;
-  }
-  return changed_paths(parent_tree, commit.tree);
-}
 
 Result<std::vector<FileDiff>> Repository::diff_trees(const std::optional<ObjectId>& old_tree, const ObjectId& new_tree) const {
   TreePtr a;
@@ -553,13 +401,10 @@ Result<std::vector<FileDiff>> Repository::diff(const Commit& commit) const {
 
 Result<std::optional<std::vector<uint32_t>>> Repository::added_lines(const ObjectId& old_blob,
                                                                      const ObjectId& new_blob) const {
-  BlobPtr a, b;
+  std::string a, b;
   for (auto [id, out] : {std::pair{&old_blob, &a}, std::pair{&new_blob, &b}}) {
     if (id->is_zero()) continue;
-    git_oid oid = to_oid(*id);
-    git_blob* raw = nullptr;
-    if (git_blob_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing blob " + id->hex());
-    out->reset(raw);
+    if (auto r = read_object(*id, detail::ObjectType::blob, *out); !r) return fail(Errc::not_found, "missing blob " + id->hex());
   }
   struct Collected {
     std::vector<uint32_t> lines;
@@ -582,10 +427,10 @@ Result<std::optional<std::vector<uint32_t>>> Repository::added_lines(const Objec
     return 0;
   };
   // Buffers, not blobs: a diff of blobs looks up .gitattributes in the work tree for every call.
-  auto data = [](const BlobPtr& blob) { return blob ? static_cast<const char*>(git_blob_rawcontent(blob.get())) : nullptr; };
-  auto size = [](const BlobPtr& blob) { return blob ? static_cast<size_t>(git_blob_rawsize(blob.get())) : size_t(0); };
-  if (git_diff_buffers(data(a), size(a), nullptr, data(b), size(b), nullptr, &opts, on_file, on_binary, nullptr, on_line,
-                       &got) != 0)
+  // An absent side is a null buffer (not an empty one), as a missing blob was before.
+  const char* da = old_blob.is_zero() ? nullptr : a.data();
+  const char* db = new_blob.is_zero() ? nullptr : b.data();
+  if (git_diff_buffers(da, a.size(), nullptr, db, b.size(), nullptr, &opts, on_file, on_binary, nullptr, on_line, &got) != 0)
     return std::unexpected(last_error("diffing blobs"));
   if (got.binary) return std::optional<std::vector<uint32_t>>{};
   return std::optional<std::vector<uint32_t>>(std::move(got.lines));
@@ -621,12 +466,9 @@ Result<std::vector<std::pair<ObjectId, ObjectId>>> Repository::notes(std::string
 }
 
 Result<std::string> Repository::blob(const ObjectId& id) const {
-  git_oid oid = to_oid(id);
-  git_blob* raw = nullptr;
-  if (git_blob_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing blob " + id.hex());
-  BlobPtr b(raw);
-  auto size = static_cast<size_t>(git_blob_rawsize(raw));
-  return std::string(static_cast<const char*>(git_blob_rawcontent(raw)), size);
+  std::string out;
+  if (auto r = read_object(id, detail::ObjectType::blob, out); !r) return fail(Errc::not_found, "missing blob " + id.hex());
+  return out;
 }
 
 Result<std::optional<std::string>> Repository::file_at(const ObjectId& commit_id, std::string_view path) const {
@@ -642,6 +484,15 @@ Result<std::optional<std::string>> Repository::file_at(const ObjectId& commit_id
   auto b = blob(from_oid(git_tree_entry_id(raw)));
   if (!b) return std::unexpected(b.error());
   return std::optional<std::string>(std::move(*b));
+}
+
+std::optional<std::string> Repository::config(const std::string& key) const {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo_.get()) != 0) return std::nullopt;
+  handles::Config cfg(raw);
+  const char* value = nullptr;
+  if (git_config_get_string(&value, raw, key.c_str()) != 0 || !value) return std::nullopt;
+  return std::string(value);
 }
 
 Result<std::optional<ObjectId>> Repository::reference(std::string_view name) const {

@@ -18,6 +18,12 @@ struct git_repository;
 
 namespace cs::git {
 
+namespace detail {
+enum class ObjectType : uint8_t;
+class PackSet;
+class ObjectReader;
+}  // namespace detail
+
 struct ObjectId {
   std::array<uint8_t, 20> bytes{};
 
@@ -50,6 +56,13 @@ struct Commit {
   Signature author;
   Signature committer;
   std::string message;  // raw bytes, encoding not guaranteed
+};
+
+// A commit as stored: its id and object bytes. A walk reads these anyway; handing them on lets
+// another thread parse them (Repository::parse) instead of reading the commit again.
+struct RawCommit {
+  ObjectId id;
+  std::string bytes;
 };
 
 enum class ChangeKind : char { added = 'A', deleted = 'D', modified = 'M', type_changed = 'T' };
@@ -116,7 +129,12 @@ class Repository {
   // work on the first commits can start before the walk ends.
   Result<void> walk(std::string_view range, const std::function<bool(const ObjectId&)>& visit) const;
 
+  // The same walk, handing over each commit's stored bytes with its id.
+  Result<void> walk_raw(std::string_view range, const std::function<bool(RawCommit&&)>& visit) const;
+
   Result<Commit> commit(const ObjectId& id) const;
+  // A commit from its stored bytes (as commit() would read it).
+  Result<Commit> parse(const RawCommit& raw) const;
 
   // Paths changed by a commit against its first parent (against the empty tree for a root).
   Result<std::vector<ChangedPath>> changed_paths(const Commit& commit) const;
@@ -142,6 +160,10 @@ class Repository {
   // The file at `path` in the tree of `commit`, or nullopt when absent.
   Result<std::optional<std::string>> file_at(const ObjectId& commit, std::string_view path) const;
 
+  // A configuration value as git config reads it (repository, global and system files), or
+  // nullopt when it is not set.
+  std::optional<std::string> config(const std::string& key) const;
+
   // The target of a reference, or nullopt when it does not exist.
   Result<std::optional<ObjectId>> reference(std::string_view name) const;
 
@@ -151,9 +173,22 @@ class Repository {
   struct Deleter {
     void operator()(git_repository* r) const noexcept;
   };
+  friend class TreeComparison;
   explicit Repository(git_repository* r);
+  struct Tips {
+    std::vector<ObjectId> tips;    // walked from
+    std::vector<ObjectId> hidden;  // with everything they reach, left out
+  };
+  Result<Tips> range_tips(std::string_view range) const;
   Result<std::vector<ObjectId>> walk_shallow(const std::vector<ObjectId>& tips, const std::vector<ObjectId>& hidden) const;
+  // The bytes of object `id`, which must be of type `want`: from the packs, else through
+  // libgit2 (loose objects, alternates, anything the pack reader declines).
+  Result<void> read_object(const ObjectId& id, detail::ObjectType want, std::string& out) const;
+  Result<Commit> commit_from_libgit2(const ObjectId& id) const;
+
   std::unique_ptr<git_repository, Deleter> repo_;
+  std::shared_ptr<const detail::PackSet> packs_;         // shared with reopened handles
+  std::unique_ptr<detail::ObjectReader> reader_;         // this handle's own
 };
 
 // Process-wide libgit2 tuning for one pass over a large history, where every object is read

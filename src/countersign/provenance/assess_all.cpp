@@ -21,7 +21,7 @@ constexpr size_t kMaxPendingBlocks = 16;  // bounds memory when the walk outruns
 
 struct Block {
   std::vector<git::ObjectId> ids;
-  std::vector<git::Commit> commits;  // already read by the walker, or empty: workers read them
+  std::vector<git::RawCommit> commits;  // already read by the walker, or empty: workers read them
   std::vector<Provenance> out;
   bool ready = false;  // assessed, waiting to be handed to the sink in order
 };
@@ -32,7 +32,7 @@ class Pipeline {
   Pipeline(const Assessor& assessor, const AssessOptions& options, const Sink& sink)
       : assessor_(assessor), options_(options), sink_(sink) {}
 
-  void push(std::vector<git::ObjectId> ids, std::vector<git::Commit> commits = {}) {
+  void push(std::vector<git::ObjectId> ids, std::vector<git::RawCommit> commits = {}) {
     {
       std::unique_lock lock(mu_);
       // Counts blocks not yet delivered, not just those not yet taken: one slow block must not
@@ -56,7 +56,7 @@ class Pipeline {
     while (Block* b = next()) {
       b->out.reserve(b->ids.size());
       for (size_t i = 0; i < b->ids.size(); ++i) {
-        Result<git::Commit> c = i < b->commits.size() ? Result<git::Commit>(std::move(b->commits[i])) : repo.commit(b->ids[i]);
+        Result<git::Commit> c = i < b->commits.size() ? repo.parse(b->commits[i]) : repo.commit(b->ids[i]);
         if (!c) return fail(c.error());
         auto p = assessor_.assess(repo, *c);
         if (!p) return fail(p.error());
@@ -207,21 +207,14 @@ Result<void> assess_range(const git::Repository& repo, std::string_view range, c
   if (!opt.tip && !first.empty()) opt.tip = first.front();
   auto assessor = Assessor::create(repo, std::move(opt));
   if (!assessor) return std::unexpected(assessor.error());
-  // This thread walks and reads each commit as it is found (the walk has just read it, so
-  // libgit2's object cache holds it), then helps assess; the workers assess from the first
-  // block on.
+  // This thread walks, handing on each commit's stored bytes as the walk reads them, then helps
+  // assess; the workers parse and assess from the first block on.
   return run(repo, *assessor, options, sink, worker_count(options), [&](Pipeline& pipe) -> Result<void> {
     std::vector<git::ObjectId> ids;
-    std::vector<git::Commit> commits;
-    std::optional<Error> error;
-    auto walked = repo.walk(range, [&](const git::ObjectId& id) {
-      auto c = repo.commit(id);
-      if (!c) {
-        error = c.error();
-        return false;
-      }
-      ids.push_back(id);
-      commits.push_back(std::move(*c));
+    std::vector<git::RawCommit> commits;
+    auto walked = repo.walk_raw(range, [&](git::RawCommit&& c) {
+      ids.push_back(c.id);
+      commits.push_back(std::move(c));
       if (ids.size() == kBlock) {
         pipe.push(std::move(ids), std::move(commits));
         ids = {};
@@ -230,7 +223,6 @@ Result<void> assess_range(const git::Repository& repo, std::string_view range, c
       return !pipe.failed();
     });
     if (!ids.empty()) pipe.push(std::move(ids), std::move(commits));
-    if (error) return std::unexpected(*error);
     return walked;
   });
 }

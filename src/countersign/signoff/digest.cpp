@@ -6,25 +6,21 @@
 // diff of each pair of blobs with git_patch_from_buffers) instead of a repository diff: a
 // repository diff consults .gitattributes and .git/info/attributes, which differ between
 // clones and would make the same change hash differently.
-#include <git2.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
 
+#include "countersign/git/handles.h"
 #include "countersign/signoff/signoff.h"
 
 namespace cs::signoff {
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Freer {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-using PatchPtr = std::unique_ptr<git_patch, Freer<git_patch, git_patch_free>>;
-using IndexPtr = std::unique_ptr<git_index, Freer<git_index, git_index_free>>;
-using CommitPtr = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
+using PatchPtr = git::handles::Patch;
+using IndexPtr = git::handles::Index;
+using CommitPtr = git::handles::Commit;
 
 constexpr uint32_t kGitlinkMode = 0160000;
 

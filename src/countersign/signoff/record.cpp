@@ -1,7 +1,5 @@
 // Writing statements: approve, revoke and override compute what they bind, sign the statement
 // (key file or ssh-agent) and file statement + armored signature in the store.
-#include <git2.h>
-
 #include <memory>
 
 #include "countersign/signoff/signoff.h"
@@ -12,17 +10,10 @@
 namespace cs::signoff {
 namespace {
 
-struct ConfigFree {
-  void operator()(git_config* c) const noexcept { git_config_free(c); }
-};
-
 std::optional<std::string> config_string(const git::Repository& repo, const char* key) {
-  git_config* raw = nullptr;
-  if (git_repository_config_snapshot(&raw, repo.raw()) != 0) return std::nullopt;
-  std::unique_ptr<git_config, ConfigFree> cfg(raw);
-  const char* value = nullptr;
-  if (git_config_get_string(&value, raw, key) != 0 || !value || !*value) return std::nullopt;
-  return std::string(value);
+  auto value = repo.config(key);
+  if (value && value->empty()) return std::nullopt;
+  return value;
 }
 
 // What a target binds: one commit's own change, or a range's change with its members.

@@ -1,29 +1,9 @@
 // The repository id an approval names on its `repo` line, so that an approval copied into
 // another repository does not count there.
-#include <git2.h>
-
-#include <memory>
-
 #include "countersign/core/text.h"
 #include "countersign/signoff/signoff.h"
 
 namespace cs::signoff {
-namespace {
-
-struct ConfigFree {
-  void operator()(git_config* c) const noexcept { git_config_free(c); }
-};
-
-std::optional<std::string> config_string(const git::Repository& repo, const char* key) {
-  git_config* raw = nullptr;
-  if (git_repository_config_snapshot(&raw, repo.raw()) != 0) return std::nullopt;
-  std::unique_ptr<git_config, ConfigFree> cfg(raw);
-  const char* value = nullptr;
-  if (git_config_get_string(&value, raw, key) != 0 || !value) return std::nullopt;
-  return std::string(value);
-}
-
-}  // namespace
 
 std::string normalise_remote_url(std::string_view url) {
   std::string_view u = text::trim(url);
@@ -61,11 +41,11 @@ std::string normalise_remote_url(std::string_view url) {
 }
 
 Result<std::string> repository_id(const git::Repository& repo) {
-  if (auto name = config_string(repo, "countersign.repo")) {
+  if (auto name = repo.config("countersign.repo")) {
     auto id = std::string(text::trim(*name));
     if (!id.empty()) return id;
   }
-  if (auto url = config_string(repo, "remote.origin.url")) {
+  if (auto url = repo.config("remote.origin.url")) {
     auto id = normalise_remote_url(*url);
     if (!id.empty()) return id;
   }

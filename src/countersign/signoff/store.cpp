@@ -1,6 +1,6 @@
 #include "countersign/signoff/store.h"
 
-#include <git2.h>
+#include "countersign/git/handles.h"
 
 #include <cstring>
 #include <map>
@@ -11,16 +11,12 @@
 namespace cs::signoff::store {
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Freer {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-using TreePtr = std::unique_ptr<git_tree, Freer<git_tree, git_tree_free>>;
-using ObjectPtr = std::unique_ptr<git_object, Freer<git_object, git_object_free>>;
-using BlobPtr = std::unique_ptr<git_blob, Freer<git_blob, git_blob_free>>;
-using BuilderPtr = std::unique_ptr<git_treebuilder, Freer<git_treebuilder, git_treebuilder_free>>;
-using CommitPtr = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
-using SigPtr = std::unique_ptr<git_signature, Freer<git_signature, git_signature_free>>;
+using TreePtr = git::handles::Tree;
+using ObjectPtr = git::handles::Object;
+using BlobPtr = git::handles::Blob;
+using BuilderPtr = git::handles::TreeBuilder;
+using CommitPtr = git::handles::Commit;
+using SigPtr = git::handles::Signature;
 
 git::ObjectId from_oid(const git_oid* oid) {
   git::ObjectId id;

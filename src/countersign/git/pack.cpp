@@ -1,0 +1,317 @@
+// Pack index lookup, object decoding and delta resolution (gitformat-pack(5)). Every length and
+// offset read from a file is checked against the mapping before it is used: a damaged pack
+// gives "absent", never a read out of bounds, and libgit2 then reports what is wrong with it.
+#include "countersign/git/pack.h"
+
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+namespace cs::git::detail {
+namespace {
+
+// Objects larger than this are left to libgit2, which streams them.
+constexpr uint64_t kMaxObject = uint64_t(1) << 31;
+// Longer chains than git ever writes (its default is 50) mean a damaged or hostile pack.
+constexpr size_t kMaxChain = 10000;
+
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+uint64_t be64(const uint8_t* p) { return uint64_t(be32(p)) << 32 | be32(p + 4); }
+
+std::optional<PackSet::Pack> open_pack(const std::string& idx_path, const std::string& pack_path) {
+  auto index = Mapping::open(idx_path);
+  auto data = Mapping::open(pack_path);
+  if (!index || !data) return std::nullopt;
+  const uint8_t* ix = index->data();
+  const size_t isz = index->size();
+  constexpr size_t kHeader = 8 + 256 * 4, kTrailer = 40;
+  if (isz < kHeader + kTrailer || std::memcmp(ix, "\377tOc", 4) != 0 || be32(ix + 4) != 2) return std::nullopt;
+  const uint8_t* fanout = ix + 8;
+  for (int i = 1; i < 256; ++i)
+    if (be32(fanout + 4 * i) < be32(fanout + 4 * (i - 1))) return std::nullopt;
+  const uint64_t count = be32(fanout + 4 * 255);
+  const uint64_t fixed = kHeader + count * 28 + kTrailer;
+  if (fixed > isz || (isz - fixed) % 8 != 0) return std::nullopt;
+
+  const uint8_t* pk = data->data();
+  const size_t psz = data->size();
+  if (psz < 12 + 20 || std::memcmp(pk, "PACK", 4) != 0) return std::nullopt;
+  if (uint32_t v = be32(pk + 4); v != 2 && v != 3) return std::nullopt;
+  if (be32(pk + 8) != count) return std::nullopt;
+
+  PackSet::Pack p{std::move(*index), std::move(*data)};
+  p.count = static_cast<uint32_t>(count);
+  p.fanout = p.index.data() + 8;
+  p.ids = p.fanout + 256 * 4;
+  p.offsets = p.ids + count * 20 + count * 4;  // past the CRC table
+  p.large = p.offsets + count * 4;
+  p.large_count = (isz - fixed) / 8;
+  p.data_end = psz - 20;
+  return p;
+}
+
+struct Header {
+  int type = 0;
+  uint64_t size = 0;
+  uint64_t data = 0;  // where the type-specific part starts
+};
+
+std::optional<Header> read_header(const PackSet::Pack& p, uint64_t at) {
+  const uint8_t* d = p.data.data();
+  if (at < 12 || at >= p.data_end) return std::nullopt;
+  uint8_t c = d[at++];
+  Header h;
+  h.type = (c >> 4) & 7;
+  h.size = c & 15;
+  for (unsigned shift = 4; c & 0x80; shift += 7) {
+    if (at >= p.data_end || shift > 57) return std::nullopt;
+    c = d[at++];
+    h.size |= uint64_t(c & 0x7f) << shift;
+  }
+  if (h.size > kMaxObject) return std::nullopt;
+  h.data = at;
+  return h;
+}
+
+}  // namespace
+
+std::optional<Mapping> Mapping::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st{};
+  void* p = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return std::nullopt;
+  return Mapping(static_cast<const uint8_t*>(p), static_cast<size_t>(st.st_size));
+}
+
+Mapping::Mapping(Mapping&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+Mapping& Mapping::operator=(Mapping&& other) noexcept {
+  std::swap(data_, other.data_);
+  std::swap(size_, other.size_);
+  return *this;
+}
+
+Mapping::~Mapping() {
+  if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+std::shared_ptr<const PackSet> PackSet::open(const std::string& objects_dir) {
+  auto set = std::make_shared<PackSet>();
+  std::error_code ec;
+  std::vector<std::string> indexes;
+  for (const auto& e : std::filesystem::directory_iterator(objects_dir + "/pack", ec))
+    if (e.path().extension() == ".idx") indexes.push_back(e.path().string());
+  std::sort(indexes.begin(), indexes.end());
+  for (const auto& idx : indexes) {
+    if (set->packs_.size() >= 0xFFFF) break;  // the cache key holds 16 bits of pack number
+    if (auto p = open_pack(idx, idx.substr(0, idx.size() - 4) + ".pack")) set->packs_.push_back(std::move(*p));
+  }
+  return set;
+}
+
+std::optional<uint64_t> PackSet::find_in(uint32_t pack, const ObjectId& id) const {
+  const Pack& p = packs_[pack];
+  const uint8_t first = id.bytes[0];
+  uint32_t lo = first ? be32(p.fanout + 4 * (first - 1)) : 0, hi = be32(p.fanout + 4 * first);
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = std::memcmp(p.ids + size_t(mid) * 20, id.bytes.data(), 20);
+    if (c == 0) {
+      uint32_t off = be32(p.offsets + size_t(mid) * 4);
+      if (!(off & 0x80000000u)) return off;
+      size_t k = off & 0x7fffffffu;
+      if (k >= p.large_count) return std::nullopt;
+      return be64(p.large + k * 8);
+    }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return std::nullopt;
+}
+
+std::optional<PackSet::Location> PackSet::find(const ObjectId& id) const {
+  for (uint32_t i = 0; i < packs_.size(); ++i)
+    if (auto off = find_in(i, id)) return Location{i, *off};
+  return std::nullopt;
+}
+
+struct ObjectReader::Entry {
+  ObjectType type = ObjectType::none;
+  std::string content;
+};
+
+ObjectReader::ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_bytes)
+    : packs_(std::move(packs)), inflater_(libdeflate_alloc_decompressor()), cache_limit_(cache_bytes) {}
+
+ObjectReader::~ObjectReader() { libdeflate_free_decompressor(inflater_); }
+
+ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
+  if (!packs_ || !inflater_) return ObjectType::none;
+  auto loc = packs_->find(id);
+  if (!loc) return ObjectType::none;
+  return read_at(loc->pack, loc->offset, out);
+}
+
+bool ObjectReader::inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out) {
+  if (at > p.data_end) return false;
+  size_t got_in = 0, got_out = 0;
+  libdeflate_result r = LIBDEFLATE_BAD_DATA;
+  out.resize_and_overwrite(size, [&](char* buf, size_t n) {
+    r = libdeflate_zlib_decompress_ex(inflater_, p.data.data() + at, p.data_end - at, buf, n, &got_in, &got_out);
+    return n;
+  });
+  return r == LIBDEFLATE_SUCCESS && got_out == size;
+}
+
+ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& out) {
+  const PackSet::Pack& p = packs_->pack(pack);
+  auto key = [pack](uint64_t at) -> Key { return uint64_t(pack) << 48 | at; };
+  struct Step {
+    uint64_t offset;  // where the delta entry starts (its cache key)
+    uint64_t data;    // where its compressed delta starts
+    uint64_t size;    // the delta's inflated size
+  };
+  std::vector<Step> chain;
+  std::shared_ptr<const Entry> base;
+  std::string fresh;  // the base, when it was inflated rather than found in the cache
+  ObjectType type = ObjectType::none;
+  for (uint64_t at = offset;;) {
+    if (chain.size() > kMaxChain || (at >> 48) != 0) return ObjectType::none;
+    if (auto hit = cached(key(at))) {
+      base = std::move(hit);
+      type = base->type;
+      break;
+    }
+    auto h = read_header(p, at);
+    if (!h) return ObjectType::none;
+    if (h->type >= 1 && h->type <= 4) {
+      if (!inflate(p, h->data, h->size, fresh)) return ObjectType::none;
+      type = static_cast<ObjectType>(h->type);
+      if (!chain.empty()) remember(key(at), type, fresh);
+      break;
+    }
+    uint64_t next = 0, data = h->data;
+    const uint8_t* d = p.data.data();
+    if (h->type == 6) {  // OFS_DELTA: the base is a negative offset in this pack
+      if (data >= p.data_end) return ObjectType::none;
+      uint8_t c = d[data++];
+      uint64_t back = c & 127;
+      while (c & 128) {
+        if (data >= p.data_end || back > (uint64_t(1) << 56)) return ObjectType::none;
+        c = d[data++];
+        back = ((back + 1) << 7) | (c & 127);
+      }
+      if (back == 0 || back > at) return ObjectType::none;
+      next = at - back;
+    } else if (h->type == 7) {  // REF_DELTA: the base is named by id, in this pack
+      if (data + 20 > p.data_end) return ObjectType::none;
+      ObjectId base_id;
+      std::memcpy(base_id.bytes.data(), d + data, 20);
+      data += 20;
+      auto found = packs_->find_in(pack, base_id);
+      if (!found) return ObjectType::none;
+      next = *found;
+    } else {
+      return ObjectType::none;
+    }
+    chain.push_back({at, data, h->size});
+    at = next;
+  }
+  if (chain.empty()) {
+    out = base ? base->content : std::move(fresh);
+    return type;
+  }
+  std::string current = base ? base->content : std::move(fresh);
+  for (size_t i = chain.size(); i-- > 0;) {
+    if (!inflate(p, chain[i].data, chain[i].size, delta_)) return ObjectType::none;
+    if (!apply_delta(current, delta_, out)) return ObjectType::none;
+    if (i > 0) {
+      remember(key(chain[i].offset), type, out);
+      current.swap(out);
+    }
+  }
+  return type;
+}
+
+std::shared_ptr<const ObjectReader::Entry> ObjectReader::cached(Key key) {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.second);
+  return it->second.first;
+}
+
+void ObjectReader::remember(Key key, ObjectType type, const std::string& content) {
+  if (content.size() > cache_limit_ / 4 || cache_.contains(key)) return;
+  while (cache_bytes_ + content.size() > cache_limit_ && !lru_.empty()) {
+    auto victim = cache_.find(lru_.back());
+    cache_bytes_ -= victim->second.first->content.size();
+    cache_.erase(victim);
+    lru_.pop_back();
+  }
+  auto entry = std::make_shared<Entry>(Entry{type, content});
+  lru_.push_front(key);
+  cache_.emplace(key, std::pair{std::move(entry), lru_.begin()});
+  cache_bytes_ += content.size();
+}
+
+bool apply_delta(std::string_view base, std::string_view delta, std::string& out) {
+  size_t pos = 0;
+  auto varint = [&](uint64_t& v) {
+    v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      if (pos >= delta.size() || shift > 56) return false;
+      auto c = static_cast<uint8_t>(delta[pos++]);
+      v |= uint64_t(c & 0x7f) << shift;
+      if (!(c & 0x80)) return true;
+    }
+  };
+  uint64_t source_size = 0, target_size = 0;
+  if (!varint(source_size) || !varint(target_size)) return false;
+  if (source_size != base.size() || target_size > kMaxObject) return false;
+  bool ok = true;
+  out.resize_and_overwrite(target_size, [&](char* buf, size_t n) {
+    size_t w = 0;
+    while (pos < delta.size()) {
+      auto c = static_cast<uint8_t>(delta[pos++]);
+      if (c & 0x80) {  // copy from the base
+        uint64_t off = 0, len = 0;
+        for (unsigned bit = 0; bit < 7; ++bit) {
+          if (!(c & (1u << bit))) continue;
+          if (pos >= delta.size()) return ok = false, size_t(0);
+          uint64_t byte = static_cast<uint8_t>(delta[pos++]);
+          if (bit < 4) off |= byte << (8 * bit);
+          else len |= byte << (8 * (bit - 4));
+        }
+        if (len == 0) len = 0x10000;
+        if (off > base.size() || len > base.size() - off || len > n - w) return ok = false, size_t(0);
+        std::memcpy(buf + w, base.data() + off, len);
+        w += len;
+      } else if (c != 0) {  // insert literal bytes
+        if (c > delta.size() - pos || c > n - w) return ok = false, size_t(0);
+        std::memcpy(buf + w, delta.data() + pos, c);
+        pos += c;
+        w += c;
+      } else {
+        return ok = false, size_t(0);
+      }
+    }
+    if (w != n) ok = false;
+    return ok ? n : size_t(0);
+  });
+  return ok;
+}
+
+}  // namespace cs::git::detail

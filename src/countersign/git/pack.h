@@ -1,0 +1,109 @@
+// Reading objects straight from a repository's pack files (private to git/). libgit2 reads a
+// commit through a general object database with locks, a shared cache and zlib streams; a walk
+// over a whole history spends most of its time there. Here each thread owns an ObjectReader
+// over the shared, immutable pack maps: one whole-buffer inflate per object (libdeflate) and a
+// small cache of delta bases. Anything it cannot read (loose objects, alternates, a damaged or
+// unfamiliar pack) it reports as absent, and the caller asks libgit2, which also gives the error.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "countersign/git/git.h"
+
+struct libdeflate_decompressor;
+
+namespace cs::git::detail {
+
+enum class ObjectType : uint8_t { none = 0, commit = 1, tree = 2, blob = 3, tag = 4 };
+
+// A read-only memory map of a whole file.
+class Mapping {
+ public:
+  static std::optional<Mapping> open(const std::string& path);
+  Mapping(Mapping&& other) noexcept;
+  Mapping& operator=(Mapping&& other) noexcept;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping();
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  Mapping(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// The version-2 pack indexes and packs of one objects directory, mapped once and shared by
+// every thread's reader.
+class PackSet {
+ public:
+  // Every pack under `objects_dir`/pack with a usable version-2 index; packs that are not are
+  // left to libgit2. Never fails: an empty set simply finds nothing.
+  static std::shared_ptr<const PackSet> open(const std::string& objects_dir);
+
+  struct Location {
+    uint32_t pack = 0;
+    uint64_t offset = 0;
+  };
+  std::optional<Location> find(const ObjectId& id) const;
+  std::optional<uint64_t> find_in(uint32_t pack, const ObjectId& id) const;
+  size_t pack_count() const { return packs_.size(); }
+
+  struct Pack {
+    Mapping index;
+    Mapping data;
+    uint32_t count = 0;
+    const uint8_t* fanout = nullptr;    // 256 big-endian counts
+    const uint8_t* ids = nullptr;       // count * 20 bytes, sorted
+    const uint8_t* offsets = nullptr;   // count big-endian 32-bit offsets
+    const uint8_t* large = nullptr;     // big-endian 64-bit offsets for entries with the top bit set
+    size_t large_count = 0;
+    uint64_t data_end = 0;              // the pack's size without its trailing checksum
+  };
+  const Pack& pack(uint32_t i) const { return packs_[i]; }
+
+ private:
+  std::vector<Pack> packs_;
+};
+
+// One thread's reader: not shareable, cheap to make.
+class ObjectReader {
+ public:
+  explicit ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_bytes = size_t(16) << 20);
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+  ~ObjectReader();
+
+  // Reads object `id` into `out`: its type, or ObjectType::none when no pack here can give it.
+  ObjectType read(const ObjectId& id, std::string& out);
+
+ private:
+  struct Entry;  // a decoded object held as a delta base
+  using Key = uint64_t;  // pack index in the top 16 bits, offset below
+  ObjectType read_at(uint32_t pack, uint64_t offset, std::string& out);
+  bool inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out);
+  std::shared_ptr<const Entry> cached(Key key);
+  void remember(Key key, ObjectType type, const std::string& content);
+
+  std::shared_ptr<const PackSet> packs_;
+  libdeflate_decompressor* inflater_ = nullptr;
+  size_t cache_limit_ = 0;
+  size_t cache_bytes_ = 0;
+  std::list<Key> lru_;  // most recent first
+  std::unordered_map<Key, std::pair<std::shared_ptr<const Entry>, std::list<Key>::iterator>> cache_;
+  std::string delta_;  // scratch for one inflated delta
+};
+
+// Applies a git delta to `base`; false when the delta is malformed or does not fit the base.
+bool apply_delta(std::string_view base, std::string_view delta, std::string& out);
+
+}  // namespace cs::git::detail
