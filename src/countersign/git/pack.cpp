@@ -167,12 +167,11 @@ ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
 
 bool ObjectReader::inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out) {
   if (at > p.data_end) return false;
+  // resize, not resize_and_overwrite: libstdc++ 12 hands that one the grown capacity instead of
+  // the size asked for, and small objects came back with stray bytes.
+  out.resize(size);
   size_t got_in = 0, got_out = 0;
-  libdeflate_result r = LIBDEFLATE_BAD_DATA;
-  out.resize_and_overwrite(size, [&](char* buf, size_t n) {
-    r = libdeflate_zlib_decompress_ex(inflater_, p.data.data() + at, p.data_end - at, buf, n, &got_in, &got_out);
-    return n;
-  });
+  auto r = libdeflate_zlib_decompress_ex(inflater_, p.data.data() + at, p.data_end - at, out.data(), size, &got_in, &got_out);
   return r == LIBDEFLATE_SUCCESS && got_out == size;
 }
 
@@ -281,37 +280,35 @@ bool apply_delta(std::string_view base, std::string_view delta, std::string& out
   uint64_t source_size = 0, target_size = 0;
   if (!varint(source_size) || !varint(target_size)) return false;
   if (source_size != base.size() || target_size > kMaxObject) return false;
-  bool ok = true;
-  out.resize_and_overwrite(target_size, [&](char* buf, size_t n) {
-    size_t w = 0;
-    while (pos < delta.size()) {
-      auto c = static_cast<uint8_t>(delta[pos++]);
-      if (c & 0x80) {  // copy from the base
-        uint64_t off = 0, len = 0;
-        for (unsigned bit = 0; bit < 7; ++bit) {
-          if (!(c & (1u << bit))) continue;
-          if (pos >= delta.size()) return ok = false, size_t(0);
-          uint64_t byte = static_cast<uint8_t>(delta[pos++]);
-          if (bit < 4) off |= byte << (8 * bit);
-          else len |= byte << (8 * (bit - 4));
-        }
-        if (len == 0) len = 0x10000;
-        if (off > base.size() || len > base.size() - off || len > n - w) return ok = false, size_t(0);
-        std::memcpy(buf + w, base.data() + off, len);
-        w += len;
-      } else if (c != 0) {  // insert literal bytes
-        if (c > delta.size() - pos || c > n - w) return ok = false, size_t(0);
-        std::memcpy(buf + w, delta.data() + pos, c);
-        pos += c;
-        w += c;
-      } else {
-        return ok = false, size_t(0);
+  out.resize(target_size);
+  char* buf = out.data();
+  const size_t n = target_size;
+  size_t w = 0;
+  while (pos < delta.size()) {
+    auto c = static_cast<uint8_t>(delta[pos++]);
+    if (c & 0x80) {  // copy from the base
+      uint64_t off = 0, len = 0;
+      for (unsigned bit = 0; bit < 7; ++bit) {
+        if (!(c & (1u << bit))) continue;
+        if (pos >= delta.size()) return false;
+        uint64_t byte = static_cast<uint8_t>(delta[pos++]);
+        if (bit < 4) off |= byte << (8 * bit);
+        else len |= byte << (8 * (bit - 4));
       }
+      if (len == 0) len = 0x10000;
+      if (off > base.size() || len > base.size() - off || len > n - w) return false;
+      std::memcpy(buf + w, base.data() + off, len);
+      w += len;
+    } else if (c != 0) {  // insert literal bytes
+      if (c > delta.size() - pos || c > n - w) return false;
+      std::memcpy(buf + w, delta.data() + pos, c);
+      pos += c;
+      w += c;
+    } else {
+      return false;
     }
-    if (w != n) ok = false;
-    return ok ? n : size_t(0);
-  });
-  return ok;
+  }
+  return w == n;
 }
 
 }  // namespace cs::git::detail
