@@ -1,13 +1,12 @@
 // check(): the pipeline over a git range. One pass per commit does everything that needs the
-// commit's objects (provenance, changed paths, risk, evaluation), split across threads that each
-// hold their own Repository handle and take blocks of commits from a shared counter.
+// commit's objects (provenance, changed paths, risk, evaluation); the walk hands blocks of
+// commits to threads that each hold their own Repository handle while it goes on walking.
 #include <algorithm>
-#include <atomic>
 #include <ctime>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "countersign/core/pipeline.h"
 #include "countersign/core/text.h"
 #include "countersign/gate/risk_stage.h"
 #include "countersign/gate/signoff_step.h"
@@ -40,8 +39,8 @@ Decision failed(Decision d, Error e) {
   return d;
 }
 
-Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& repo, const git::ObjectId& id, bool newest) {
-  auto commit = repo.commit(id);
+Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& repo, const git::RawCommit& raw, bool newest) {
+  auto commit = repo.parse(raw);
   if (!commit) return std::unexpected(commit.error());
   auto prov = cx.assessor.assess(repo, *commit);
   if (!prov) return std::unexpected(prov.error());
@@ -59,7 +58,7 @@ Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& r
   auto requirements = policy::evaluate(cx.policy, facts);
 
   static const std::vector<const VerifiedApproval*> none;
-  auto it = cx.approvals.find(id);
+  auto it = cx.approvals.find(raw.id);
   const auto& mine = it == cx.approvals.end() ? none : it->second;
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
@@ -72,44 +71,47 @@ Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& r
   return cd;
 }
 
-// Fills d.commits in the order of `ids`; the first failure (in range order) wins.
-std::optional<Error> decide_all(const Context& cx, const git::Repository& repo, const std::vector<git::ObjectId>& ids,
-                                std::vector<CommitDecision>& out) {
-  out.resize(ids.size());
-  unsigned threads = cx.request.threads ? cx.request.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = unsigned(std::clamp<size_t>((ids.size() + kBlock - 1) / kBlock, 1, threads));
+struct Walked {
+  git::RawCommit raw;
+  bool newest = false;
+};
 
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::optional<std::pair<size_t, Error>> first;
-  auto work = [&](const git::Repository& r) {
-    while (!stop) {
-      size_t begin = next.fetch_add(kBlock);
-      if (begin >= ids.size()) return;
-      for (size_t i = begin; i < std::min(ids.size(), begin + kBlock); ++i) {
-        auto cd = decide_commit(cx, r, ids[i], i == 0);
-        if (!cd) {
-          std::lock_guard lock(mutex);
-          if (!first || i < first->first) first.emplace(i, cd.error());
-          stop = true;
-          return;
-        }
-        out[i] = std::move(*cd);
-      }
-    }
-  };
+// Walks the range and decides each commit as the walk reaches it, on every core (each worker
+// with its own Repository handle); decisions land in `out` in walk order. The first failure (in
+// range order) wins.
+std::optional<Error> decide_range(const Context& cx, const git::Repository& repo, std::vector<CommitDecision>& out,
+                                  std::vector<git::ObjectId>& ids) {
+  unsigned threads = cx.request.threads ? cx.request.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<git::Repository> handles;
   for (unsigned t = 1; t < threads; ++t) {
     auto h = repo.reopen();
     if (!h) return h.error();
     handles.push_back(std::move(*h));
   }
-  std::vector<std::thread> pool;
-  for (auto& h : handles) pool.emplace_back([&work, &h] { work(h); });
-  work(repo);
-  for (auto& t : pool) t.join();
-  if (first) return first->second;
+  OrderedPipeline<Walked, CommitDecision> pipe(
+      [&](unsigned worker, Walked&& w) {
+        return decide_commit(cx, worker == 0 ? repo : handles[worker - 1], w.raw, w.newest);
+      },
+      [&](CommitDecision&& cd) {
+        ids.push_back(cd.provenance.commit);
+        out.push_back(std::move(cd));
+      });
+  auto done = pipe.run(threads, [&](const auto& push) -> Result<void> {
+    std::vector<Walked> block;
+    bool open = true, first = true;
+    auto walked = repo.walk_raw(cx.request.range, [&](git::RawCommit&& c) {
+      block.push_back({std::move(c), first});
+      first = false;
+      if (block.size() == kBlock) {
+        open = push(std::move(block));
+        block = {};
+      }
+      return open;
+    });
+    if (open && !block.empty()) push(std::move(block));
+    return walked;
+  });
+  if (!done) return done.error();
   return std::nullopt;
 }
 
@@ -141,8 +143,11 @@ Decision check(const Request& request) {
 
   auto repo = git::Repository::open(request.repo_path);
   if (!repo) return failed(std::move(d), repo.error());
-  auto ids = repo->commits_in(request.range);
-  if (!ids) return failed(std::move(d), ids.error());
+  // The range is walked while commits are decided (below); reaching its first commit now makes
+  // an unknown revision the first error reported, as it is the first thing wrong.
+  bool range_empty = true;
+  auto probe = repo->walk(request.range, [&](const git::ObjectId&) { return range_empty = false; });
+  if (!probe) return failed(std::move(d), probe.error());
 
   auto trust = detail::choose_trust_root(*repo, request.range, request.trusted_ref);
   if (!trust) return failed(std::move(d), trust.error());
@@ -194,7 +199,7 @@ Decision check(const Request& request) {
   const risk::Config risk_config = detail::risk_config(loaded.policy);
   auto plan_findings = detail::plan_file_risk(request.plan_files, risk_config);
   if (!plan_findings) return failed(std::move(d), plan_findings.error());
-  if (!plan_findings->empty() && ids->empty())
+  if (!plan_findings->empty() && range_empty)
     return failed(std::move(d), Error{Errc::invalid_argument,
                                       "--plan files were given but the range has no commits to attach their findings to",
                                       {}});
@@ -202,13 +207,14 @@ Decision check(const Request& request) {
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
   Context cx{request,       loaded.policy,     loaded.people, *assessor,     approvals,
              d.environment, now, store.has_value(), &risk_config,  *plan_findings};
-  if (auto e = decide_all(cx, *repo, *ids, d.commits)) return failed(std::move(d), *e);
+  std::vector<git::ObjectId> ids;
+  if (auto e = decide_range(cx, *repo, d.commits, ids)) return failed(std::move(d), *e);
   if (store) {
     auto given = [&approvals](const git::ObjectId& id) {
       auto it = approvals.find(id);
       return it == approvals.end() ? std::vector<const VerifiedApproval*>{} : it->second;
     };
-    auto owed = detail::apply_signoff(*repo, *store, loaded, *ids, given, d.commits, now);
+    auto owed = detail::apply_signoff(*repo, *store, loaded, ids, given, d.commits, now);
     if (!owed) return failed(std::move(d), owed.error());
     d.reviews = std::move(*owed);
   }

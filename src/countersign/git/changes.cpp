@@ -109,8 +109,8 @@ Result<std::vector<ChangedPath>> Repository::changed_paths(const ObjectId& old_t
 }
 
 Result<std::vector<ChangedPath>> Repository::changed_paths(const Commit& commit) const {
-  ObjectId parent_tree;
-  if (!commit.parents.empty()) {
+  ObjectId parent_tree = commit.first_parent_tree.value_or(ObjectId{});
+  if (!commit.parents.empty() && !commit.first_parent_tree) {
     auto p = this->commit(commit.parents.front());
     if (!p) return fail(Errc::not_found, "missing parent " + commit.parents.front().hex() + " of " + commit.id.hex() +
                                              (is_shallow() ? " (shallow clone)" : ""));

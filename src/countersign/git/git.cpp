@@ -295,8 +295,10 @@ Result<Commit> Repository::commit(const ObjectId& id) const {
 }
 
 Result<Commit> Repository::parse(const RawCommit& raw) const {
-  if (auto c = detail::parse_commit(raw.id, raw.bytes)) return std::move(*c);
-  return commit_from_libgit2(raw.id);
+  auto c = detail::parse_commit(raw.id, raw.bytes);
+  Result<Commit> out = c ? Result<Commit>(std::move(*c)) : commit_from_libgit2(raw.id);
+  if (out && !out->parents.empty()) out->first_parent_tree = raw.first_parent_tree;
+  return out;
 }
 
 Result<Commit> Repository::commit_from_libgit2(const ObjectId& id) const {
@@ -389,8 +391,8 @@ Result<std::vector<FileDiff>> Repository::diff_trees(const std::optional<ObjectI
 }
 
 Result<std::vector<FileDiff>> Repository::diff(const Commit& commit) const {
-  std::optional<ObjectId> parent_tree;
-  if (!commit.parents.empty()) {
+  std::optional<ObjectId> parent_tree = commit.first_parent_tree;
+  if (!commit.parents.empty() && !parent_tree) {
     auto p = this->commit(commit.parents.front());
     if (!p) return fail(Errc::not_found, "missing parent " + commit.parents.front().hex() + " of " + commit.id.hex() +
                                              (is_shallow() ? " (shallow clone)" : ""));

@@ -56,6 +56,9 @@ struct Commit {
   Signature author;
   Signature committer;
   std::string message;  // raw bytes, encoding not guaranteed
+  // The tree of the first parent, when a walk already read it: changed_paths and diff then need
+  // not read the parent commit again.
+  std::optional<ObjectId> first_parent_tree;
 };
 
 // A commit as stored: its id and object bytes. A walk reads these anyway; handing them on lets
@@ -63,6 +66,7 @@ struct Commit {
 struct RawCommit {
   ObjectId id;
   std::string bytes;
+  std::optional<ObjectId> first_parent_tree;  // when the walk knows it
 };
 
 enum class ChangeKind : char { added = 'A', deleted = 'D', modified = 'M', type_changed = 'T' };

@@ -92,8 +92,7 @@ std::optional<Commit> parse_commit(const ObjectId& id, std::string_view bytes) {
 std::optional<CommitLinks> parse_links(std::string_view bytes) {
   CommitLinks links;
   std::string_view rest = bytes;
-  ObjectId tree;
-  if (!take_id(rest, "tree ", tree)) return std::nullopt;
+  if (!take_id(rest, "tree ", links.tree)) return std::nullopt;
   for (ObjectId p; take_id(rest, "parent ", p);) links.parents.push_back(p);
   Signature s;
   if (!take_signature(rest, "author ", s) || rest.starts_with("author ")) return std::nullopt;

@@ -17,6 +17,7 @@ std::optional<Commit> parse_commit(const ObjectId& id, std::string_view bytes);
 
 // What a revision walk needs: the parents and the committer's time.
 struct CommitLinks {
+  ObjectId tree;
   std::vector<ObjectId> parents;
   int64_t time = 0;
 };

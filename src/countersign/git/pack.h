@@ -6,13 +6,12 @@
 // unfamiliar pack) it reports as absent, and the caller asks libgit2, which also gives the error.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "countersign/git/git.h"
@@ -35,6 +34,9 @@ class Mapping {
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  // Drops the pages read so far from this process's memory (they stay in the page cache and
+  // come back on the next read): a mapping read end to end would otherwise stay resident.
+  void release() const;
 
  private:
   Mapping(const uint8_t* data, size_t size) : data_(data), size_(size) {}
@@ -58,6 +60,11 @@ class PackSet {
   std::optional<uint64_t> find_in(uint32_t pack, const ObjectId& id) const;
   size_t pack_count() const { return packs_.size(); }
 
+  // Readers report roughly how much of the maps they touch; every `kResidentBudget` bytes the
+  // maps are released, so a walk over a whole history keeps a bounded part of them resident.
+  static constexpr uint64_t kResidentBudget = uint64_t(64) << 20;
+  void touched(uint64_t bytes) const;
+
   struct Pack {
     Mapping index;
     Mapping data;
@@ -73,6 +80,7 @@ class PackSet {
 
  private:
   std::vector<Pack> packs_;
+  mutable std::atomic<uint64_t> touched_{0};
 };
 
 // One thread's reader: not shareable, cheap to make.
@@ -87,20 +95,28 @@ class ObjectReader {
   ObjectType read(const ObjectId& id, std::string& out);
 
  private:
-  struct Entry;  // a decoded object held as a delta base
-  using Key = uint64_t;  // pack index in the top 16 bits, offset below
+  using Key = uint64_t;  // pack number in the top 16 bits, offset below
+  struct Slot {
+    Key key = ~Key(0);
+    ObjectType type = ObjectType::none;
+    std::string content;  // its capacity is kept: refilling a slot rarely allocates
+    size_t charged = 0;   // what this slot counts against the cache's budget
+  };
   ObjectType read_at(uint32_t pack, uint64_t offset, std::string& out);
   bool inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out);
-  std::shared_ptr<const Entry> cached(Key key);
+  const Slot* cached(Key key) const;
   void remember(Key key, ObjectType type, const std::string& content);
 
   std::shared_ptr<const PackSet> packs_;
   libdeflate_decompressor* inflater_ = nullptr;
+  // Delta bases, direct-mapped by pack position (git's delta_base_cache keeps recently used
+  // bases the same way): a walk over history reads each chain's newer members right after the
+  // older ones it was built from.
+  std::vector<Slot> slots_;
   size_t cache_limit_ = 0;
   size_t cache_bytes_ = 0;
-  std::list<Key> lru_;  // most recent first
-  std::unordered_map<Key, std::pair<std::shared_ptr<const Entry>, std::list<Key>::iterator>> cache_;
-  std::string delta_;  // scratch for one inflated delta
+  std::string base_;   // scratch: the object a delta applies to
+  std::string delta_;  // scratch: one inflated delta
 };
 
 // Applies a git delta to `base`; false when the delta is malformed or does not fit the base.

@@ -46,6 +46,7 @@ class Walk {
     while (!queue_.empty()) {
       uint32_t n = pop();
       if (auto r = expand(n); !r) return r;
+      note_parent_tree(n);
       nodes_[n].parents = {};  // only a limited walk looks at them again
       if (!visit(std::move(nodes_[n].raw))) return {};
     }
@@ -67,6 +68,7 @@ class Walk {
         break;
       }
       date = nodes_[n].time;
+      note_parent_tree(n);
       kept.push_back(n);
     }
     for (uint32_t n : kept)
@@ -77,6 +79,7 @@ class Walk {
  private:
   struct Node {
     RawCommit raw;
+    ObjectId tree;
     int64_t time = 0;
     std::vector<ObjectId> parents;
     bool uninteresting = false;
@@ -95,6 +98,7 @@ class Walk {
     Node n;
     detail::CommitLinks links;
     if (auto r = read_(id, n.raw, links); !r) return std::unexpected(r.error());
+    n.tree = links.tree;
     n.time = links.time;
     n.parents = std::move(links.parents);
     n.queued = true;
@@ -104,6 +108,13 @@ class Walk {
     index_.emplace(id, i);
     queue_.push({nodes_[i].time, order_++, i});
     return i;
+  }
+
+  // Expanding a commit read its first parent: hand that parent's tree on with the commit.
+  void note_parent_tree(uint32_t n) {
+    if (nodes_[n].parents.empty()) return;
+    auto it = index_.find(nodes_[n].parents.front());
+    if (it != index_.end()) nodes_[n].raw.first_parent_tree = nodes_[it->second].tree;
   }
 
   uint32_t pop() {
@@ -235,7 +246,7 @@ Result<void> Repository::walk_raw(std::string_view range, const std::function<bo
     auto ids = walk_shallow(tips->tips, tips->hidden);
     if (!ids) return std::unexpected(ids.error());
     for (const auto& id : *ids) {
-      RawCommit raw{id, {}};
+      RawCommit raw{id, {}, std::nullopt};
       if (auto r = read_object(id, detail::ObjectType::commit, raw.bytes); !r) return r;
       if (!visit(std::move(raw))) break;
     }
@@ -252,6 +263,7 @@ Result<void> Repository::walk_raw(std::string_view range, const std::function<bo
     }
     auto c = commit_from_libgit2(id);  // an unusual commit: libgit2 reads it, or says why not
     if (!c) return std::unexpected(c.error());
+    links.tree = c->tree;
     links.parents = c->parents;
     links.time = c->committer.time;
     return {};

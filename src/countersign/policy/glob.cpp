@@ -2,6 +2,7 @@
 // matched by a small dynamic programme over (pattern segment, path segment) so that hostile
 // patterns like "**/a/**/a/**/a" stay polynomial; every other segment is a wildmatch on one
 // path component, where '*' and '?' never cross a '/'.
+#include <array>
 #include <string>
 
 #include "countersign/policy/policy.h"
@@ -185,8 +186,46 @@ bool Glob::matches_segments(std::span<const std::string_view> path, bool path_is
 }
 
 bool Glob::matches(std::string_view path) const {
+  // Paths of up to 63 components (all real ones) take one forward pass over bit sets: bit j of
+  // `row` says pattern segments [0..i) match path components [0..j). Every prefix of the path
+  // is then answered at once, which the pattern needs because a pattern that matches a
+  // directory matches everything below it, as in .gitignore.
+  std::array<std::string_view, 63> parts;
+  size_t ns = 0;
+  for (size_t start = 0; start <= path.size();) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) {
+      if (ns == parts.size()) return matches_long(path);
+      parts[ns++] = path.substr(start, slash - start);
+    }
+    start = slash + 1;
+  }
+  const uint64_t all = (ns == 63 ? ~uint64_t(0) : (uint64_t(1) << (ns + 1)) - 1);
+  uint64_t row = 1;  // the empty pattern matches the empty path
+  for (size_t i = 0; i < segments_.size() && row; ++i) {
+    const std::string& seg = segments_[i];
+    uint64_t lowest = row & -row;
+    if (seg == "**") {
+      // Zero or more components; a trailing "**" at least one (everything inside, not the
+      // directory itself).
+      row = (i + 1 == segments_.size() ? ~((lowest << 1) - 1) : ~(lowest - 1)) & all;
+    } else {
+      uint64_t next = 0;
+      for (size_t j = 0; j < ns; ++j)
+        if ((row >> j & 1) && match_segment(seg, parts[j])) next |= uint64_t(1) << (j + 1);
+      row = next;
+    }
+  }
+  // Prefixes of at least one component; the whole path only when the pattern is not for
+  // directories alone.
+  uint64_t wanted = all & ~uint64_t(1);
+  if (dir_only_ && ns > 0) wanted &= ~(uint64_t(1) << ns);
+  return (row & wanted) != 0;
+}
+
+bool Glob::matches_long(std::string_view path) const {
   auto segs = split_path(path);
-  // A pattern that matches a directory matches everything below it, as in .gitignore.
   for (size_t k = 1; k <= segs.size(); ++k)
     if (matches_segments(std::span(segs.data(), k), k < segs.size())) return true;
   return false;

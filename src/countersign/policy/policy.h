@@ -35,6 +35,9 @@ class Glob {
  public:
   static Result<Glob> compile(std::string_view pattern);
   bool matches(std::string_view path) const;  // ignores negation: "does the pattern hit"
+  // The same answer by the general method, for paths longer than the fast one takes (and for
+  // tests that cross-check the two).
+  bool matches_long(std::string_view path) const;
   bool negated() const { return negated_; }
   const std::string& pattern() const { return pattern_; }
 

@@ -80,7 +80,7 @@ TEST(CommitParse, PackedCommitsReadExactlyAsLibgit2ReadsThem) {
     auto want = loose->commit(id);
     expect_same(packed->commit(id), want, shapes[i].first);
     std::string bytes = shapes[i].second;
-    expect_same(packed->parse(RawCommit{id, bytes}), want, shapes[i].first + " (parse)");
+    expect_same(packed->parse(RawCommit{id, bytes, std::nullopt}), want, shapes[i].first + " (parse)");
   }
   // The shapes the fast parser handles itself (the rest it declines to libgit2).
   EXPECT_TRUE(detail::parse_commit(ObjectId{}, shapes[0].second));

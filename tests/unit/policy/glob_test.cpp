@@ -96,5 +96,42 @@ TEST(PathSet, LastMatchingPatternDecides) {
   EXPECT_FALSE(set.matches("src/a.py"));
 }
 
+// The one-pass matcher against the general one, over every pattern and path built from a small
+// alphabet of segments: both must agree everywhere, including directory and "**" edge cases.
+TEST(Glob, FastMatcherAgreesWithTheGeneralOne) {
+  const std::vector<std::string> parts = {"a", "b", "**", "*", "a*", "?", "[ab]"};
+  std::vector<std::string> patterns;
+  for (const auto& x : parts) {
+    patterns.push_back(x);
+    patterns.push_back(x + "/");
+    patterns.push_back("/" + x);
+    for (const auto& y : parts) {
+      patterns.push_back(x + "/" + y);
+      patterns.push_back(x + "/" + y + "/");
+      for (const auto& z : parts) patterns.push_back(x + "/" + y + "/" + z);
+    }
+  }
+  std::vector<std::string> paths = {"a", "b", "ab", "a/b", "b/a", "a/a/a", "a/b/c", "ab/b/a/b", "c/c/c/c/a"};
+  size_t compared = 0;
+  for (const auto& p : patterns) {
+    auto g = Glob::compile(p);
+    if (!g) continue;
+    for (const auto& path : paths) {
+      EXPECT_EQ(g->matches(path), g->matches_long(path)) << p << " on " << path;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 3000u);
+}
+
+TEST(Glob, PathsLongerThanTheBitSetStillMatch) {
+  std::string deep;
+  for (int i = 0; i < 80; ++i) deep += "d" + std::to_string(i) + "/";
+  EXPECT_TRUE(hit("d0/**/x.sql", deep + "x.sql"));
+  EXPECT_TRUE(hit("*.sql", deep + "x.sql"));
+  EXPECT_FALSE(hit("d1/**", deep + "x.sql"));
+  EXPECT_TRUE(hit("d79", deep + "x.sql"));
+}
+
 }  // namespace
 }  // namespace cs::policy
