@@ -131,7 +131,7 @@ class OrderedPipeline {
       if (!r) return fail(index, r.error());
       b->out.push_back(std::move(*r));
     }
-    b->items = {};
+    std::vector<In>().swap(b->items);  // `= {}` would keep the capacity
     done_ += b->out.size();
     std::lock_guard lock(mu_);
     b->ready = true;
@@ -150,7 +150,7 @@ class OrderedPipeline {
         b = &blocks_[delivered_];
       }
       for (auto& r : b->out) sink_(std::move(r));
-      b->out = {};
+      std::vector<Out>().swap(b->out);
       {
         std::lock_guard lock(mu_);
         ++delivered_;

@@ -86,7 +86,7 @@ class PackSet {
 // One thread's reader: not shareable, cheap to make.
 class ObjectReader {
  public:
-  explicit ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_bytes = size_t(16) << 20);
+  explicit ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_bytes = size_t(8) << 20);
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
   ~ObjectReader();

@@ -6,6 +6,7 @@
 #include <git2.h>
 
 #include <cstring>
+#include <deque>
 #include <queue>
 #include <unordered_map>
 
@@ -47,7 +48,7 @@ class Walk {
       uint32_t n = pop();
       if (auto r = expand(n); !r) return r;
       note_parent_tree(n);
-      nodes_[n].parents = {};  // only a limited walk looks at them again
+      std::vector<ObjectId>().swap(nodes_[n].parents);  // only a limited walk looks at them again
       if (!visit(std::move(nodes_[n].raw))) return {};
     }
     return {};
@@ -62,7 +63,7 @@ class Walk {
       uint32_t n = pop();
       if (auto r = expand(n); !r) return r;
       if (nodes_[n].uninteresting) {
-        nodes_[n].raw.bytes = {};
+        std::string().swap(nodes_[n].raw.bytes);
         slop = still_interesting(date, slop);
         if (slop) continue;
         break;
@@ -173,7 +174,7 @@ class Walk {
   }
 
   Read read_;
-  std::vector<Node> nodes_;
+  std::deque<Node> nodes_;  // a deque: growing it never copies the whole walk
   std::unordered_map<ObjectId, uint32_t, ObjectIdHash> index_;
   std::priority_queue<Queued> queue_;
   uint64_t order_ = 0;
