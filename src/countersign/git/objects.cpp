@@ -37,14 +37,21 @@ bool take_id(std::string_view& rest, std::string_view header, ObjectId& out) {
   return true;
 }
 
-// "<header>NAME <EMAIL> SECONDS +HHMM\n" at the front of `rest`, in its plain form only.
-bool take_signature(std::string_view& rest, std::string_view header, Signature& out) {
+// A signature line split into its parts, in its plain form only.
+struct SignatureLine {
+  std::string_view name, email;  // untrimmed
+  int64_t time = 0;
+  int offset_minutes = 0;
+};
+
+// "<header>NAME <EMAIL> SECONDS +HHMM\n" at the front of `rest`; anything looser (no time, a
+// malformed zone) is libgit2's to read.
+bool take_signature_line(std::string_view& rest, std::string_view header, SignatureLine& out) {
   size_t eol = rest.find('\n');
   if (eol == std::string_view::npos || eol <= header.size() || !rest.starts_with(header)) return false;
   std::string_view line = rest.substr(header.size(), eol - header.size());
   size_t lt = line.rfind('<'), gt = line.rfind('>');
   if (lt == std::string_view::npos || gt == std::string_view::npos || gt <= lt) return false;
-  // After the email: " SECONDS +HHMM" exactly; anything looser is libgit2's to read.
   std::string_view when = line.substr(gt + 1);
   if (when.size() < 8 || when[0] != ' ') return false;
   size_t space = when.find(' ', 1);
@@ -52,16 +59,25 @@ bool take_signature(std::string_view& rest, std::string_view header, Signature& 
   std::string_view secs = when.substr(1, space - 1), tz = when.substr(space + 1);
   if (!digits(secs) || secs.size() > 18 || tz.size() != 5 || (tz[0] != '+' && tz[0] != '-') || !digits(tz.substr(1)))
     return false;
-  int64_t t = 0;
-  for (char c : secs) t = t * 10 + (c - '0');
+  out.time = 0;
+  for (char c : secs) out.time = out.time * 10 + (c - '0');
   int offset = (tz[1] - '0') * 1000 + (tz[2] - '0') * 100 + (tz[3] - '0') * 10 + (tz[4] - '0');
   int hours = offset / 100, mins = offset % 100;
   out.offset_minutes = 0;
   if (hours <= 14 && mins <= 59) out.offset_minutes = (tz[0] == '-' ? -1 : 1) * (hours * 60 + mins);
-  out.name = trimmed(line.substr(0, lt));
-  out.email = trimmed(line.substr(lt + 1, gt - lt - 1));
-  out.time = t;
+  out.name = line.substr(0, lt);
+  out.email = line.substr(lt + 1, gt - lt - 1);
   rest.remove_prefix(eol + 1);
+  return true;
+}
+
+bool take_signature(std::string_view& rest, std::string_view header, Signature& out) {
+  SignatureLine line;
+  if (!take_signature_line(rest, header, line)) return false;
+  out.name = trimmed(line.name);
+  out.email = trimmed(line.email);
+  out.time = line.time;
+  out.offset_minutes = line.offset_minutes;
   return true;
 }
 
@@ -94,9 +110,9 @@ std::optional<CommitLinks> parse_links(std::string_view bytes) {
   std::string_view rest = bytes;
   if (!take_id(rest, "tree ", links.tree)) return std::nullopt;
   for (ObjectId p; take_id(rest, "parent ", p);) links.parents.push_back(p);
-  Signature s;
-  if (!take_signature(rest, "author ", s) || rest.starts_with("author ")) return std::nullopt;
-  if (!take_signature(rest, "committer ", s)) return std::nullopt;
+  SignatureLine s;
+  if (!take_signature_line(rest, "author ", s) || rest.starts_with("author ")) return std::nullopt;
+  if (!take_signature_line(rest, "committer ", s)) return std::nullopt;
   links.time = s.time;
   return links;
 }

@@ -177,12 +177,19 @@ size_t slot_of(uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ull) >> 52
 }  // namespace
 
 ObjectReader::ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_bytes)
-    : packs_(std::move(packs)), inflater_(libdeflate_alloc_decompressor()), slots_(kSlots), cache_limit_(cache_bytes) {}
+    : packs_(std::move(packs)),
+      inflater_(libdeflate_alloc_decompressor()),
+      fixed_inflater_(libdeflate_alloc_decompressor()),
+      slots_(kSlots),
+      cache_limit_(cache_bytes) {}
 
-ObjectReader::~ObjectReader() { libdeflate_free_decompressor(inflater_); }
+ObjectReader::~ObjectReader() {
+  libdeflate_free_decompressor(inflater_);
+  libdeflate_free_decompressor(fixed_inflater_);
+}
 
 ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
-  if (!packs_ || !inflater_) return ObjectType::none;
+  if (!packs_ || !inflater_ || !fixed_inflater_) return ObjectType::none;
   auto loc = packs_->find(id);
   packs_->touched(256);  // the index a lookup reads: a few cache lines
   if (!loc) return ObjectType::none;
@@ -195,7 +202,10 @@ bool ObjectReader::inflate(const PackSet::Pack& p, uint64_t at, size_t size, std
   // the size asked for, and small objects came back with stray bytes.
   out.resize(size);
   size_t got_in = 0, got_out = 0;
-  auto r = libdeflate_zlib_decompress_ex(inflater_, p.data.data() + at, p.data_end - at, out.data(), size, &got_in, &got_out);
+  // The first block's type: bits 1-2 of the byte after the two-byte zlib header (01 is fixed).
+  bool fixed = p.data_end - at > 2 && ((p.data.data()[at + 2] >> 1) & 3) == 1;
+  auto r = libdeflate_zlib_decompress_ex(fixed ? fixed_inflater_ : inflater_, p.data.data() + at, p.data_end - at,
+                                         out.data(), size, &got_in, &got_out);
   packs_->touched(std::max<uint64_t>(got_in, 4096));  // at least the page it sits on
   return r == LIBDEFLATE_SUCCESS && got_out == size;
 }

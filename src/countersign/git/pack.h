@@ -108,7 +108,11 @@ class ObjectReader {
   void remember(Key key, ObjectType type, const std::string& content);
 
   std::shared_ptr<const PackSet> packs_;
+  // Two inflaters: one for streams that start with a fixed-Huffman block (small deltas), one for
+  // the rest. libdeflate keeps the fixed tables built until a dynamic block overwrites them, and
+  // a walk mixes both kinds on every object.
   libdeflate_decompressor* inflater_ = nullptr;
+  libdeflate_decompressor* fixed_inflater_ = nullptr;
   // Delta bases, direct-mapped by pack position (git's delta_base_cache keeps recently used
   // bases the same way): a walk over history reads each chain's newer members right after the
   // older ones it was built from.
