@@ -136,4 +136,24 @@ std::string json_quote(std::string_view raw) {
   return out;
 }
 
+bool wildcard_match(std::string_view pattern, std::string_view text) {
+  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  while (ti < text.size()) {
+    if (pi < pattern.size() && (pattern[pi] == '?' || pattern[pi] == text[ti])) {
+      ++pi;
+      ++ti;
+    } else if (pi < pattern.size() && pattern[pi] == '*') {
+      star = pi++;
+      mark = ti;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < pattern.size() && pattern[pi] == '*') ++pi;
+  return pi == pattern.size();
+}
+
 }  // namespace cs::text

@@ -22,4 +22,9 @@ std::string sanitize_utf8(std::string_view s);
 // A JSON string literal, quotes included. Invalid UTF-8 is replaced, never passed through.
 std::string json_quote(std::string_view s);
 
+// `*` (any run of characters, '/' included) and `?` (any one character) over the whole of
+// `text`; every other character matches itself. Linear in practice: it backtracks only to the
+// last '*'. The one wildcard matcher for command words, refs and allowed_signers principals.
+bool wildcard_match(std::string_view pattern, std::string_view text);
+
 }  // namespace cs::text

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <fstream>
 
+#include "countersign/core/text.h"
+
 namespace cs::guard {
 namespace {
 
@@ -22,16 +24,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool glob(std::string_view p, std::string_view s) {
-  Alternatives a;
-  a.alts = {std::string(p)};
-  return a.matches(s);
-}
-
 // A pattern without globs matches a word of the name: "prod" in "eks-prod-eu".
 bool pattern_matches(std::string_view pattern, std::string_view name) {
   std::string p = lower(pattern);
-  if (p.find_first_of("*?") != std::string::npos) return glob(p, name);
+  if (p.find_first_of("*?") != std::string::npos) return text::wildcard_match(p, name);
   if (p == name) return true;
   std::size_t i = 0;
   while (i < name.size()) {

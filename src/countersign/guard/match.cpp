@@ -4,31 +4,14 @@
 #include <algorithm>
 #include <fstream>
 
+#include "countersign/core/text.h"
 #include "countersign/guard/pack.h"
 #include "countersign/guard/sql.h"
 
 namespace cs::guard {
 namespace {
 
-bool glob(std::string_view p, std::string_view s) {
-  std::size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
-      ++pi;
-      ++si;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = si;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      si = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
+using text::wildcard_match;
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   for (const auto& x : v)
@@ -193,11 +176,11 @@ bool pushes_protected(const MatchInput& in) {
       std::string b = current_branch(in.context.cwd);
       if (b.empty()) return true;
       for (const auto& p : in.pack.protected_branches)
-        if (glob(p, b)) return true;
+        if (wildcard_match(p, b)) return true;
       return false;
     }
     for (const auto& p : in.pack.protected_branches)
-      if (glob(p, ref)) return true;
+      if (wildcard_match(p, ref)) return true;
     return false;
   };
   // positional: push <remote> <refspec>...
@@ -211,7 +194,7 @@ bool pushes_protected(const MatchInput& in) {
 
 bool Alternatives::matches(std::string_view s) const {
   for (const auto& a : alts)
-    if (a.find_first_of("*?") == std::string::npos ? a == s : glob(a, s)) return true;
+    if (a.find_first_of("*?") == std::string::npos ? a == s : wildcard_match(a, s)) return true;
   return false;
 }
 

@@ -160,7 +160,6 @@ struct SqlOptions {
 
 std::vector<Finding> assess_sql(std::string_view text, std::string_view file, const SqlOptions& options = {});
 
-bool matches_glob(std::string_view path, std::string_view glob);
 bool is_migration_path(std::string_view path, std::span<const std::string> globs);
 
 // --- Kubernetes manifests (kubernetes*.cpp) ---------------------------------------------------

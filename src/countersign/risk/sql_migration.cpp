@@ -92,37 +92,8 @@ const std::vector<std::string>& default_migration_globs() {
   return globs;
 }
 
-// `*` and `?` stay within a path segment; `**` spans segments (and matches none at all when it
-// is a whole segment, so "**/migrations/*.sql" matches "migrations/1.sql").
-bool matches_glob(std::string_view path, std::string_view glob) {
-  if (glob.empty()) return path.empty();
-  if (glob.starts_with("**")) {
-    std::string_view rest = glob.substr(2);
-    if (rest.starts_with('/')) {
-      std::string_view after = rest.substr(1);
-      if (matches_glob(path, after)) return true;
-      for (std::size_t i = 0; i < path.size(); ++i)
-        if (path[i] == '/' && matches_glob(path.substr(i + 1), after)) return true;
-      return false;
-    }
-    for (std::size_t i = 0; i <= path.size(); ++i)
-      if (matches_glob(path.substr(i), rest)) return true;
-    return false;
-  }
-  if (glob[0] == '*') {
-    for (std::size_t i = 0; i <= path.size(); ++i) {
-      if (matches_glob(path.substr(i), glob.substr(1))) return true;
-      if (i < path.size() && path[i] == '/') break;
-    }
-    return false;
-  }
-  if (path.empty()) return false;
-  if (glob[0] == '?' ? path[0] != '/' : glob[0] == path[0]) return matches_glob(path.substr(1), glob.substr(1));
-  return false;
-}
-
 bool is_migration_path(std::string_view path, std::span<const std::string> globs) {
-  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return matches_glob(path, g); });
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, path); });
 }
 
 }  // namespace cs::risk

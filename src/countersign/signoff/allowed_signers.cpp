@@ -10,26 +10,6 @@
 namespace cs::signoff {
 namespace {
 
-bool match_pattern(std::string_view s, std::string_view p) {
-  // Iterative glob with backtracking to the last '*'.
-  std::size_t si = 0, pi = 0, star = std::string_view::npos, mark = 0;
-  while (si < s.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
-      ++si;
-      ++pi;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = si;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      si = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -175,7 +155,7 @@ int match_pattern_list(std::string_view subject, std::string_view patterns) {
   for (std::string_view pattern : text::split(patterns, ',')) {
     const bool negated = pattern.starts_with('!');
     if (negated) pattern.remove_prefix(1);
-    if (match_pattern(subject, pattern)) {
+    if (text::wildcard_match(pattern, subject)) {
       if (negated) return -1;
       positive = true;
     }

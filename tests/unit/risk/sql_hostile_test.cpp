@@ -117,9 +117,9 @@ TEST(MigrationPaths, DefaultGlobs) {
   EXPECT_TRUE(is_migration_path("db/migrate/20240101_add.sql", globs));
   EXPECT_FALSE(is_migration_path("src/migrations.cpp", globs));
   EXPECT_FALSE(is_migration_path("docs/migrations/README.md", globs));
-  EXPECT_TRUE(matches_glob("a/b/c.sql", "a/**/*.sql"));
-  EXPECT_FALSE(matches_glob("a/b/c.sql", "a/*.sql"));
-  EXPECT_TRUE(matches_glob("x.sql", "*.s?l"));
+  EXPECT_TRUE(glob_match("a/**/*.sql", "a/b/c.sql"));
+  EXPECT_FALSE(glob_match("a/*.sql", "a/b/c.sql"));
+  EXPECT_TRUE(glob_match("*.s?l", "x.sql"));
 }
 
 }  // namespace
