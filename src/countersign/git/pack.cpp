@@ -173,6 +173,9 @@ std::optional<PackSet::Location> PackSet::find(const ObjectId& id) const {
 
 namespace {
 constexpr size_t kSlots = 4096;
+constexpr size_t kRecent = 2048;                       // recently read trees, direct-mapped by id
+constexpr size_t kRecentMax = 16 << 10;                // larger trees are not kept
+constexpr size_t kRecentBudget = size_t(8) << 20;      // their buffers, all told
 size_t slot_of(uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ull) >> 52) & (kSlots - 1); }
 }  // namespace
 
@@ -181,7 +184,8 @@ ObjectReader::ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_by
       inflater_(libdeflate_alloc_decompressor()),
       fixed_inflater_(libdeflate_alloc_decompressor()),
       slots_(kSlots),
-      cache_limit_(cache_bytes) {}
+      cache_limit_(cache_bytes),
+      recent_(kRecent) {}
 
 ObjectReader::~ObjectReader() {
   libdeflate_free_decompressor(inflater_);
@@ -190,10 +194,26 @@ ObjectReader::~ObjectReader() {
 
 ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
   if (!packs_ || !inflater_ || !fixed_inflater_) return ObjectType::none;
+  RecentTree& recent = recent_[size_t(be64(id.bytes.data() + 8)) & (kRecent - 1)];
+  if (recent.used && recent.id == id) {
+    out.assign(recent.content);
+    return ObjectType::tree;
+  }
   auto loc = packs_->find(id);
   packs_->touched(256);  // the index a lookup reads: a few cache lines
   if (!loc) return ObjectType::none;
-  return read_at(loc->pack, loc->offset, out);
+  ObjectType type = read_at(loc->pack, loc->offset, out);
+  if (type == ObjectType::tree && out.size() <= kRecentMax) {
+    if (recent_bytes_ + out.size() > kRecentBudget) {
+      for (auto& r : recent_) r = RecentTree{};
+      recent_bytes_ = 0;
+    }
+    recent_bytes_ += out.size() > recent.content.capacity() ? out.size() - recent.content.capacity() : 0;
+    recent.id = id;
+    recent.used = true;
+    recent.content.assign(out);
+  }
+  return type;
 }
 
 bool ObjectReader::inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out) {

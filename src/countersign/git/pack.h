@@ -119,6 +119,15 @@ class ObjectReader {
   std::vector<Slot> slots_;
   size_t cache_limit_ = 0;
   size_t cache_bytes_ = 0;
+  // Trees read lately, by id: comparing each commit with its parent reads every tree twice (once
+  // as the new side, once as the old), and a hit here skips the index lookup as well.
+  struct RecentTree {
+    ObjectId id;
+    bool used = false;
+    std::string content;
+  };
+  std::vector<RecentTree> recent_;
+  size_t recent_bytes_ = 0;
   std::string base_;   // scratch: the object a delta applies to
   std::string delta_;  // scratch: one inflated delta
 };

@@ -154,6 +154,18 @@ Result<Glob> Glob::compile(std::string_view pattern) {
     g.segments_.emplace_back(seg);
   }
   if (g.segments_.empty()) return fail(Errc::invalid_argument, "empty glob");
+  // A path matches only if some component matches each ordinary segment, so it contains every
+  // literal run of those segments: the longest one rejects most paths before any matching.
+  for (const auto& seg : g.segments_) {
+    if (seg == "**") continue;
+    for (size_t i = 0; i < seg.size();) {
+      size_t j = seg.find_first_of("*?[\\", i);
+      if (j == std::string::npos) j = seg.size();
+      if (j - i > g.needle_.size()) g.needle_ = seg.substr(i, j - i);
+      if (j < seg.size() && (seg[j] == '\\' || seg[j] == '[')) break;  // an escape or a class: stop here
+      i = j + 1;
+    }
+  }
   return g;
 }
 
@@ -186,6 +198,7 @@ bool Glob::matches_segments(std::span<const std::string_view> path, bool path_is
 }
 
 bool Glob::matches(std::string_view path) const {
+  if (!needle_.empty() && path.find(needle_) == std::string_view::npos) return false;
   // Paths of up to 63 components (all real ones) take one forward pass over bit sets: bit j of
   // `row` says pattern segments [0..i) match path components [0..j). Every prefix of the path
   // is then answered at once, which the pattern needs because a pattern that matches a

@@ -45,6 +45,7 @@ class Glob {
   bool matches_segments(std::span<const std::string_view> path, bool path_is_dir) const;
   std::string pattern_;
   std::vector<std::string> segments_;
+  std::string needle_;  // literal text any matching path contains (from one segment), or empty
   bool negated_ = false;
   bool dir_only_ = false;
 };

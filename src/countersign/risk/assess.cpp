@@ -170,26 +170,45 @@ std::optional<Severity> highest(std::span<const Finding> findings) {
   return h;
 }
 
-bool glob_match(std::string_view glob, std::string_view text) {
+namespace {
+
+// The match is anchored at both ends, so the literal text before the first wildcard must begin
+// `text` and the literal text after the last one must end it: most non-matches stop here.
+bool ends_agree(std::string_view glob, std::string_view text) {
+  const size_t first = glob.find_first_of("*?"), last = glob.find_last_of("*?");
+  if (first == std::string_view::npos) return glob == text;
+  std::string_view head = glob.substr(0, first), tail = glob.substr(last + 1);
+  return text.size() >= head.size() + tail.size() && text.starts_with(head) && text.ends_with(tail);
+}
+
+bool glob_match_from(std::string_view glob, std::string_view text);
+
+}  // namespace
+
+bool glob_match(std::string_view glob, std::string_view text) { return ends_agree(glob, text) && glob_match_from(glob, text); }
+
+namespace {
+
+bool glob_match_from(std::string_view glob, std::string_view text) {
   while (!glob.empty()) {
     if (glob.starts_with("**")) {
       std::string_view rest = glob.substr(2);
       if (rest.empty()) return true;
       if (rest.front() == '/') {
         rest.remove_prefix(1);
-        if (glob_match(rest, text)) return true;
+        if (glob_match_from(rest, text)) return true;
         for (std::size_t i = 0; i < text.size(); ++i)
-          if (text[i] == '/' && glob_match(rest, text.substr(i + 1))) return true;
+          if (text[i] == '/' && glob_match_from(rest, text.substr(i + 1))) return true;
         return false;
       }
       for (std::size_t i = 0; i <= text.size(); ++i)
-        if (glob_match(rest, text.substr(i))) return true;
+        if (glob_match_from(rest, text.substr(i))) return true;
       return false;
     }
     if (glob.front() == '*') {
       const std::string_view rest = glob.substr(1);
       for (std::size_t i = 0; i <= text.size(); ++i) {
-        if (glob_match(rest, text.substr(i))) return true;
+        if (glob_match_from(rest, text.substr(i))) return true;
         if (i < text.size() && text[i] == '/') break;
       }
       return false;
@@ -201,5 +220,7 @@ bool glob_match(std::string_view glob, std::string_view text) {
   }
   return text.empty();
 }
+
+}  // namespace
 
 }  // namespace cs::risk
