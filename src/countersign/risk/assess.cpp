@@ -178,6 +178,8 @@ bool ends_agree(std::string_view glob, std::string_view text) {
   const size_t first = glob.find_first_of("*?"), last = glob.find_last_of("*?");
   if (first == std::string_view::npos) return glob == text;
   std::string_view head = glob.substr(0, first), tail = glob.substr(last + 1);
+  // "**/" may match no segment at all, slash included ("**/plan.json" matches "plan.json").
+  if (tail.starts_with('/') && last > 0 && glob[last - 1] == '*') tail.remove_prefix(1);
   return text.size() >= head.size() + tail.size() && text.starts_with(head) && text.ends_with(tail);
 }
 

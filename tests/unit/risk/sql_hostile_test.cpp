@@ -120,6 +120,12 @@ TEST(MigrationPaths, DefaultGlobs) {
   EXPECT_TRUE(glob_match("a/**/*.sql", "a/b/c.sql"));
   EXPECT_FALSE(glob_match("a/*.sql", "a/b/c.sql"));
   EXPECT_TRUE(glob_match("*.s?l", "x.sql"));
+  // "**/" may match nothing, its slash included, wherever it stands.
+  EXPECT_TRUE(glob_match("**/plan.json", "plan.json"));
+  EXPECT_TRUE(glob_match("a**/b", "ab"));
+  EXPECT_TRUE(glob_match("a/**/b", "a/b"));
+  EXPECT_FALSE(glob_match("a/**/b", "ab"));
+  EXPECT_FALSE(glob_match("infra/**", "infra"));
 }
 
 }  // namespace
