@@ -65,14 +65,26 @@ class OrderedPipeline {
   bool push(std::vector<In>&& items) {
     if (items.empty()) return !failed_;
     if (inline_) return push_and_work_here(std::move(items));
-    {
+    for (;;) {
       std::unique_lock lock(mu_);
+      if (failed_) return false;
       // Counts blocks not yet delivered, not just those not yet taken: one slow block must not
       // let the others pile up behind it.
-      room_.wait(lock, [&] { return failed_ || blocks_.size() - delivered_ < max_pending_; });
-      if (failed_) return false;
-      total_ += items.size();
-      blocks_.push_back({std::move(items), {}, false});
+      if (blocks_.size() - delivered_ < max_pending_) {
+        total_ += items.size();
+        blocks_.push_back({std::move(items), {}, false});
+        break;
+      }
+      // Full: rather than wait, the producer works on the oldest block nobody has taken (a
+      // producer that outruns the workers, like a walk that is already done, is a worker too).
+      if (taken_ < blocks_.size()) {
+        size_t index = taken_++;
+        lock.unlock();
+        process(0, index);
+        deliver();
+        continue;
+      }
+      room_.wait(lock, [&] { return failed_ || blocks_.size() - delivered_ < max_pending_ || taken_ < blocks_.size(); });
     }
     work_ready_.notify_one();
     return true;

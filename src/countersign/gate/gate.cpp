@@ -210,6 +210,11 @@ Decision check(const Request& request) {
   std::vector<git::ObjectId> ids;
   if (auto e = decide_range(cx, *repo, d.commits, ids)) return failed(std::move(d), *e);
   if (store) {
+    std::vector<signoff::ChangeDigest> digests;
+    for (const auto& cd : d.commits)
+      if (!cd.digest.empty())
+        if (auto digest = signoff::ChangeDigest::from_hex(cd.digest)) digests.push_back(*digest);
+    store->check_signatures(digests, request.threads);
     auto given = [&approvals](const git::ObjectId& id) {
       auto it = approvals.find(id);
       return it == approvals.end() ? std::vector<const VerifiedApproval*>{} : it->second;

@@ -18,7 +18,6 @@
 namespace cs::signoff {
 namespace {
 
-using PatchPtr = git::handles::Patch;
 using IndexPtr = git::handles::Index;
 using CommitPtr = git::handles::Commit;
 
@@ -87,32 +86,30 @@ Result<std::string> side_content(const git::Repository& repo, uint32_t mode, con
   return repo.blob(id);
 }
 
+// The hunks straight from xdiff's callbacks (git_diff_buffers): the same hunks and lines a patch
+// object would hold, without building one per file.
 Result<void> append_hunks(const std::string& old_text, const std::string& new_text, std::string& out) {
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
   opts.context_lines = 3;
   opts.interhunk_lines = 0;
   opts.flags = GIT_DIFF_FORCE_TEXT;
-  git_patch* raw = nullptr;
-  if (git_patch_from_buffers(&raw, old_text.data(), old_text.size(), nullptr, new_text.data(), new_text.size(), nullptr,
-                             &opts) != 0)
+  auto on_hunk = [](const git_diff_delta*, const git_diff_hunk*, void* payload) -> int {
+    static_cast<std::string*>(payload)->append("@@\n");
+    return 0;
+  };
+  auto on_line = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) -> int {
+    char o = line->origin;
+    if (o != GIT_DIFF_LINE_CONTEXT && o != GIT_DIFF_LINE_ADDITION && o != GIT_DIFF_LINE_DELETION) return 0;
+    auto& text = *static_cast<std::string*>(payload);
+    text += o;
+    text.append(line->content, line->content_len);
+    // Only a file's last line lacks its newline; the marker line is what git prints for it.
+    if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') text += "\n\\ No newline at end of file\n";
+    return 0;
+  };
+  if (git_diff_buffers(old_text.data(), old_text.size(), nullptr, new_text.data(), new_text.size(), nullptr, &opts,
+                       nullptr, nullptr, on_hunk, on_line, &out) != 0)
     return std::unexpected(git::last_error("diffing file contents"));
-  PatchPtr patch(raw);
-  size_t hunks = git_patch_num_hunks(raw);
-  for (size_t h = 0; h < hunks; ++h) {
-    size_t lines = 0;
-    if (git_patch_get_hunk(nullptr, &lines, raw, h) != 0) return std::unexpected(git::last_error("reading hunk"));
-    out += "@@\n";
-    for (size_t l = 0; l < lines; ++l) {
-      const git_diff_line* line = nullptr;
-      if (git_patch_get_line_in_hunk(&line, raw, h, l) != 0) return std::unexpected(git::last_error("reading diff line"));
-      char o = line->origin;
-      if (o != GIT_DIFF_LINE_CONTEXT && o != GIT_DIFF_LINE_ADDITION && o != GIT_DIFF_LINE_DELETION) continue;
-      out += o;
-      out.append(line->content, line->content_len);
-      // Only a file's last line lacks its newline; the marker line is what git prints for it.
-      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') out += "\n\\ No newline at end of file\n";
-    }
-  }
   return {};
 }
 

@@ -181,6 +181,11 @@ class ApprovalSet {
   bool empty() const;  // no statement files at all
   const Trust& trust() const;
 
+  // Checks the signatures of every statement filed under, or listing as a member, one of
+  // `digests`, on `threads` threads (0: every core), so that the lookups below find them done.
+  // Signatures are the expensive part of verification; the rest stays lazy.
+  void check_signatures(std::span<const ChangeDigest> digests, unsigned threads = 0) const;
+
   // Approvals binding `digest`: filed under it, or range approvals listing it as a member.
   std::vector<const Checked*> approvals_for(const ChangeDigest& digest) const;
   // Overrides made for `digest` or for a range listing it as a member.

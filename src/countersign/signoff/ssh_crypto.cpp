@@ -1,5 +1,6 @@
 #include "countersign/signoff/ssh_crypto.h"
 
+#include <sodium.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cstring>
 #include <unordered_map>
 #include <mutex>
 
@@ -107,6 +109,15 @@ bool evp_verify(evp_pkey_st* pkey, const EVP_MD* md, ByteView sig, ByteView data
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey) <= 0) return false;
   return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
+}
+
+// Ed25519 through libsodium: twice as fast as OpenSSL 3.0's, which matters when a gate checks
+// thousands of approvals. It is also stricter (non-canonical encodings and small-order points are
+// refused); ssh-keygen's honest signatures are never either.
+bool ed25519_verify(const VerifyKey& key, ByteView sig, ByteView data) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) return evp_verify(key.pkey.get(), nullptr, sig, data);
+  return crypto_sign_verify_detached(sig.data(), data.data(), data.size(), key.ed25519.data()) == 0;
 }
 
 Result<Bytes> evp_sign(evp_pkey_st* pkey, const EVP_MD* md, ByteView data) {
@@ -216,6 +227,7 @@ Result<std::unique_ptr<VerifyKey>> decode_public_key(ByteView blob) {
     auto pk = r.string();
     if (!pk) return std::unexpected(pk.error());
     pkey = ed25519_public_key(*pk);
+    if (pkey) std::memcpy(key->ed25519.data(), pk->data(), key->ed25519.size());
   } else if (const int bits = *type == kSkEcdsa ? 256 : ecdsa_bits_of(*type); bits != 0) {
     key->kind = *type == kSkEcdsa ? KeyKind::sk_ecdsa : KeyKind::ecdsa;
     key->ecdsa_bits = bits;
@@ -289,7 +301,7 @@ Result<void> verify_signature(const VerifyKey& key, ByteView signature, ByteView
   switch (key.kind) {
     case KeyKind::ed25519:
       if (inner->size() != 64) return fail(Errc::parse, "Ed25519 signature must be 64 bytes");
-      return evp_verify(key.pkey.get(), nullptr, *inner, data) ? Result<void>{} : bad_signature();
+      return ed25519_verify(key, *inner, data) ? Result<void>{} : bad_signature();
     case KeyKind::ecdsa: {
       auto der = ecdsa_der_from_ssh(*inner);
       if (!der) return std::unexpected(der.error());

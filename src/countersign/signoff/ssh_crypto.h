@@ -4,6 +4,7 @@
 // OpenSSL types stay out of every other header. Private to signoff/.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,7 @@ struct VerifyKey {
   std::string application;  // sk- keys only: the FIDO application, e.g. "ssh:"
   int ecdsa_bits = 0;       // 256, 384 or 521 for ECDSA keys
   EvpPkeyPtr pkey;
+  std::array<uint8_t, 32> ed25519{};  // the raw point, for Ed25519 keys
 };
 
 // True for the key type names this module understands.

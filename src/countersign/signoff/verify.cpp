@@ -2,7 +2,9 @@
 // first use: structure, signature, namespace, repository, the key's owner in the trusted people
 // directory and its validity, the approver line, expiry, max_age and revocation.
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -59,6 +61,7 @@ struct ApprovalSet::State {
   std::vector<std::string> armors;            // the armored signature
   std::vector<Result<Statement>> statements;  // parsed
   std::vector<std::optional<Checked>> checked;
+  std::vector<std::optional<Result<void>>> signature;  // sshsig_verify's answer, when checked ahead
   Index by_dir, members_of_approvals, members_of_overrides;
   std::unordered_map<git::ObjectId, std::vector<size_t>, git::ObjectIdHash> by_commit;
   std::vector<store::Problem> problems;
@@ -88,7 +91,7 @@ Checked ApprovalSet::State::verify(size_t i) {
   c.fingerprint = sig->key.fingerprint();
   if (f.name != store::file_key(c.fingerprint) + std::string(suffix_of(st.kind)))
     return done(Status::malformed, "file name does not match the signing key " + c.fingerprint);
-  if (auto v = sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
+  if (auto v = signature[i] ? *signature[i] : sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
     if (v.error().code == Errc::invalid_argument) return done(Status::wrong_namespace, v.error().message);
     return done(Status::bad_signature, "signature does not verify: " + v.error().message);
   }
@@ -236,6 +239,7 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
   s->texts.resize(n);
   s->armors.resize(n);
   s->checked.resize(n);
+  s->signature.resize(n);
   s->statements.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const store::File& f = s->files[i];
@@ -263,6 +267,32 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
 }
 
 bool ApprovalSet::empty() const { return state_->files.empty(); }
+
+void ApprovalSet::check_signatures(std::span<const ChangeDigest> digests, unsigned threads) const {
+  State& s = *state_;
+  std::vector<char> wanted(s.files.size(), 0);
+  for (const auto& d : digests)
+    for (const Index* index : {&s.by_dir, &s.members_of_approvals, &s.members_of_overrides})
+      if (auto it = index->find(d); it != index->end())
+        for (size_t i : it->second) wanted[i] = 1;
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < wanted.size(); ++i)
+    if (wanted[i] && !s.signature[i] && !s.checked[i]) todo.push_back(i);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = unsigned(std::min<size_t>(threads, (todo.size() + 63) / 64));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < todo.size();) {
+      size_t i = todo[k];
+      auto sig = sshsig_parse(s.armors[i]);
+      if (sig) s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);  // each slot written once
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
 const Trust& ApprovalSet::trust() const { return state_->trust; }
 
 std::vector<const Checked*> ApprovalSet::approvals_for(const ChangeDigest& digest) const {
