@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -114,6 +115,7 @@ Mapping::~Mapping() {
 
 std::shared_ptr<const PackSet> PackSet::open(const std::string& objects_dir) {
   auto set = std::make_shared<PackSet>();
+  set->objects_dir_ = objects_dir;
   std::error_code ec;
   std::vector<std::string> indexes;
   for (const auto& e : std::filesystem::directory_iterator(objects_dir + "/pack", ec))
@@ -201,8 +203,7 @@ ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
   }
   auto loc = packs_->find(id);
   packs_->touched(256);  // the index a lookup reads: a few cache lines
-  if (!loc) return ObjectType::none;
-  ObjectType type = read_at(loc->pack, loc->offset, out);
+  ObjectType type = loc ? read_at(loc->pack, loc->offset, out) : read_loose(id, out);
   if (type == ObjectType::tree && out.size() <= kRecentMax) {
     if (recent_bytes_ + out.size() > kRecentBudget) {
       for (auto& r : recent_) r = RecentTree{};
@@ -291,6 +292,60 @@ ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& ou
     }
   }
   if (chain.empty()) out.swap(base_);
+  return type;
+}
+
+// objects/xx/yyyy...: zlib of "<type> <size>\0<content>". Read whole (loose objects are what a
+// few recent commands wrote: small), inflated in two steps, the header first.
+ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
+  std::string hex = id.hex();
+  std::string path = packs_->objects_dir() + "/" + hex.substr(0, 2) + "/" + hex.substr(2);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ObjectType::none;
+  struct stat st{};
+  bool ok = fstat(fd, &st) == 0 && st.st_size > 0 && uint64_t(st.st_size) <= kMaxObject;
+  if (ok) {
+    loose_.resize(size_t(st.st_size));
+    ok = ::read(fd, loose_.data(), loose_.size()) == st.st_size;
+  }
+  ::close(fd);
+  if (!ok) return ObjectType::none;
+
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return ObjectType::none;
+  std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&z, inflateEnd);
+  char head[64];
+  z.next_in = reinterpret_cast<Bytef*>(loose_.data());
+  z.avail_in = uInt(loose_.size());
+  z.next_out = reinterpret_cast<Bytef*>(head);
+  z.avail_out = sizeof head;
+  int rc = ::inflate(&z, Z_SYNC_FLUSH);
+  if (rc != Z_OK && rc != Z_STREAM_END) return ObjectType::none;
+  std::string_view got(head, sizeof head - z.avail_out);
+  size_t nul = got.find('\0'), space = got.find(' ');
+  if (nul == std::string_view::npos || space == std::string_view::npos || space > nul) return ObjectType::none;
+  std::string_view kind = got.substr(0, space), digits = got.substr(space + 1, nul - space - 1);
+  ObjectType type = kind == "commit" ? ObjectType::commit
+                    : kind == "tree" ? ObjectType::tree
+                    : kind == "blob" ? ObjectType::blob
+                    : kind == "tag"  ? ObjectType::tag
+                                     : ObjectType::none;
+  uint64_t size = 0;
+  if (type == ObjectType::none || digits.empty() || digits.size() > 12) return ObjectType::none;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return ObjectType::none;
+    size = size * 10 + uint64_t(c - '0');
+  }
+  std::string_view first = got.substr(nul + 1);
+  if (size > kMaxObject || first.size() > size) return ObjectType::none;
+  out.assign(first);
+  out.resize(size);
+  if (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + first.size());
+    z.avail_out = uInt(size - first.size());
+    rc = ::inflate(&z, Z_FINISH);
+  }
+  if (rc != Z_STREAM_END || z.total_out != nul + 1 + size) return ObjectType::none;
   return type;
 }
 

@@ -22,6 +22,7 @@ namespace cs::git::detail {
 
 enum class ObjectType : uint8_t { none = 0, commit = 1, tree = 2, blob = 3, tag = 4 };
 
+// Reads objects from the packs of one objects directory and from its loose objects.
 // A read-only memory map of a whole file.
 class Mapping {
  public:
@@ -77,8 +78,10 @@ class PackSet {
     uint64_t data_end = 0;              // the pack's size without its trailing checksum
   };
   const Pack& pack(uint32_t i) const { return packs_[i]; }
+  const std::string& objects_dir() const { return objects_dir_; }
 
  private:
+  std::string objects_dir_;
   std::vector<Pack> packs_;
   mutable std::atomic<uint64_t> touched_{0};
 };
@@ -103,6 +106,7 @@ class ObjectReader {
     size_t charged = 0;   // what this slot counts against the cache's budget
   };
   ObjectType read_at(uint32_t pack, uint64_t offset, std::string& out);
+  ObjectType read_loose(const ObjectId& id, std::string& out);
   bool inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out);
   const Slot* cached(Key key) const;
   void remember(Key key, ObjectType type, const std::string& content);
@@ -128,6 +132,7 @@ class ObjectReader {
   };
   std::vector<RecentTree> recent_;
   size_t recent_bytes_ = 0;
+  std::string loose_;  // scratch: a loose object's compressed bytes
   std::string base_;   // scratch: the object a delta applies to
   std::string delta_;  // scratch: one inflated delta
 };

@@ -229,18 +229,16 @@ Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& targe
           problem(path, "not a .sig file");
           continue;
         }
-        git_blob* braw = nullptr;
-        if (git_blob_lookup(&braw, r, git_tree_entry_id(e3)) != 0) {
+        auto blob = repo.blob(from_oid(git_tree_entry_id(e3)));
+        if (!blob) {
           problem(path, "blob is missing from the repository");
           continue;
         }
-        BlobPtr blob(braw);
-        auto size = static_cast<size_t>(git_blob_rawsize(braw));
-        if (size > kMaxFile) {
+        if (blob->size() > kMaxFile) {
           problem(path, "larger than " + std::to_string(kMaxFile) + " bytes");
           continue;
         }
-        out.files.push_back({path, d1 + d2, name, std::string(static_cast<const char*>(git_blob_rawcontent(braw)), size)});
+        out.files.push_back({path, d1 + d2, name, std::move(*blob)});
       }
     }
   }

@@ -90,19 +90,48 @@ TEST(PackReader, RefDeltasReadLikeGit) {
   expect_reads_like_git(repo);
 }
 
-TEST(PackReader, LooseObjectsAreLeftToLibgit2) {
+TEST(PackReader, LooseObjectsReadLikeGit) {
   test::GitRepo repo;
   repo.write("a", "x\n");
+  repo.write("big", std::string(100000, 'y'));  // inflated in two steps: the header, then the rest
   auto c = repo.commit("loose");
   auto packs = PackSet::open((repo.path() / ".git/objects").string());
+  EXPECT_EQ(packs->pack_count(), 0u);
   ObjectReader reader(packs);
-  std::string out;
-  EXPECT_EQ(reader.read(*ObjectId::from_hex(c), out), ObjectType::none);
+  for (const auto& o : all_objects(repo)) {
+    std::string got;
+    EXPECT_EQ(reader.read(*ObjectId::from_hex(o.id), got), type_named(o.type)) << o.id;
+    EXPECT_EQ(got, test::sh("git cat-file " + o.type + " " + o.id, repo.path()).out) << o.id;
+  }
   auto r = Repository::open(repo.path().string());
   ASSERT_TRUE(r);
   auto commit = r->commit(*ObjectId::from_hex(c));
   ASSERT_TRUE(commit) << commit.error().describe();
   EXPECT_EQ(commit->message, "loose");
+}
+
+TEST(PackReader, DamagedLooseObjectsAreDeclined) {
+  test::GitRepo repo;
+  repo.write("a", "some text\n");
+  repo.commit("loose");
+  auto blob = repo.git("rev-parse HEAD:a").substr(0, 40);
+  fs::path file = repo.path() / ".git/objects" / blob.substr(0, 2) / blob.substr(2);
+  fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
+  auto size = fs::file_size(file);
+  auto packs = PackSet::open((repo.path() / ".git/objects").string());
+  for (size_t cut : {size_t(0), size_t(2), size / 2, size - 1}) {
+    fs::resize_file(file, cut);
+    ObjectReader reader(packs);
+    std::string got;
+    EXPECT_EQ(reader.read(*ObjectId::from_hex(blob), got), ObjectType::none) << "cut at " << cut;
+  }
+  // A header that lies about the size.
+  auto lying = test::sh("printf 'blob 99\\0some text\\n' | python3 -c 'import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))' > " +
+                        test::quote(file.string()));
+  ASSERT_EQ(lying.exit_code, 0) << lying.err;
+  ObjectReader reader(packs);
+  std::string got;
+  EXPECT_EQ(reader.read(*ObjectId::from_hex(blob), got), ObjectType::none);
 }
 
 // Overwrites `count` bytes of `file` at `offset` with `byte`.
