@@ -119,9 +119,10 @@ void protection_rules(ChangeSet& set, std::string_view flavour, std::string_view
   for (const auto& rc : set.changes) {
     if (!(rc.update || rc.replaced()) || json::is_null_or_empty(rc.before) || json::is_null_or_empty(rc.after))
       continue;
+    const json::Members after_members = json::object_members(rc.after);
     for (const auto& p : (*cat)->protections) {
       if (p.flavour != flavour) continue;
-      auto after = json::value_at(rc.after, p.attribute);
+      auto after = json::value_at(after_members, p.attribute);
       if (!after || *after != p.to) continue;
       auto before = json::value_at(rc.before, p.attribute);
       if (before && *before == *after) continue;

@@ -10,12 +10,18 @@
 
 namespace cs::risk::json {
 
-// Members of a JSON object as (key, raw value text); empty when `obj` is not an object.
-std::vector<std::pair<std::string, std::string_view>> object_members(std::string_view obj);
+// Members of a JSON object as (key, raw value text), in input order.
+using Members = std::vector<std::pair<std::string, std::string_view>>;
+
+// Members of a JSON object; empty when `obj` is not an object.
+Members object_members(std::string_view obj);
 
 // The raw JSON value at `path` ("a.b.c"); dots descend into objects and, through a list of
-// nested blocks, into its first element.
+// nested blocks, into its first element. A duplicated key reads as its last value.
 std::optional<std::string_view> value_at(std::string_view obj, std::string_view path);
+// The same from an object's members already read, for rules that look up many paths in one
+// object: the object is then walked once, not once per path.
+std::optional<std::string_view> value_at(const Members& members, std::string_view path);
 
 bool is_null_or_empty(std::string_view raw);
 

@@ -28,13 +28,13 @@ std::vector<std::string> known_keys(const ResourceChange& rc) {
 
 // A fingerprint of `values` restricted to `keys`; empty when every such value is null.
 std::string fingerprint(std::string_view values, const std::vector<std::string>& keys) {
-  std::map<std::string, std::string_view> m;
-  for (auto& [k, v] : json::object_members(values)) m[k] = v;
+  const json::Members members = json::object_members(values);
   std::string fp;
   bool any = false;
   for (const auto& k : keys) {
-    auto it = m.find(k);
-    const std::string_view v = it == m.end() ? std::string_view("null") : it->second;
+    std::string_view v = "null";
+    for (const auto& [mk, mv] : members)  // the last of duplicated keys, as value_at reads them
+      if (mk == k) v = mv;
     if (v != "null") any = true;
     fp += k;
     fp += '=';
@@ -61,19 +61,22 @@ void count_index_shift(ChangeSet& set, const Config& config, const Catalog* cat)
         break;
       }
     std::multiset<std::string> befores;
+    std::vector<std::string> before_of(members.size());  // each member's, computed once
     bool count_delete = false;
-    for (const auto* rc : members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto* rc = members[i];
       if (rc->action_reason == "delete_because_count_index") count_delete = true;
       if (!keys.empty() && !json::is_null_or_empty(rc->before)) {
-        auto fp = fingerprint(rc->before, keys);
-        if (!fp.empty()) befores.insert(std::move(fp));
+        before_of[i] = fingerprint(rc->before, keys);
+        if (!before_of[i].empty()) befores.insert(before_of[i]);
       }
     }
     std::size_t shifted = 0;
-    for (const auto* rc : members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto* rc = members[i];
       if (keys.empty() || json::is_null_or_empty(rc->after) || json::is_null_or_empty(rc->before)) continue;
       const auto after = fingerprint(rc->after, keys);
-      if (!after.empty() && after != fingerprint(rc->before, keys) && befores.contains(after)) ++shifted;
+      if (!after.empty() && after != before_of[i] && befores.contains(after)) ++shifted;
     }
     if (shifted < 2 && !(shifted >= 1 && count_delete) && !count_delete) continue;
     const std::string& type = members.front()->type;

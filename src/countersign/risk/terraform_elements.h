@@ -1,0 +1,52 @@
+// The elements of a Terraform plan's resource_changes array, read while the scanner walks the
+// rest of the plan: the scanning thread hands over each element's span, worker threads parse
+// batches of them with simdjson On-Demand meanwhile, and finish() merges the results in
+// element order. A plan's size is mostly these elements, so both cores work on them.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "countersign/risk/change_model.h"
+#include "countersign/risk/json_scan.h"
+
+namespace cs::risk {
+
+struct ElementBatch;  // a run of consecutive elements and what they were read as
+
+class ElementReader {
+ public:
+  // `padded` is the whole plan with its padding; `file` names it in findings.
+  ElementReader(std::string_view file, std::string_view padded);
+  ElementReader(const ElementReader&) = delete;
+  ElementReader& operator=(const ElementReader&) = delete;
+  ~ElementReader();
+
+  // The next element, in order. Its bytes are known to hold balanced brackets.
+  void add(json::Span element);
+  // Parses what is left (on this thread too), then moves every result into `set` in element
+  // order: managed no-ops are counted, other changes kept, unreadable elements reported.
+  void finish(ChangeSet& set);
+
+ private:
+  void submit(bool start_workers);
+  void work();
+  ElementBatch* next_batch();
+
+  std::string_view file_, padded_;
+  std::unique_ptr<ElementBatch> filling_;
+  std::size_t added_ = 0;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<std::unique_ptr<ElementBatch>> batches_;  // in element order
+  std::size_t next_ = 0;                                // the first batch no thread has taken
+  bool closed_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace cs::risk
