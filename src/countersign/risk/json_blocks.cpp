@@ -10,9 +10,10 @@ namespace cs::risk::json {
 namespace {
 
 // The characters of one 64-byte block that matter: bit i is byte i. '{' and '[' differ only
-// in bit 5 (0x20), as do '}' and ']', so one comparison after OR 0x20 finds both.
+// in bit 5 (0x20), as do '}' and ']', so one comparison after OR 0x20 finds both. `control`
+// is bytes below 0x20, which JSON forbids inside strings (simdjson's stage 1 rejects them too).
 struct Masks {
-  std::uint64_t quote = 0, backslash = 0, open = 0, close = 0;
+  std::uint64_t quote = 0, backslash = 0, open = 0, close = 0, control = 0;
 };
 
 // What one block hands to the next.
@@ -38,7 +39,7 @@ inline std::uint64_t escaped_bits(std::uint64_t backslash, std::uint64_t& prev_e
 
 inline void keep_low(Masks& m, std::size_t n) {
   const std::uint64_t valid = (std::uint64_t(1) << n) - 1;
-  m.quote &= valid, m.backslash &= valid, m.open &= valid, m.close &= valid;
+  m.quote &= valid, m.backslash &= valid, m.open &= valid, m.close &= valid, m.control &= valid;
 }
 
 // Applies one block's brackets (already cleared of those inside strings) to the depth.
@@ -78,8 +79,19 @@ Masks masks_portable(const char* p) {
     if (c == '\\') m.backslash |= bit;
     if ((c | 0x20) == '{') m.open |= bit;
     if ((c | 0x20) == '}') m.close |= bit;
+    if (static_cast<unsigned char>(c) < 0x20) m.control |= bit;
   }
   return m;
+}
+
+// How far ahead of the block being classified the next bytes are asked for. The hardware
+// prefetcher stops at each 4 KiB page, and a page-cache mapping is not contiguous in physical
+// memory: asking 2 KiB ahead takes the scan from 7 to over 10 GB/s here. A prefetch past the
+// end of the mapping is harmless, it never faults.
+constexpr std::size_t kPrefetchAhead = 2048;
+
+inline void prefetch_ahead(const char* p) {  // by address: p + 2048 may lie past the buffer
+  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + kPrefetchAhead));
 }
 
 // The loop, once per kernel so that each gets its own inlined classifier and instructions:
@@ -87,12 +99,16 @@ Masks masks_portable(const char* p) {
 #define CS_CONTAINER_END_BODY(MASKS, PREFIX_XOR)                                                        \
   Carry c;                                                                                              \
   for (std::size_t off = open; off < size; off += 64) {                                                 \
+    prefetch_ahead(data + off);                                                                         \
     Masks m = MASKS(data + off);                                                                        \
     if (size - off < 64) keep_low(m, size - off);                                                       \
     const std::uint64_t escaped = (m.backslash | c.escaped) ? escaped_bits(m.backslash, c.escaped) : 0; \
     const std::uint64_t in_string = PREFIX_XOR(m.quote & ~escaped) ^ c.in_string;                       \
     c.in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(in_string) >> 63);               \
-    if (const unsigned at = depth_step(m.open & ~in_string, m.close & ~in_string, c)) return off + at;  \
+    const std::uint64_t control = m.control & in_string;                                                \
+    if (const unsigned at = depth_step(m.open & ~in_string, m.close & ~in_string, c))                   \
+      return control & ((std::uint64_t(1) << (at - 1)) - 1) ? kControlInString : off + at;              \
+    if (control) return kControlInString;                                                               \
   }                                                                                                     \
   return 0;
 
@@ -115,19 +131,29 @@ __attribute__((target("avx2"), always_inline)) inline std::uint64_t eq_avx2(__m2
   return std::uint64_t(l) | (std::uint64_t(h) << 32);
 }
 
+// Bytes up to 0x1F: those that an unsigned minimum with 0x1F leaves unchanged.
+__attribute__((target("avx2"), always_inline)) inline std::uint64_t control_avx2(__m256i lo, __m256i hi) {
+  const __m256i max = _mm256_set1_epi8(0x1F);
+  const auto l = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(lo, max), lo)));
+  const auto h = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(hi, max), hi)));
+  return std::uint64_t(l) | (std::uint64_t(h) << 32);
+}
+
 __attribute__((target("avx2"), always_inline)) inline Masks masks_avx2(const char* p) {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
   const __m256i bit5 = _mm256_set1_epi8(0x20);
   const __m256i flo = _mm256_or_si256(lo, bit5), fhi = _mm256_or_si256(hi, bit5);
-  return {eq_avx2(lo, hi, '"'), eq_avx2(lo, hi, '\\'), eq_avx2(flo, fhi, '{'), eq_avx2(flo, fhi, '}')};
+  return {eq_avx2(lo, hi, '"'), eq_avx2(lo, hi, '\\'), eq_avx2(flo, fhi, '{'), eq_avx2(flo, fhi, '}'),
+          control_avx2(lo, hi)};
 }
 
 __attribute__((target("avx512f,avx512bw"), always_inline)) inline Masks masks_avx512(const char* p) {
   const __m512i v = _mm512_loadu_si512(p);
   const __m512i folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
   return {_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')), _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')),
-          _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('{')), _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('}'))};
+          _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('{')), _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('}')),
+          _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20))};
 }
 
 __attribute__((target("avx2,pclmul,popcnt,bmi"))) std::size_t container_end_avx2(const char* data, std::size_t size,

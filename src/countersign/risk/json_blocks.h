@@ -11,11 +11,14 @@ namespace cs::risk::json {
 
 enum class BlockKernel { portable, avx2, avx512 };
 
-// One past the bracket that closes the container opening at data[open] ('{' or '['), or 0
-// when `size` is reached first. Brackets are counted, not matched by kind: the caller checks
-// that the closing bracket is the right one. As in simdjson, a backslash escapes the next
-// byte even outside a string (where it is invalid JSON). Reads up to 63 bytes past `size`,
-// which must be readable (the input's padding); bytes past `size` are ignored.
+// Returned by container_end for a byte below 0x20 inside a string, which JSON forbids.
+inline constexpr std::size_t kControlInString = static_cast<std::size_t>(-1);
+
+// One past the bracket that closes the container opening at data[open] ('{' or '['), 0 when
+// `size` is reached first, or kControlInString. Brackets are counted, not matched by kind:
+// the caller checks that the closing bracket is the right one. As in simdjson, a backslash
+// escapes the next byte even outside a string (where it is invalid JSON). Reads up to 63
+// bytes past `size`, which must be readable (the input's padding); bytes past it are ignored.
 std::size_t container_end(const char* data, std::size_t size, std::size_t open);
 
 // The same with a chosen kernel, so that tests can compare every kernel this CPU runs.

@@ -136,6 +136,8 @@ Result<std::size_t> Scanner::string_end(std::size_t quote) const {
 Result<std::size_t> Scanner::container_end(std::size_t open) const {
   const std::size_t end = json::container_end(buf_.data(), buf_.size(), open);
   if (end == 0) return std::unexpected(error(open, "unterminated object or array (truncated input?)"));
+  if (end == kControlInString)
+    return std::unexpected(error(open, "a control character inside a string of the value starting"));
   return end;
 }
 

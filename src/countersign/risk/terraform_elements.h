@@ -1,13 +1,14 @@
 // The elements of a Terraform plan's resource_changes array, read while the scanner walks the
-// rest of the plan: the scanning thread hands over each element's span, worker threads parse
-// batches of them with simdjson On-Demand meanwhile, and finish() merges the results in
-// element order. A plan's size is mostly these elements, so both cores work on them.
+// rest of the plan: the scanning thread hands over each element's span, worker threads read
+// batches of them meanwhile, and finish() merges the results in element order. A plan's size
+// is mostly these elements, so both cores work on them.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -16,6 +17,10 @@
 #include "countersign/risk/json_scan.h"
 
 namespace cs::risk {
+
+// Reads one element (its text, with readable padding after it as json::Scanner needs) into
+// `rc`; false with the reason in `bad` when it is malformed or not valid UTF-8.
+bool read_resource_change(std::string_view element, ResourceChange& rc, std::string& bad);
 
 struct ElementBatch;  // a run of consecutive elements and what they were read as
 

@@ -17,9 +17,10 @@ namespace {
 
 using risk::json::BlockKernel;
 
-// One past the bracket closing the container at text[open], 0 when the text ends first. As in
-// simdjson, a backslash escapes the next byte wherever it is: outside a string it is invalid
-// JSON anyway, and an escaped quote there does not start a string.
+// One past the bracket closing the container at text[open], 0 when the text ends first,
+// kControlInString for a byte below 0x20 in a string before that. As in simdjson, a backslash
+// escapes the next byte wherever it is: outside a string it is invalid JSON anyway, and an
+// escaped quote there does not start a string.
 std::size_t reference_end(const std::string& text, std::size_t open) {
   bool in_string = false, escaped = false;
   std::int64_t depth = 0;
@@ -29,7 +30,7 @@ std::size_t reference_end(const std::string& text, std::size_t open) {
     if (c == '"' && !was_escaped) {
       in_string = !in_string;
     } else if (in_string) {
-      continue;
+      if (static_cast<unsigned char>(c) < 0x20) return risk::json::kControlInString;
     } else if (c == '{' || c == '[') {
       ++depth;
     } else if ((c == '}' || c == ']') && --depth == 0) {
@@ -117,6 +118,19 @@ TEST(JsonBlocks, BackslashRunLongerThanABlock) {
   }
 }
 
+// A raw control character (a tab, a newline) is whitespace outside strings and forbidden
+// inside them, wherever the string lies against the blocks; one after the end is not read.
+TEST(JsonBlocks, ControlCharacterInsideAStringIsReported) {
+  expect_all_kernels("[\t1,\n2\r]", 0, 8);
+  for (std::size_t pad = 55; pad < 70; ++pad) {
+    const std::string text = "[\"" + std::string(pad, 'x') + "\t\"]";
+    expect_all_kernels(text, 0, risk::json::kControlInString);
+    expect_all_kernels("[\"" + std::string(pad, 'x') + "\"]\"\t", 0, pad + 4);
+  }
+  expect_all_kernels(std::string("[\"a\x1f\"]"), 0, risk::json::kControlInString);
+  expect_all_kernels(std::string("[\"a\x7f\x80\xff\"]"), 0, 8);
+}
+
 TEST(JsonBlocks, DeepNestingAndUnterminatedInput) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   expect_all_kernels(deep, 0, deep.size());
@@ -129,8 +143,8 @@ TEST(JsonBlocks, DeepNestingAndUnterminatedInput) {
 // containers all occur, each scanned from several opening brackets.
 TEST(JsonBlocks, RandomTextsMatchTheReference) {
   std::mt19937_64 rng(20261125);
-  const std::string alphabet = "{}[]\"\\ax,:";
-  std::discrete_distribution<int> pick({10, 8, 10, 8, 10, 5, 30, 5, 5, 5});
+  const std::string alphabet = std::string("{}[]\"\\ax,:\t") + '\x01';
+  std::discrete_distribution<int> pick({10, 8, 10, 8, 10, 5, 30, 5, 5, 5, 1, 1});
   for (int round = 0; round < 3000; ++round) {
     const std::size_t len = 1 + rng() % 600;
     std::string text;
