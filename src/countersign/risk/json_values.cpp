@@ -21,15 +21,21 @@ std::pair<std::string_view, std::string_view> first_step(std::string_view path) 
 
 }  // namespace
 
-Members object_members(std::string_view obj) {
-  Members out;
-  if (obj.empty() || obj.front() != '{') return out;
+bool visit_members(std::string_view obj, const std::function<void(std::string_view, std::string_view)>& member) {
+  if (obj.empty() || obj.front() != '{') return false;
   const Scanner scan(obj);
   auto r = scan.members({0, obj.size()}, [&](std::string_view key, Span v) {
-    out.emplace_back(key, scan.text(v));
+    member(key, scan.text(v));
     return true;
   });
-  if (!r) out.clear();
+  return r.has_value();
+}
+
+Members object_members(std::string_view obj) {
+  Members out;
+  out.reserve(16);
+  if (!visit_members(obj, [&](std::string_view key, std::string_view value) { out.emplace_back(key, value); }))
+    out.clear();
   return out;
 }
 

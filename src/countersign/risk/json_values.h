@@ -2,6 +2,7 @@
 // an object, and the value at a dotted attribute path.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ using Members = std::vector<std::pair<std::string, std::string_view>>;
 
 // Members of a JSON object; empty when `obj` is not an object.
 Members object_members(std::string_view obj);
+// Calls `member(key, raw value)` for each member without keeping them; false when `obj` is not
+// an object or is malformed (after calls for the members before the fault).
+bool visit_members(std::string_view obj, const std::function<void(std::string_view, std::string_view)>& member);
 
 // The raw JSON value at `path` ("a.b.c"); dots descend into objects and, through a list of
 // nested blocks, into its first element. A duplicated key reads as its last value.
