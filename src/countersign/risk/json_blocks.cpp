@@ -112,8 +112,34 @@ inline void prefetch_ahead(const char* p) {  // by address: p + 2048 may lie pas
   }                                                                                                     \
   return 0;
 
-std::size_t container_end_portable(const char* data, std::size_t size, std::size_t open) {
-  CS_CONTAINER_END_BODY(masks_portable, prefix_xor_shifts)
+// A string's end: the first quote or backslash of each block is the only byte looked at; a
+// backslash skips the byte it escapes. Most strings end within their first block.
+#define CS_STRING_END_BODY(MASKS)                                                                              \
+  std::size_t pos = quote + 1;                                                                                 \
+  prefetch_ahead(data + pos); /* members are walked string by string: keep reading ahead */                    \
+  while (pos < size) {                                                                                         \
+    Masks m = MASKS(data + pos);                                                                               \
+    if (size - pos < 64) keep_low(m, size - pos);                                                              \
+    const std::uint64_t stop = m.quote | m.backslash;                                                          \
+    const std::uint64_t before_stop = stop ? (stop & (0 - stop)) - 1 : ~std::uint64_t(0);                      \
+    if (m.control & before_stop) return kControlInString;                                                      \
+    if (stop == 0) {                                                                                           \
+      pos += 64;                                                                                               \
+      prefetch_ahead(data + pos); /* a long string: read ahead as container_end does */                        \
+      continue;                                                                                                \
+    }                                                                                                          \
+    const unsigned at = static_cast<unsigned>(__builtin_ctzll(stop));                                          \
+    if (m.quote >> at & 1) return pos + at + 1;                                                                \
+    if (pos + at + 1 < size && static_cast<unsigned char>(data[pos + at + 1]) < 0x20) return kControlInString; \
+    pos += at + 2;                                                                                             \
+  }                                                                                                            \
+  return 0;
+
+std::size_t container_end_portable(const char* data, std::size_t size,
+                                   std::size_t open){CS_CONTAINER_END_BODY(masks_portable, prefix_xor_shifts)}
+
+std::size_t string_end_portable(const char* data, std::size_t size, std::size_t quote) {
+  CS_STRING_END_BODY(masks_portable)
 }
 
 #if defined(__x86_64__)
@@ -161,10 +187,20 @@ __attribute__((target("avx2,pclmul,popcnt,bmi"))) std::size_t container_end_avx2
   CS_CONTAINER_END_BODY(masks_avx2, prefix_xor_clmul)
 }
 
+__attribute__((target("avx2,popcnt,bmi"))) std::size_t string_end_avx2(const char* data, std::size_t size,
+                                                                       std::size_t quote) {
+  CS_STRING_END_BODY(masks_avx2)
+}
+
 __attribute__((target("avx512f,avx512bw,pclmul,popcnt,bmi"))) std::size_t container_end_avx512(const char* data,
                                                                                                std::size_t size,
                                                                                                std::size_t open) {
   CS_CONTAINER_END_BODY(masks_avx512, prefix_xor_clmul)
+}
+
+__attribute__((target("avx512f,avx512bw,popcnt,bmi"))) std::size_t string_end_avx512(const char* data, std::size_t size,
+                                                                                     std::size_t quote) {
+  CS_STRING_END_BODY(masks_avx512)
 }
 
 bool cpu_has(BlockKernel kernel) {
@@ -191,6 +227,7 @@ bool cpu_has(BlockKernel kernel) {
 const BlockKernel kBest = BlockKernel::portable;
 #endif
 #undef CS_CONTAINER_END_BODY
+#undef CS_STRING_END_BODY
 
 }  // namespace
 
@@ -209,6 +246,19 @@ std::size_t container_end(BlockKernel kernel, const char* data, std::size_t size
 
 std::size_t container_end(const char* data, std::size_t size, std::size_t open) {
   return container_end(kBest, data, size, open);
+}
+
+std::size_t string_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t quote) {
+#if defined(__x86_64__)
+  if (kernel == BlockKernel::avx512) return string_end_avx512(data, size, quote);
+  if (kernel == BlockKernel::avx2) return string_end_avx2(data, size, quote);
+#endif
+  (void)kernel;
+  return string_end_portable(data, size, quote);
+}
+
+std::size_t string_end(const char* data, std::size_t size, std::size_t quote) {
+  return string_end(kBest, data, size, quote);
 }
 
 }  // namespace cs::risk::json

@@ -11,7 +11,7 @@ namespace cs::risk::json {
 
 enum class BlockKernel { portable, avx2, avx512 };
 
-// Returned by container_end for a byte below 0x20 inside a string, which JSON forbids.
+// Returned for a byte below 0x20 inside a string, which JSON forbids.
 inline constexpr std::size_t kControlInString = static_cast<std::size_t>(-1);
 
 // One past the bracket that closes the container opening at data[open] ('{' or '['), 0 when
@@ -21,8 +21,13 @@ inline constexpr std::size_t kControlInString = static_cast<std::size_t>(-1);
 // bytes past `size`, which must be readable (the input's padding); bytes past it are ignored.
 std::size_t container_end(const char* data, std::size_t size, std::size_t open);
 
+// One past the quote that closes the string opening at data[quote], 0 when `size` is reached
+// first, or kControlInString. The same reads past `size` as container_end.
+std::size_t string_end(const char* data, std::size_t size, std::size_t quote);
+
 // The same with a chosen kernel, so that tests can compare every kernel this CPU runs.
 bool kernel_available(BlockKernel kernel);
 std::size_t container_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t open);
+std::size_t string_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t quote);
 
 }  // namespace cs::risk::json

@@ -55,10 +55,12 @@ bool unescape(std::string_view body, std::string& out) {
   out.clear();
   out.reserve(body.size());
   for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c != '\\') {
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      out += c;
+    if (body[i] != '\\') {  // a run without escapes is appended at once
+      std::size_t run = i;
+      for (; run < body.size() && body[run] != '\\'; ++run)
+        if (static_cast<unsigned char>(body[run]) < 0x20) return false;
+      out.append(body.data() + i, run - i);
+      i = run - 1;
       continue;
     }
     if (++i >= body.size()) return false;
@@ -121,16 +123,10 @@ std::size_t Scanner::skip_ws(std::size_t pos) const {
 }
 
 Result<std::size_t> Scanner::string_end(std::size_t quote) const {
-  std::size_t pos = quote + 1;
-  for (;;) {
-    const void* hit = pos < buf_.size() ? std::memchr(buf_.data() + pos, '"', buf_.size() - pos) : nullptr;
-    if (!hit) return std::unexpected(error(quote, "unterminated string"));
-    const std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - buf_.data());
-    std::size_t backslashes = 0;
-    while (q - backslashes > quote + 1 && buf_[q - backslashes - 1] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return q + 1;
-    pos = q + 1;
-  }
+  const std::size_t end = json::string_end(buf_.data(), buf_.size(), quote);
+  if (end == 0) return std::unexpected(error(quote, "unterminated string"));
+  if (end == kControlInString) return std::unexpected(error(quote, "a control character inside the string starting"));
+  return end;
 }
 
 Result<std::size_t> Scanner::container_end(std::size_t open) const {

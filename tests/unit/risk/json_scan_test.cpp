@@ -157,6 +157,57 @@ TEST(JsonBlocks, RandomTextsMatchTheReference) {
   }
 }
 
+// One past the quote closing the string at text[quote], 0 when the text ends first,
+// kControlInString for a byte below 0x20 in it (escaped or not).
+std::size_t reference_string_end(const std::string& text, std::size_t quote) {
+  for (std::size_t i = quote + 1; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20) return risk::json::kControlInString;
+    if (c == '"') return i + 1;
+    if (c == '\\' && ++i < text.size() && static_cast<unsigned char>(text[i]) < 0x20)
+      return risk::json::kControlInString;
+  }
+  return 0;
+}
+
+void expect_string_end(const std::string& text, std::size_t quote = 0) {
+  const std::size_t expected = reference_string_end(text, quote);
+  const std::string padded = text + std::string(64, '"') + std::string(64, '\\');
+  for (auto k : kernels()) {
+    EXPECT_EQ(risk::json::string_end(k, padded.data(), text.size(), quote), expected)
+        << "kernel " << int(k) << " text " << text;
+  }
+}
+
+// Strings ending on each side of a block boundary, escapes and backslash runs there, a string
+// longer than many blocks, control characters and an unterminated string.
+TEST(JsonBlocks, StringEnds) {
+  for (std::size_t fill = 55; fill < 140; ++fill) {
+    expect_string_end("\"" + std::string(fill, 'x') + "\",1");
+    for (std::size_t run = 1; run <= 4; ++run)
+      expect_string_end("\"" + std::string(fill, 'x') + std::string(run, '\\') + "\"x\"]");
+    expect_string_end("  \"" + std::string(fill, 'x') + "\t\"", 2);
+    expect_string_end("\"" + std::string(fill, 'x') + "\\\x01\"");
+  }
+  expect_string_end("\"" + std::string(100000, 'y') + "\"");
+  expect_string_end("\"unterminated");
+  expect_string_end("\"ends in a backslash\\");
+  expect_string_end("\"\\u00e9\\\"\"");
+}
+
+TEST(JsonBlocks, RandomStringsMatchTheReference) {
+  std::mt19937_64 rng(4);
+  const std::string alphabet = std::string("\"\\ax\t") + '\x1f';
+  std::discrete_distribution<int> pick({4, 6, 60, 20, 1, 1});
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = "\"";
+    const std::size_t len = rng() % 300;
+    for (std::size_t i = 0; i < len; ++i) text += alphabet[pick(rng)];
+    expect_string_end(text);
+    if (HasFailure()) return;
+  }
+}
+
 TEST(JsonScanner, KeysAreUnescapedAndControlCharactersRejected) {
   const std::string text = R"({"plain":1,"esc\u0061ped\n":2})" + std::string(128, '\0');
   const risk::json::Scanner scan(std::string_view(text).substr(0, text.size() - 128));
