@@ -39,7 +39,7 @@ void parse_batch(ElementBatch& batch, std::string_view file, std::string_view pa
     const json::Span span = batch.spans[i];
     if (!read_resource_change(padded.substr(span.begin, span.end - span.begin), rc, bad)) {
       batch.findings.push_back(unreviewable(file, path_at(batch.first + i), bad));
-    } else if (rc.managed && !rc.del && !rc.create && !rc.update && !rc.forget) {
+    } else if (unchanged(rc)) {
       ++batch.unchanged;  // most of a plan: nothing more is kept of it
     } else {
       rc.location = path_at(batch.first + i);

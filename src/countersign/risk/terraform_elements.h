@@ -18,8 +18,14 @@
 
 namespace cs::risk {
 
+// A managed resource that the plan leaves as it is: most of a plan, counted and not kept.
+inline bool unchanged(const ResourceChange& rc) {
+  return rc.managed && !rc.del && !rc.create && !rc.update && !rc.forget;
+}
+
 // Reads one element (its text, with readable padding after it as json::Scanner needs) into
-// `rc`; false with the reason in `bad` when it is malformed or not valid UTF-8.
+// `rc`; false with the reason in `bad` when it is malformed or not valid UTF-8. The strings of
+// an unchanged resource are left empty.
 bool read_resource_change(std::string_view element, ResourceChange& rc, std::string& bad);
 
 struct ElementBatch;  // a run of consecutive elements and what they were read as

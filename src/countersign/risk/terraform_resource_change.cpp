@@ -34,16 +34,11 @@ class ElementParser {
                                                   : 0;
       if (bit & seen) return fail("duplicate key " + std::string(key));
       seen |= bit;
-      if (key == "address") return string(key, begin, rc_.address);
-      if (key == "type") return string(key, begin, rc_.type);
-      if (key == "previous_address") return string(key, begin, rc_.previous_address);
-      if (key == "action_reason") return string(key, begin, rc_.action_reason);
-      if (key == "mode") {
-        std::string mode;
-        const std::size_t end = string(key, begin, mode);
-        rc_.managed = mode != "data";
-        return end;
-      }
+      if (key == "address") return string(key, begin, address_);
+      if (key == "type") return string(key, begin, type_);
+      if (key == "previous_address") return string(key, begin, previous_address_);
+      if (key == "action_reason") return string(key, begin, action_reason_);
+      if (key == "mode") return string(key, begin, mode_);
       if (key == "index") return count_index(begin);
       if (key == "change") {
         have_change = true;
@@ -54,7 +49,14 @@ class ElementParser {
     if (!bad_.empty()) return false;
     if (!end) return reject(end.error().message);
     if (!have_change) return reject("no change");
-    if (rc_.address.empty()) return reject("no address");
+    if (address_.empty()) return reject("no address");
+    rc_.managed = plain(mode_) != "data";
+    if (!unchanged(rc_)) {  // most elements are managed no-ops, counted only: no copies for them
+      assign(rc_.address, address_);
+      assign(rc_.type, type_);
+      assign(rc_.previous_address, previous_address_);
+      assign(rc_.action_reason, action_reason_);
+    }
     return true;
   }
 
@@ -71,16 +73,25 @@ class ElementParser {
     return kStop;
   }
 
-  // A string member, unescaped into `out`.
-  std::size_t string(std::string_view key, std::size_t begin, std::string& out) {
+  // A string member's text as the input has it (escaped), once it is known to unescape. The
+  // scanner has already rejected control characters in it.
+  std::size_t string(std::string_view key, std::size_t begin, std::string_view& raw) {
     if (at(begin) != '"') return fail(std::string(key) + " has the wrong type");
     auto v = scan_.value(begin);
     if (!v) return fail(v.error().message);
-    auto s = scan_.string(*v);
-    if (!s) return fail(std::string(key) + " has the wrong type");
-    out = std::move(*s);
+    raw = scan_.text({v->begin + 1, v->end - 1});
+    if (raw.find('\\') != std::string_view::npos && !json::unescape(raw, scratch_))
+      return fail(std::string(key) + " has the wrong type");
     return v->end;
   }
+
+  // The unescaped text of a string read by string(); valid until the next call.
+  std::string_view plain(std::string_view raw) {
+    if (raw.find('\\') == std::string_view::npos) return raw;
+    json::unescape(raw, scratch_);
+    return scratch_;
+  }
+  void assign(std::string& out, std::string_view raw) { out.assign(plain(raw)); }
 
   // The raw text of any value.
   std::size_t raw(std::size_t begin, std::string_view& out, const char* what) {
@@ -136,23 +147,22 @@ class ElementParser {
     if (at(begin) != '[') return fail("change.actions is not an array");
     std::size_t n = 0;
     auto end = scan_.elements_from(begin, [&](std::size_t, std::size_t value) -> std::size_t {
-      if (at(value) != '"') return fail("change.actions holds a non-string");
-      auto v = scan_.value(value);
-      if (!v) return fail(v.error().message);
-      auto s = scan_.string(*v);
-      if (!s) return fail("change.actions holds a malformed string");
+      std::string_view raw;
+      const std::size_t end = string("an element of change.actions", value, raw);
+      if (end == kStop) return kStop;
+      const std::string_view s = plain(raw);
       ++n;
-      if (*s == "delete")
+      if (s == "delete")
         rc_.del = true;
-      else if (*s == "create")
+      else if (s == "create")
         rc_.create = true;
-      else if (*s == "update")
+      else if (s == "update")
         rc_.update = true;
-      else if (*s == "forget")
+      else if (s == "forget")
         rc_.forget = true;
-      else if (*s != "no-op" && *s != "read")
-        return fail("unknown action \"" + *s + "\"");
-      return v->end;
+      else if (s != "no-op" && s != "read")
+        return fail("unknown action \"" + std::string(s) + "\"");
+      return end;
     });
     if (!bad_.empty()) return kStop;
     if (!end) return fail(end.error().message);
@@ -192,6 +202,8 @@ class ElementParser {
   json::Scanner scan_;
   ResourceChange& rc_;
   std::string& bad_;
+  std::string_view address_, type_, previous_address_, action_reason_, mode_;  // as the input has them
+  std::string scratch_;
 };
 
 }  // namespace
