@@ -29,4 +29,10 @@ std::optional<std::string_view> value_at(const Members& members, std::string_vie
 
 bool is_null_or_empty(std::string_view raw);
 
+// Asks for the first 2 KiB of a value that is about to be walked, for rules that walk one
+// value after another across a plan too large to stay in cache.
+inline void read_ahead(std::string_view raw) {
+  for (std::size_t i = 0; i < raw.size() && i < 2048; i += 64) __builtin_prefetch(raw.data() + i);
+}
+
 }  // namespace cs::risk::json

@@ -63,6 +63,7 @@ void count_index_shift(ChangeSet& set, const Config& config, const Catalog* cat)
     bool count_delete = false;
     for (std::size_t i = 0; i < members.size(); ++i) {
       const auto* rc = members[i];
+      if (i + 1 < members.size()) json::read_ahead(members[i + 1]->before);
       if (rc->action_reason == "delete_because_count_index") count_delete = true;
       if (!keys.empty() && !json::is_null_or_empty(rc->before)) before_of[i] = fingerprint(rc->before, keys);
     }
@@ -73,6 +74,7 @@ void count_index_shift(ChangeSet& set, const Config& config, const Catalog* cat)
     std::size_t shifted = 0;
     for (std::size_t i = 0; i < members.size(); ++i) {
       const auto* rc = members[i];
+      if (i + 1 < members.size()) json::read_ahead(members[i + 1]->after);
       if (keys.empty() || json::is_null_or_empty(rc->after) || json::is_null_or_empty(rc->before)) continue;
       const auto after = fingerprint(rc->after, keys);
       if (!after.empty() && after != before_of[i] && std::binary_search(befores.begin(), befores.end(), after))
