@@ -3,6 +3,7 @@
 // simdjson On-Demand by worker threads while the scan goes on (terraform_elements.h), so
 // memory stays at the size of the file whatever the size of the plan.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "countersign/risk/change_model.h"
@@ -13,68 +14,75 @@ namespace cs::risk {
 namespace {
 
 constexpr auto kStop = json::Scanner::kStop;
+using Skip = std::optional<Result<std::size_t>>;  // std::nullopt: let the scanner skip the value
+
+// Walks the members of the object at `obj`: `read(key, begin)` returns std::nullopt to skip a
+// value, or the end of the value it read. An error inside stops the walk and is what is
+// returned; the scanner's own walk only sees a stop.
+template <class Read>
+Result<std::size_t> read_members(const json::Scanner& scan, std::size_t obj, Read read) {
+  Result<std::size_t> inner = 0;
+  auto end = scan.members_from(obj, [&](std::string_view key, std::size_t begin) -> std::size_t {
+    Skip r = read(key, begin);
+    if (!r) return 0;
+    inner = std::move(*r);
+    return inner ? *inner : kStop;
+  });
+  if (!inner) return inner;
+  return end;
+}
+
+// The same over the elements of the array at `array`; `read(begin)` reads each one.
+template <class Read>
+Result<std::size_t> read_elements(const json::Scanner& scan, std::size_t array, Read read) {
+  Result<std::size_t> inner = 0;
+  auto end = scan.elements_from(array, [&](std::size_t, std::size_t begin) -> std::size_t {
+    inner = read(begin);
+    return inner ? *inner : kStop;
+  });
+  if (!inner) return inner;
+  return end;
+}
 
 // Counts the managed resources (mode other than "data") of a prior_state resources array in
-// one pass: each resource's members are walked and skipped, never scanned twice. Returns the
-// end of the array.
+// one pass: each resource's members are walked and skipped, never scanned twice.
 Result<std::size_t> count_resources(const json::Scanner& scan, std::size_t array, std::size_t& count) {
-  Result<std::size_t> inner = 0;
-  auto r = scan.elements_from(array, [&](std::size_t, std::size_t resource) -> std::size_t {
+  return read_elements(scan, array, [&](std::size_t resource) -> Result<std::size_t> {
     bool data = false, have_mode = false;
-    auto end = scan.members_from(resource, [&](std::string_view key, std::size_t value) -> std::size_t {
-      if (key != "mode" || have_mode) return 0;
+    auto end = read_members(scan, resource, [&](std::string_view key, std::size_t value) -> Skip {
+      if (key != "mode" || have_mode) return std::nullopt;
       auto mode = scan.value(value);
-      if (!mode) return inner = std::unexpected(mode.error()), kStop;
+      if (!mode) return std::unexpected(mode.error());
       have_mode = true;
       data = scan.text(*mode) == "\"data\"";
       return mode->end;
     });
-    if (!inner) return kStop;
-    if (!end) return inner = std::unexpected(end.error()), kStop;
-    if (!data) ++count;
-    return *end;
+    if (end && !data) ++count;
+    return end;
   });
-  if (!inner) return inner;
-  return r;
 }
 
 // Counts the managed resources of a module (prior_state.values.root_module) and its
 // children; returns the end of the module object.
 Result<std::size_t> count_module(const json::Scanner& scan, std::size_t module, std::size_t& count, int depth) {
   if (depth > 64) return fail(Errc::parse, "modules nested too deeply");
-  Result<std::size_t> inner = 0;
-  auto r = scan.members_from(module, [&](std::string_view key, std::size_t begin) -> std::size_t {
-    if (key == "resources") {
-      inner = count_resources(scan, begin, count);
-      return inner ? *inner : kStop;
-    }
-    if (key == "child_modules") {
-      inner = scan.elements_from(begin, [&](std::size_t, std::size_t child) -> std::size_t {
-        inner = count_module(scan, child, count, depth + 1);
-        return inner ? *inner : kStop;
-      });
-      return inner ? *inner : kStop;
-    }
-    return 0;
+  return read_members(scan, module, [&](std::string_view key, std::size_t begin) -> Skip {
+    if (key == "resources") return count_resources(scan, begin, count);
+    if (key == "child_modules")
+      return read_elements(scan, begin, [&](std::size_t child) { return count_module(scan, child, count, depth + 1); });
+    return std::nullopt;
   });
-  if (!inner) return inner;
-  return r;
 }
 
 // Returns the end of prior_state.
 Result<std::size_t> count_prior(const json::Scanner& scan, std::size_t prior, std::size_t& count) {
-  Result<std::size_t> inner = 0;
-  auto r = scan.members_from(prior, [&](std::string_view key, std::size_t begin) -> std::size_t {
-    if (key != "values") return 0;
-    inner = scan.members_from(begin, [&](std::string_view k, std::size_t m) -> std::size_t {
-      if (k != "root_module") return 0;
-      inner = count_module(scan, m, count, 0);
-      return inner ? *inner : kStop;
+  return read_members(scan, prior, [&](std::string_view key, std::size_t values) -> Skip {
+    if (key != "values") return std::nullopt;
+    return read_members(scan, values, [&](std::string_view k, std::size_t module) -> Skip {
+      if (k != "root_module") return std::nullopt;
+      return count_module(scan, module, count, 0);
     });
-    return inner ? *inner : kStop;
   });
-  if (!inner) return inner;
-  return r;
 }
 
 }  // namespace

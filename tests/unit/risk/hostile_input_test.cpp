@@ -190,3 +190,21 @@ TEST(HostileRisk, BadElementsAmongManyAreReportedAtTheirIndex) {
 
 }  // namespace
 }  // namespace cs::test
+
+namespace cs::test {
+namespace {
+
+// A child module that is not an object must stop the reading of prior_state: it once made the
+// module walk resume in the middle of the array, and this unbalanced document read as a plan.
+TEST(HostileRisk, MalformedChildModuleInPriorStateIsUnreviewable) {
+  const std::string plan = plan_with(
+      "[" + kDelete + "]", R"("prior_state":{"values":{"root_module":{"child_modules":[}},"a":1},"errored":false)");
+  EXPECT_TRUE(unreviewable_or_error(risk::assess_file("p.json", plan, {})));
+  const std::string nested = plan_with(
+      "[" + kDelete + "]",
+      R"("prior_state":{"values":{"root_module":{"child_modules":[{"child_modules":[7]}]}}},"errored":false)");
+  EXPECT_TRUE(unreviewable_or_error(risk::assess_file("p.json", nested, {})));
+}
+
+}  // namespace
+}  // namespace cs::test
