@@ -1,5 +1,7 @@
 #include "countersign/risk/terraform_elements.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -31,32 +33,53 @@ namespace {
 // the worker starts soon after the scanner reaches resource_changes.
 constexpr std::size_t kBatch = 256;
 
-void parse_batch(ElementBatch& batch, std::string_view file, std::string_view padded) {
+// Files what element `index` was read as.
+void keep(ElementBatch& batch, std::size_t index, std::string_view file, ResourceChange& rc, const std::string& bad) {
+  if (!bad.empty()) {
+    batch.findings.push_back(unreviewable(file, path_at(index), bad));
+  } else if (unchanged(rc)) {
+    ++batch.unchanged;  // most of a plan: nothing more is kept of it
+  } else {
+    rc.location = path_at(index);
+    if (rc.del && !rc.before.empty()) {
+      if (auto id = json::value_at(rc.before, "id"); id && id->size() >= 2 && id->front() == '"')
+        rc.cloud_id = id->substr(1, id->size() - 2);
+    }
+    batch.changes.push_back(std::move(rc));
+  }
+}
+
+void parse_batch(ElementBatch& batch, const json::Scanner& scan, std::string_view file) {
   ResourceChange rc;
   std::string bad;
   for (std::size_t i = 0; i < batch.spans.size(); ++i) {
     rc = ResourceChange{};
     const json::Span span = batch.spans[i];
-    if (!read_resource_change(padded.substr(span.begin, span.end - span.begin), rc, bad)) {
-      batch.findings.push_back(unreviewable(file, path_at(batch.first + i), bad));
-    } else if (unchanged(rc)) {
-      ++batch.unchanged;  // most of a plan: nothing more is kept of it
-    } else {
-      rc.location = path_at(batch.first + i);
-      if (rc.del && !rc.before.empty()) {
-        if (auto id = json::value_at(rc.before, "id"); id && id->size() >= 2 && id->front() == '"')
-          rc.cloud_id = id->substr(1, id->size() - 2);
-      }
-      batch.changes.push_back(std::move(rc));
-    }
+    const std::size_t end = read_resource_change(scan, span.begin, rc, bad);
+    if (end != 0 && end != span.end && bad.empty()) bad = "its members end before its brackets do";
+    keep(batch, batch.first + i, file, rc, bad);
   }
   batch.spans = {};
 }
 
+// A second thread pays only on an idle core: on a busy machine it competes with the scanning
+// thread, which must then find every element's span before a worker reads the element.
+unsigned choose_threads(unsigned asked) {
+  if (asked > 0) return asked;
+  const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  double load = 0;
+  if (cores > 1 && ::getloadavg(&load, 1) == 1 && load > cores - 1) return 1;
+  return cores;
+}
+
 }  // namespace
 
-ElementReader::ElementReader(std::string_view file, std::string_view padded)
-    : file_(file), padded_(padded), filling_(std::make_unique<ElementBatch>()) {}
+ElementReader::ElementReader(std::string_view file, std::string_view padded, unsigned threads)
+    : file_(file),
+      padded_(padded),
+      scan_(padded),
+      threads_(choose_threads(threads)),
+      filling_(std::make_unique<ElementBatch>()) {}
 
 ElementReader::~ElementReader() {
   {
@@ -65,6 +88,19 @@ ElementReader::~ElementReader() {
   }
   ready_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+Result<std::size_t> ElementReader::read(std::size_t begin) {
+  ResourceChange rc;
+  std::string bad;
+  std::size_t end = read_resource_change(scan_, begin, rc, bad);
+  if (end == 0) {  // unreadable before its end: its brackets tell where the next one starts
+    auto v = scan_.value(begin);
+    if (!v) return std::unexpected(v.error());
+    end = v->end;
+  }
+  keep(*filling_, added_++, file_, rc, bad);
+  return end;
 }
 
 void ElementReader::add(json::Span element) {
@@ -85,8 +121,7 @@ void ElementReader::submit(bool start_workers) {
   }
   ready_.notify_one();
   if (!start_workers || !workers_.empty()) return;
-  const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-  for (unsigned t = 1; t < threads; ++t) {
+  for (unsigned t = 1; t < threads_; ++t) {
     try {
       workers_.emplace_back([this] { work(); });
     } catch (const std::system_error&) {
@@ -102,10 +137,15 @@ ElementBatch* ElementReader::next_batch() {
 }
 
 void ElementReader::work() {
-  while (ElementBatch* batch = next_batch()) parse_batch(*batch, file_, padded_);
+  while (ElementBatch* batch = next_batch()) parse_batch(*batch, scan_, file_);
 }
 
 void ElementReader::finish(ChangeSet& set) {
+  if (!parallel()) {
+    std::lock_guard lock(mutex_);
+    batches_.push_back(std::exchange(filling_, std::make_unique<ElementBatch>()));
+    next_ = batches_.size();  // read already
+  }
   submit(false);
   {
     std::lock_guard lock(mutex_);

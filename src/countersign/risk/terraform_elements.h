@@ -1,7 +1,10 @@
-// The elements of a Terraform plan's resource_changes array, read while the scanner walks the
-// rest of the plan: the scanning thread hands over each element's span, worker threads read
-// batches of them meanwhile, and finish() merges the results in element order. A plan's size
-// is mostly these elements, so both cores work on them.
+// The elements of a Terraform plan's resource_changes array. A plan's size is mostly these
+// elements, so when a core is idle they are read in parallel with the rest of the plan: the
+// scanning thread finds each element's span and hands it over, worker threads read batches of
+// them meanwhile. On a machine whose cores are all busy a second thread only competes with the
+// first, and finding the spans first means reading every element twice; there the scanning
+// thread reads each element where it stands. Either way finish() merges the results in
+// element order.
 #pragma once
 
 #include <condition_variable>
@@ -23,23 +26,30 @@ inline bool unchanged(const ResourceChange& rc) {
   return rc.managed && !rc.del && !rc.create && !rc.update && !rc.forget;
 }
 
-// Reads one element (its text, with readable padding after it as json::Scanner needs) into
-// `rc`; false with the reason in `bad` when it is malformed or not valid UTF-8. The strings of
-// an unchanged resource are left empty.
-bool read_resource_change(std::string_view element, ResourceChange& rc, std::string& bad);
+// Reads the element starting at `element` into `rc`, with the reason in `bad` when it is
+// malformed or not valid UTF-8. Returns one past its end, or 0 when it could not be read that
+// far. The strings of an unchanged resource are left empty.
+std::size_t read_resource_change(const json::Scanner& scan, std::size_t element, ResourceChange& rc, std::string& bad);
 
 struct ElementBatch;  // a run of consecutive elements and what they were read as
 
 class ElementReader {
  public:
-  // `padded` is the whole plan with its padding; `file` names it in findings.
-  ElementReader(std::string_view file, std::string_view padded);
+  // `padded` is the whole plan with its padding; `file` names it in findings. `threads`: 0 to
+  // decide from the machine (all cores when one is idle, else one), 1 to read every element on
+  // the calling thread.
+  ElementReader(std::string_view file, std::string_view padded, unsigned threads);
   ElementReader(const ElementReader&) = delete;
   ElementReader& operator=(const ElementReader&) = delete;
   ~ElementReader();
 
-  // The next element, in order. Its bytes are known to hold balanced brackets.
+  // Whether elements go to workers by their spans (add) or are read in place (read).
+  bool parallel() const { return threads_ > 1; }
+  // The next element, in order, when parallel(). Its bytes are known to hold balanced brackets.
   void add(json::Span element);
+  // Reads the next element, which starts at `begin`, on this thread; returns its end. An error
+  // is an element the array cannot be read past (not balanced).
+  Result<std::size_t> read(std::size_t begin);
   // Parses what is left (on this thread too), then moves every result into `set` in element
   // order: managed no-ops are counted, other changes kept, unreadable elements reported.
   void finish(ChangeSet& set);
@@ -50,6 +60,8 @@ class ElementReader {
   ElementBatch* next_batch();
 
   std::string_view file_, padded_;
+  json::Scanner scan_;
+  unsigned threads_;
   std::unique_ptr<ElementBatch> filling_;
   std::size_t added_ = 0;
   std::mutex mutex_;

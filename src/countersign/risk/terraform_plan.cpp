@@ -1,7 +1,7 @@
 // Reads `terraform show -json` plans (format_version 0.1 to 1.x). The scanner walks the top
-// level and prior_state in one pass; each resource_changes element is parsed on its own with
-// simdjson On-Demand by worker threads while the scan goes on (terraform_elements.h), so
-// memory stays at the size of the file whatever the size of the plan.
+// level and prior_state in one pass; the resource_changes elements are read one by one, by
+// worker threads while the scan goes on when a core is idle (terraform_elements.h), so memory
+// stays at the size of the file whatever the size of the plan.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -87,7 +87,7 @@ Result<std::size_t> count_prior(const json::Scanner& scan, std::size_t prior, st
 
 }  // namespace
 
-ChangeSet read_terraform_plan(std::string_view file, std::string_view padded) {
+ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, unsigned threads) {
   ChangeSet set;
   set.file = file;
   set.format = "Terraform plan";
@@ -103,7 +103,7 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded) {
   std::uint32_t seen = 0;
   std::string problem, problem_at = "$";
   constexpr auto stop = kStop;
-  ElementReader reader(file, padded);
+  ElementReader reader(file, padded, threads);
   auto top = scan.members_from(first, [&](std::string_view key, std::size_t begin) -> std::size_t {
     const int bit = key == "format_version"     ? 1
                     : key == "resource_changes" ? 2
@@ -117,6 +117,11 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded) {
     problem_at = key;
     if (key == "resource_changes" && padded[begin] == '[') {
       auto end = scan.elements_from(begin, [&](std::size_t, std::size_t el_begin) -> std::size_t {
+        if (!reader.parallel()) {
+          auto el_end = reader.read(el_begin);
+          if (!el_end) return problem = el_end.error().message, stop;
+          return *el_end;
+        }
         auto el = scan.value(el_begin);
         if (!el) return problem = el.error().message, stop;
         reader.add(*el);

@@ -17,13 +17,14 @@ constexpr auto kStop = json::Scanner::kStop;
 
 class ElementParser {
  public:
-  ElementParser(std::string_view element, ResourceChange& rc, std::string& bad) : scan_(element), rc_(rc), bad_(bad) {}
+  ElementParser(const json::Scanner& scan, ResourceChange& rc, std::string& bad) : scan_(scan), rc_(rc), bad_(bad) {}
 
-  bool read() {
-    if (at(0) != '{') return reject("not an object");
+  // The end of the element, 0 when it could not be read that far.
+  std::size_t read(std::size_t element) {
+    if (at(element) != '{') return reject("not an object"), 0;
     bool have_change = false;
     std::uint32_t seen = 0;
-    auto end = scan_.members_from(0, [&](std::string_view key, std::size_t begin) -> std::size_t {
+    auto end = scan_.members_from(element, [&](std::string_view key, std::size_t begin) -> std::size_t {
       const int bit = key == "address"            ? 1
                       : key == "type"             ? 2
                       : key == "mode"             ? 4
@@ -46,10 +47,10 @@ class ElementParser {
       }
       return 0;
     });
-    if (!bad_.empty()) return false;
-    if (!end) return reject(end.error().message);
-    if (!have_change) return reject("no change");
-    if (address_.empty()) return reject("no address");
+    if (!bad_.empty()) return 0;
+    if (!end) return reject(end.error().message), 0;
+    if (!have_change) return reject("no change"), *end;
+    if (address_.empty()) return reject("no address"), *end;
     rc_.managed = plain(mode_) != "data";
     if (!unchanged(rc_)) {  // most elements are managed no-ops, counted only: no copies for them
       assign(rc_.address, address_);
@@ -57,7 +58,7 @@ class ElementParser {
       assign(rc_.previous_address, previous_address_);
       assign(rc_.action_reason, action_reason_);
     }
-    return true;
+    return *end;
   }
 
  private:
@@ -199,7 +200,7 @@ class ElementParser {
     return *end;
   }
 
-  json::Scanner scan_;
+  const json::Scanner& scan_;
   ResourceChange& rc_;
   std::string& bad_;
   std::string_view address_, type_, previous_address_, action_reason_, mode_;  // as the input has them
@@ -208,11 +209,12 @@ class ElementParser {
 
 }  // namespace
 
-bool read_resource_change(std::string_view element, ResourceChange& rc, std::string& bad) {
+std::size_t read_resource_change(const json::Scanner& scan, std::size_t element, ResourceChange& rc, std::string& bad) {
   bad.clear();
-  if (!simdjson::validate_utf8(element.data(), element.size()))
-    return bad = simdjson::error_message(simdjson::UTF8_ERROR), false;
-  return ElementParser(element, rc, bad).read();
+  const std::size_t end = ElementParser(scan, rc, bad).read(element);
+  if (end != 0 && bad.empty() && !simdjson::validate_utf8(scan.buffer().data() + element, end - element))
+    bad = simdjson::error_message(simdjson::UTF8_ERROR);
+  return end;
 }
 
 }  // namespace cs::risk

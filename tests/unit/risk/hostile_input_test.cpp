@@ -178,14 +178,18 @@ TEST(HostileRisk, BadElementsAmongManyAreReportedAtTheirIndex) {
     }
   }
   rc += "]";
-  auto r = risk::assess_file("p.json", plan_with(rc), {});
-  ASSERT_TRUE(r) << r.error().describe();
-  auto bad = with_rule(*r, "unreviewable");
-  ASSERT_EQ(bad.size(), 1u) << dump(*r);
-  EXPECT_EQ(bad[0].location, "resource_changes[4500]");
-  auto del = with_rule(*r, "stateful-delete");
-  ASSERT_EQ(del.size(), 1u) << dump(*r);
-  EXPECT_EQ(del[0].location, "resource_changes[8191]");
+  for (unsigned threads : {1u, 2u, 4u}) {  // read in place, and by workers from spans
+    risk::Config config;
+    config.plan_threads = threads;
+    auto r = risk::assess_file("p.json", plan_with(rc), config);
+    ASSERT_TRUE(r) << r.error().describe();
+    auto bad = with_rule(*r, "unreviewable");
+    ASSERT_EQ(bad.size(), 1u) << dump(*r);
+    EXPECT_EQ(bad[0].location, "resource_changes[4500]");
+    auto del = with_rule(*r, "stateful-delete");
+    ASSERT_EQ(del.size(), 1u) << dump(*r);
+    EXPECT_EQ(del[0].location, "resource_changes[8191]");
+  }
 }
 
 }  // namespace

@@ -15,14 +15,18 @@ namespace {
 struct Read {
   std::unique_ptr<std::string> padded;  // the element with padding after it, as a plan has; rc views it
   bool ok = false;
+  std::size_t end = 0;
   risk::ResourceChange rc;
   std::string bad;
 };
 
+// The element is read after a few bytes of something else, as it stands in a plan.
 Read read(const std::string& element) {
   Read r;
-  r.padded = std::make_unique<std::string>(element + std::string(128, '\0'));
-  r.ok = risk::read_resource_change(std::string_view(*r.padded).substr(0, element.size()), r.rc, r.bad);
+  r.padded = std::make_unique<std::string>("[ " + element + std::string(128, '\0'));
+  const risk::json::Scanner scan(std::string_view(*r.padded).substr(0, element.size() + 2));
+  r.end = risk::read_resource_change(scan, 2, r.rc, r.bad);
+  r.ok = r.bad.empty();
   return r;
 }
 
@@ -33,6 +37,7 @@ TEST(TerraformElement, ReadsWhatTheRulesNeed) {
                 R"("before":{"id":"db-1","tags":{"a":"}"}},"after":null,"after_unknown":{"id":true},)"
                 R"("replace_paths":[["name"],["tags","env"],["ingress",0,"cidr"]]}})");
   ASSERT_TRUE(r.ok) << r.bad;
+  EXPECT_EQ(r.end, r.padded->size() - 128);
   EXPECT_EQ(r.rc.address, "module.a.aws_db_instance.main[3]");
   EXPECT_EQ(r.rc.type, "aws_db_instance");
   EXPECT_TRUE(r.rc.managed);
@@ -98,6 +103,55 @@ TEST(TerraformElement, InvalidTextInSkippedValuesIsUnreviewable) {
     auto r = risk::assess_file("p.json", plan(bad), {});
     ASSERT_TRUE(r);
     EXPECT_FALSE(with_rule(*r, "unreviewable").empty()) << dump(*r);
+  }
+}
+
+// The elements are read either by workers from spans the scanning thread finds, or in place
+// on one thread (a busy machine); both must read every kind of element the same way, in order,
+// across batch boundaries.
+TEST(TerraformElement, BothWaysOfReadingAgree) {
+  const std::vector<std::string> kinds = {
+      R"({"address":"aws_instance.r[N]","mode":"managed","type":"aws_instance","index":N,)"
+      R"("change":{"actions":["no-op"],"before":{"id":"i"},"after":{"id":"i"}}})",
+      R"({"address":"aws_db_instance.d[N]","mode":"managed","type":"aws_db_instance","index":N,)"
+      R"("change":{"actions":["delete"],"before":{"id":"db-N","deletion_protection":true},"after":null}})",
+      R"({"address":"aws_s3_bucket.b[N]","type":"aws_s3_bucket","index":N,"change":{"actions":["update"],)"
+      R"("before":{"force_destroy":false},"after":{"force_destroy":true},"after_unknown":{}}})",
+      R"({"address":"x.y[N]","type":"t","change":{"actions":[NaN]}})",
+      R"({"address":"x.y[N]","address":"x.z","type":"t","change":{"actions":["delete"]}})",
+      R"({"address":"x.)" + std::string("\xff") + R"(N","type":"t","change":{"actions":["delete"]}})",
+      R"(["not an object N"])",
+      R"({"address":"x.y[N]","type":"t","change":{"actions":["delete"]},"mode":7})",
+      R"({"address":"data.x.y[N]","mode":"data","type":"x","change":{"actions":["read"]}})",
+  };
+  std::string rc = "[";
+  for (std::size_t i = 0; i < 1500; ++i) {
+    std::string e = kinds[(i * 7 + i / 13) % kinds.size()];
+    for (auto at = e.find('N'); at != std::string::npos; at = e.find('N', at + 1)) {
+      if (e.compare(at, 3, "NaN") == 0) {
+        at += 2;
+        continue;
+      }
+      e.replace(at, 1, std::to_string(i));
+    }
+    if (i) rc += ',';
+    rc += e;
+  }
+  rc += "]";
+  const std::string plan = R"({"format_version":"1.2","resource_changes":)" + rc +
+                           R"(,"prior_state":{"values":{"root_module":{"resources":[]}}},"errored":false})";
+  std::string first;
+  for (unsigned threads : {1u, 2u, 3u, 8u}) {
+    risk::Config config;
+    config.plan_threads = threads;
+    auto r = risk::assess_file("p.json", plan, config);
+    ASSERT_TRUE(r) << r.error().describe();
+    const std::string text = dump(*r);
+    EXPECT_GT(with_rule(*r, "unreviewable").size(), 500u);
+    EXPECT_GT(with_rule(*r, "stateful-delete").size(), 100u);
+    EXPECT_GT(with_rule(*r, "protection-weakened").size(), 100u);
+    if (first.empty()) first = text;
+    EXPECT_EQ(text, first) << threads << " threads";
   }
 }
 
