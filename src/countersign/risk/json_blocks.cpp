@@ -131,6 +131,7 @@ inline void prefetch_ahead(const char* p) {  // by address: p + 2048 may lie pas
     const unsigned at = static_cast<unsigned>(__builtin_ctzll(stop));                                          \
     if (m.quote >> at & 1) return pos + at + 1;                                                                \
     if (pos + at + 1 < size && static_cast<unsigned char>(data[pos + at + 1]) < 0x20) return kControlInString; \
+    if (escapes) *escapes = true;                                                                              \
     pos += at + 2;                                                                                             \
   }                                                                                                            \
   return 0;
@@ -138,7 +139,7 @@ inline void prefetch_ahead(const char* p) {  // by address: p + 2048 may lie pas
 std::size_t container_end_portable(const char* data, std::size_t size,
                                    std::size_t open){CS_CONTAINER_END_BODY(masks_portable, prefix_xor_shifts)}
 
-std::size_t string_end_portable(const char* data, std::size_t size, std::size_t quote) {
+std::size_t string_end_portable(const char* data, std::size_t size, std::size_t quote, bool* escapes) {
   CS_STRING_END_BODY(masks_portable)
 }
 
@@ -188,7 +189,7 @@ __attribute__((target("avx2,pclmul,popcnt,bmi"))) std::size_t container_end_avx2
 }
 
 __attribute__((target("avx2,popcnt,bmi"))) std::size_t string_end_avx2(const char* data, std::size_t size,
-                                                                       std::size_t quote) {
+                                                                       std::size_t quote, bool* escapes) {
   CS_STRING_END_BODY(masks_avx2)
 }
 
@@ -199,7 +200,7 @@ __attribute__((target("avx512f,avx512bw,pclmul,popcnt,bmi"))) std::size_t contai
 }
 
 __attribute__((target("avx512f,avx512bw,popcnt,bmi"))) std::size_t string_end_avx512(const char* data, std::size_t size,
-                                                                                     std::size_t quote) {
+                                                                                     std::size_t quote, bool* escapes) {
   CS_STRING_END_BODY(masks_avx512)
 }
 
@@ -220,11 +221,18 @@ bool cpu_has(BlockKernel kernel) {
 const BlockKernel kBest = cpu_has(BlockKernel::avx512) ? BlockKernel::avx512
                           : cpu_has(BlockKernel::avx2) ? BlockKernel::avx2
                                                        : BlockKernel::portable;
+// Strings are ended once per member of every object walked: called straight, not by a switch.
+using StringEnd = std::size_t (*)(const char*, std::size_t, std::size_t, bool*);
+const StringEnd kStringEnd = kBest == BlockKernel::avx512 ? string_end_avx512
+                             : kBest == BlockKernel::avx2 ? string_end_avx2
+                                                          : string_end_portable;
 #else
 bool cpu_has(BlockKernel kernel) {
   return kernel == BlockKernel::portable;
 }
 const BlockKernel kBest = BlockKernel::portable;
+using StringEnd = std::size_t (*)(const char*, std::size_t, std::size_t, bool*);
+const StringEnd kStringEnd = string_end_portable;
 #endif
 #undef CS_CONTAINER_END_BODY
 #undef CS_STRING_END_BODY
@@ -248,17 +256,17 @@ std::size_t container_end(const char* data, std::size_t size, std::size_t open) 
   return container_end(kBest, data, size, open);
 }
 
-std::size_t string_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t quote) {
+std::size_t string_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t quote, bool* escapes) {
 #if defined(__x86_64__)
-  if (kernel == BlockKernel::avx512) return string_end_avx512(data, size, quote);
-  if (kernel == BlockKernel::avx2) return string_end_avx2(data, size, quote);
+  if (kernel == BlockKernel::avx512) return string_end_avx512(data, size, quote, escapes);
+  if (kernel == BlockKernel::avx2) return string_end_avx2(data, size, quote, escapes);
 #endif
   (void)kernel;
-  return string_end_portable(data, size, quote);
+  return string_end_portable(data, size, quote, escapes);
 }
 
-std::size_t string_end(const char* data, std::size_t size, std::size_t quote) {
-  return string_end(kBest, data, size, quote);
+std::size_t string_end(const char* data, std::size_t size, std::size_t quote, bool* escapes) {
+  return kStringEnd(data, size, quote, escapes);
 }
 
 }  // namespace cs::risk::json

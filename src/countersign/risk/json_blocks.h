@@ -22,12 +22,14 @@ inline constexpr std::size_t kControlInString = static_cast<std::size_t>(-1);
 std::size_t container_end(const char* data, std::size_t size, std::size_t open);
 
 // One past the quote that closes the string opening at data[quote], 0 when `size` is reached
-// first, or kControlInString. The same reads past `size` as container_end.
-std::size_t string_end(const char* data, std::size_t size, std::size_t quote);
+// first, or kControlInString; `*escapes` (when given) is set if the string holds a backslash.
+// The same reads past `size` as container_end.
+std::size_t string_end(const char* data, std::size_t size, std::size_t quote, bool* escapes = nullptr);
 
 // The same with a chosen kernel, so that tests can compare every kernel this CPU runs.
 bool kernel_available(BlockKernel kernel);
 std::size_t container_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t open);
-std::size_t string_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t quote);
+std::size_t string_end(BlockKernel kernel, const char* data, std::size_t size, std::size_t quote,
+                       bool* escapes = nullptr);
 
 }  // namespace cs::risk::json

@@ -122,8 +122,8 @@ std::size_t Scanner::skip_ws(std::size_t pos) const {
   return pos;
 }
 
-Result<std::size_t> Scanner::string_end(std::size_t quote) const {
-  const std::size_t end = json::string_end(buf_.data(), buf_.size(), quote);
+Result<std::size_t> Scanner::string_end(std::size_t quote, bool* escapes) const {
+  const std::size_t end = json::string_end(buf_.data(), buf_.size(), quote, escapes);
   if (end == 0) return std::unexpected(error(quote, "unterminated string"));
   if (end == kControlInString) return std::unexpected(error(quote, "a control character inside the string starting"));
   return end;
@@ -185,12 +185,13 @@ Result<std::size_t> Scanner::members_from(std::size_t obj, const LazyMemberFn& m
   std::string unescaped_key;
   for (;;) {
     if (pos >= buf_.size() || buf_[pos] != '"') return std::unexpected(error(pos, "expected a member name"));
-    auto key_end = string_end(pos);
+    bool escaped = false;
+    auto key_end = string_end(pos, &escaped);
     if (!key_end) return std::unexpected(key_end.error());
-    // Keys are almost always plain: they are unescaped only when they hold an escape or a
-    // control character (which unescape rejects).
+    // Keys are almost always plain, and used where they stand; string_end has already
+    // rejected control characters.
     std::string_view key = buf_.substr(pos + 1, *key_end - pos - 2);
-    if (std::any_of(key.begin(), key.end(), [](char c) { return c == '\\' || static_cast<unsigned char>(c) < 0x20; })) {
+    if (escaped) {
       if (!unescape(key, unescaped_key)) return std::unexpected(error(pos, "malformed string escape"));
       key = unescaped_key;
     }

@@ -53,7 +53,7 @@ class Scanner {
 
  private:
   Result<std::size_t> container_end(std::size_t open) const;
-  Result<std::size_t> string_end(std::size_t quote) const;
+  Result<std::size_t> string_end(std::size_t quote, bool* escapes = nullptr) const;
   Error error(std::size_t pos, std::string what) const;
 
   std::string_view buf_;

@@ -172,10 +172,16 @@ std::size_t reference_string_end(const std::string& text, std::size_t quote) {
 
 void expect_string_end(const std::string& text, std::size_t quote = 0) {
   const std::size_t expected = reference_string_end(text, quote);
+  const bool ended = expected != 0 && expected != risk::json::kControlInString;
+  const bool backslash = ended && text.substr(quote + 1, expected - quote - 2).find('\\') != std::string::npos;
   const std::string padded = text + std::string(64, '"') + std::string(64, '\\');
   for (auto k : kernels()) {
-    EXPECT_EQ(risk::json::string_end(k, padded.data(), text.size(), quote), expected)
+    bool escapes = false;
+    EXPECT_EQ(risk::json::string_end(k, padded.data(), text.size(), quote, &escapes), expected)
         << "kernel " << int(k) << " text " << text;
+    if (ended) {
+      EXPECT_EQ(escapes, backslash) << "kernel " << int(k) << " text " << text;
+    }
   }
 }
 
