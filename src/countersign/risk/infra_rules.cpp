@@ -130,7 +130,9 @@ void protection_rules(ChangeSet& set, std::string_view flavour, std::string_view
     steps.emplace_back(path.substr(0, dot), dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1));
   }
   std::vector<std::optional<std::string_view>> first(protections.size());
-  for (const auto& rc : set.changes) {
+  for (std::size_t c = 0; c < set.changes.size(); ++c) {
+    const ResourceChange& rc = set.changes[c];
+    if (c + 1 < set.changes.size()) json::read_ahead(set.changes[c + 1].after);  // out of cache in a large plan
     if (!(rc.update || rc.replaced()) || json::is_null_or_empty(rc.before) || json::is_null_or_empty(rc.after))
       continue;
     std::fill(first.begin(), first.end(), std::nullopt);
