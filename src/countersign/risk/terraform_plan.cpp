@@ -85,6 +85,38 @@ Result<std::size_t> count_prior(const json::Scanner& scan, std::size_t prior, st
   });
 }
 
+// Reads the resource_changes array at `array` through `reader`; returns the array's end.
+Result<std::size_t> read_resource_changes(const json::Scanner& scan, std::size_t array, ElementReader& reader) {
+  return read_elements(scan, array, [&](std::size_t element) -> Result<std::size_t> {
+    if (!reader.parallel()) return reader.read(element);
+    auto span = scan.value(element);
+    if (!span) return std::unexpected(span.error());
+    reader.add(*span);
+    return span->end;
+  });
+}
+
+// What the plan says of itself: a format this reader knows, errored, incomplete.
+void report_header(ChangeSet& set, const std::string& format_version, bool errored, bool incomplete) {
+  const std::string major = format_version.substr(0, format_version.find('.'));
+  if (major != "0" && major != "1") {
+    set.findings.push_back(
+        unreviewable(set.file, "format_version",
+                     "unknown plan format_version " + format_version + " (this version reads 0.x and 1.x)"));
+    return;
+  }
+  if (errored) {
+    set.findings.push_back(unreviewable(set.file, "errored",
+                                        "the plan is marked errored: Terraform failed while planning, so it does not "
+                                        "show everything the apply would do"));
+  }
+  if (incomplete) {
+    set.findings.push_back(Finding{"plan-incomplete", Severity::medium, "", set.file, "complete",
+                                   "the plan is marked incomplete (deferred changes): another plan and apply will "
+                                   "follow, and its changes are not reviewed here"});
+  }
+}
+
 }  // namespace
 
 ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, unsigned threads) {
@@ -116,18 +148,7 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, un
     seen |= bit;
     problem_at = key;
     if (key == "resource_changes" && padded[begin] == '[') {
-      auto end = scan.elements_from(begin, [&](std::size_t, std::size_t el_begin) -> std::size_t {
-        if (!reader.parallel()) {
-          auto el_end = reader.read(el_begin);
-          if (!el_end) return problem = el_end.error().message, stop;
-          return *el_end;
-        }
-        auto el = scan.value(el_begin);
-        if (!el) return problem = el.error().message, stop;
-        reader.add(*el);
-        return el->end;
-      });
-      if (!problem.empty()) return stop;
+      auto end = read_resource_changes(scan, begin, reader);
       if (!end) return problem = end.error().message, stop;
       return *end;
     }
@@ -171,22 +192,7 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, un
         unreviewable(file, "format_version", "no format_version: not a plan from `terraform show -json`"));
     return set;
   }
-  const std::string major = format_version.substr(0, format_version.find('.'));
-  if (major != "0" && major != "1") {
-    set.findings.push_back(unreviewable(
-        file, "format_version", "unknown plan format_version " + format_version + " (this version reads 0.x and 1.x)"));
-    return set;
-  }
-  if (errored) {
-    set.findings.push_back(unreviewable(file, "errored",
-                                        "the plan is marked errored: Terraform failed while planning, so it does not "
-                                        "show everything the apply would do"));
-  }
-  if (incomplete) {
-    set.findings.push_back(Finding{"plan-incomplete", Severity::medium, "", std::string(file), "complete",
-                                   "the plan is marked incomplete (deferred changes): another plan and apply will "
-                                   "follow, and its changes are not reviewed here"});
-  }
+  report_header(set, format_version, errored, incomplete);
   return set;
 }
 
