@@ -44,7 +44,7 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
   const InputKind kind = detect_kind(path, padded);
   switch (kind) {
     case InputKind::terraform_plan:
-      return infrastructure(read_terraform_plan(path, padded), config, true);
+      return infrastructure(read_terraform_plan(path, padded, config.plan_threads), config, true);
     case InputKind::cloudformation_change_set:
       return infrastructure(read_cloudformation(path, padded, false), config, false);
     case InputKind::cloudformation_stack_deletion:

@@ -56,7 +56,7 @@ Finding unreviewable(std::string_view file, std::string_view location, std::stri
 
 // Readers. Each returns findings through `set.findings`; an input it cannot parse becomes an
 // unreviewable finding there, never a silent pass.
-ChangeSet read_terraform_plan(std::string_view file, std::string_view padded);
+ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, unsigned threads);
 ChangeSet read_cloudformation(std::string_view file, std::string_view padded, bool stack_deletion);
 ChangeSet read_pulumi_preview(std::string_view file, std::string_view padded);
 

@@ -3,7 +3,9 @@
 // and whether a safeguard is switched off on the way.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "countersign/risk/catalog.h"
 #include "countersign/risk/change_model.h"
@@ -116,12 +118,32 @@ void common_rules(ChangeSet& set, const Config& config) {
 void protection_rules(ChangeSet& set, std::string_view flavour, std::string_view after_path) {
   auto cat = catalog();
   if (!cat) return;
-  for (const auto& rc : set.changes) {
+  // Each change's `after` is walked once for the first step of every attribute path, not once
+  // per protection: a plan can hold tens of thousands of updates.
+  std::vector<const Protection*> protections;
+  std::vector<std::pair<std::string_view, std::string_view>> steps;  // first step, rest of the path
+  for (const auto& p : (*cat)->protections) {
+    if (p.flavour != flavour) continue;
+    protections.push_back(&p);
+    const std::string_view path = p.attribute;
+    const auto dot = path.find('.');
+    steps.emplace_back(path.substr(0, dot), dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1));
+  }
+  std::vector<std::optional<std::string_view>> first(protections.size());
+  for (std::size_t c = 0; c < set.changes.size(); ++c) {
+    const ResourceChange& rc = set.changes[c];
+    if (c + 1 < set.changes.size()) json::read_ahead(set.changes[c + 1].after);  // out of cache in a large plan
     if (!(rc.update || rc.replaced()) || json::is_null_or_empty(rc.before) || json::is_null_or_empty(rc.after))
       continue;
-    for (const auto& p : (*cat)->protections) {
-      if (p.flavour != flavour) continue;
-      auto after = json::value_at(rc.after, p.attribute);
+    std::fill(first.begin(), first.end(), std::nullopt);
+    const bool ok = json::visit_members(rc.after, [&](std::string_view key, std::string_view value) {
+      for (std::size_t i = 0; i < steps.size(); ++i)
+        if (steps[i].first == key) first[i] = value;  // the last of duplicated keys, as value_at reads them
+    });
+    if (!ok) continue;
+    for (std::size_t i = 0; i < protections.size(); ++i) {
+      const Protection& p = *protections[i];
+      auto after = first[i] && !steps[i].second.empty() ? json::value_at(*first[i], steps[i].second) : first[i];
       if (!after || *after != p.to) continue;
       auto before = json::value_at(rc.before, p.attribute);
       if (before && *before == *after) continue;

@@ -1,92 +1,17 @@
 #include "countersign/risk/json_scan.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
-#include "countersign/risk/input_buffer.h"
+#include "countersign/risk/json_blocks.h"
 
 namespace cs::risk::json {
 namespace {
 
-struct BlockMasks {
-  std::uint64_t quote = 0, backslash = 0, open = 0, close = 0;
-};
-
-// Classifies 64 bytes. '{' and '[' differ from each other only in bit 5, as do '}' and ']'.
-#if defined(__x86_64__)
-__attribute__((target("avx2"), always_inline)) inline std::uint64_t eq_avx2(__m256i lo, __m256i hi, char c) {
-  const __m256i v = _mm256_set1_epi8(c);
-  const auto l = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)));
-  const auto h = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)));
-  return std::uint64_t(l) | (std::uint64_t(h) << 32);
+bool is_ws(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
-__attribute__((target("avx2"), always_inline)) inline BlockMasks classify_avx2(const char* p) {
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  const __m256i bit5 = _mm256_set1_epi8(0x20);
-  const __m256i flo = _mm256_or_si256(lo, bit5), fhi = _mm256_or_si256(hi, bit5);
-  return {eq_avx2(lo, hi, '"'), eq_avx2(lo, hi, '\\'), eq_avx2(flo, fhi, '{'), eq_avx2(flo, fhi, '}')};
-}
-BlockMasks classify_sse2(const char* p) {
-  BlockMasks m;
-  const __m128i bit5 = _mm_set1_epi8(0x20);
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    const __m128i f = _mm_or_si128(v, bit5);
-    auto mask = [](__m128i a, char c) {
-      return std::uint64_t(static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, _mm_set1_epi8(c)))));
-    };
-    m.quote |= mask(v, '"') << (16 * i);
-    m.backslash |= mask(v, '\\') << (16 * i);
-    m.open |= mask(f, '{') << (16 * i);
-    m.close |= mask(f, '}') << (16 * i);
-  }
-  return m;
-}
-const bool kHasAvx2 = __builtin_cpu_supports("avx2");
-BlockMasks classify(const char* p) { return classify_sse2(p); }
-#else
-BlockMasks classify(const char* p) {
-  BlockMasks m;
-  for (int i = 0; i < 64; ++i) {
-    const std::uint64_t bit = std::uint64_t(1) << i;
-    const char c = p[i];
-    if (c == '"') m.quote |= bit;
-    if (c == '\\') m.backslash |= bit;
-    if ((c | 0x20) == '{') m.open |= bit;
-    if ((c | 0x20) == '}') m.close |= bit;
-  }
-  return m;
-}
-#endif
-
-// Bits of characters escaped by a backslash, carrying odd runs across blocks (as simdjson).
-std::uint64_t escaped_bits(std::uint64_t backslash, std::uint64_t& prev_escaped) {
-  backslash &= ~prev_escaped;
-  const std::uint64_t follows_escape = backslash << 1 | prev_escaped;
-  const std::uint64_t even_bits = 0x5555555555555555ULL;
-  const std::uint64_t odd_starts = backslash & ~even_bits & ~follows_escape;
-  std::uint64_t even_starts;
-  prev_escaped = __builtin_add_overflow(odd_starts, backslash, &even_starts);
-  const std::uint64_t invert = even_starts << 1;
-  return (even_bits ^ invert) & follows_escape;
-}
-
-std::uint64_t prefix_xor(std::uint64_t x) {
-  x ^= x << 1;
-  x ^= x << 2;
-  x ^= x << 4;
-  x ^= x << 8;
-  x ^= x << 16;
-  x ^= x << 32;
-  return x;
-}
-
-bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -112,10 +37,14 @@ bool hex4(std::string_view s, std::size_t i, std::uint32_t& v) {
   for (std::size_t k = i; k < i + 4; ++k) {
     const char c = s[k];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= std::uint32_t(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= std::uint32_t(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= std::uint32_t(c - 'A' + 10);
-    else return false;
+    if (c >= '0' && c <= '9')
+      v |= std::uint32_t(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= std::uint32_t(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= std::uint32_t(c - 'A' + 10);
+    else
+      return false;
   }
   return true;
 }
@@ -126,22 +55,40 @@ bool unescape(std::string_view body, std::string& out) {
   out.clear();
   out.reserve(body.size());
   for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c != '\\') {
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      out += c;
+    if (body[i] != '\\') {  // a run without escapes is appended at once
+      std::size_t run = i;
+      for (; run < body.size() && body[run] != '\\'; ++run)
+        if (static_cast<unsigned char>(body[run]) < 0x20) return false;
+      out.append(body.data() + i, run - i);
+      i = run - 1;
       continue;
     }
     if (++i >= body.size()) return false;
     switch (body[i]) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         std::uint32_t cp;
         if (!hex4(body, i + 1, cp)) return false;
@@ -159,7 +106,8 @@ bool unescape(std::string_view body, std::string& out) {
         append_utf8(out, cp);
         break;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
   return true;
@@ -174,74 +122,18 @@ std::size_t Scanner::skip_ws(std::size_t pos) const {
   return pos;
 }
 
-Result<std::size_t> Scanner::string_end(std::size_t quote) const {
-  std::size_t pos = quote + 1;
-  for (;;) {
-    const void* hit = pos < buf_.size() ? std::memchr(buf_.data() + pos, '"', buf_.size() - pos) : nullptr;
-    if (!hit) return std::unexpected(error(quote, "unterminated string"));
-    const std::size_t q = static_cast<std::size_t>(static_cast<const char*>(hit) - buf_.data());
-    std::size_t backslashes = 0;
-    while (q - backslashes > quote + 1 && buf_[q - backslashes - 1] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return q + 1;
-    pos = q + 1;
-  }
+Result<std::size_t> Scanner::string_end(std::size_t quote, bool* escapes) const {
+  const std::size_t end = json::string_end(buf_.data(), buf_.size(), quote, escapes);
+  if (end == 0) return std::unexpected(error(quote, "unterminated string"));
+  if (end == kControlInString) return std::unexpected(error(quote, "a control character inside the string starting"));
+  return end;
 }
-
-namespace {
-
-// Finds the end of the container opening at `open`: one past its closing bracket, or 0 when
-// the input ends first. Blocks start at the opening bracket, which is outside any string.
-// The body is a macro so that each instruction-set variant gets its own inlined copy.
-#define CS_SCAN_BLOCKS(CLASSIFY, POPCOUNT)                                                      \
-  std::uint64_t prev_escaped = 0, prev_in_string = 0;                                         \
-  std::int64_t depth = 0;                                                                     \
-  for (std::size_t off = open; off < size; off += 64) {                                       \
-    BlockMasks m = CLASSIFY(data + off); /* reads at most 63 bytes into the padding */        \
-    if (size - off < 64) {                                                                    \
-      const std::uint64_t valid = (std::uint64_t(1) << (size - off)) - 1;                     \
-      m.quote &= valid, m.backslash &= valid, m.open &= valid, m.close &= valid;              \
-    }                                                                                         \
-    const std::uint64_t quotes = m.quote & ~escaped_bits(m.backslash, prev_escaped);          \
-    const std::uint64_t in_string = prefix_xor(quotes) ^ prev_in_string;                     \
-    prev_in_string = std::uint64_t(static_cast<std::int64_t>(in_string) >> 63);               \
-    const std::uint64_t opens = m.open & ~in_string, closes = m.close & ~in_string;           \
-    const int n_close = POPCOUNT(closes);                                                     \
-    if (n_close < depth) {                                                                    \
-      depth += POPCOUNT(opens) - n_close;                                                     \
-      continue;                                                                               \
-    }                                                                                         \
-    for (std::uint64_t bits = opens | closes; bits; bits &= bits - 1) {                       \
-      const int i = __builtin_ctzll(bits);                                                    \
-      if (opens >> i & 1) {                                                                   \
-        ++depth;                                                                              \
-      } else if (--depth == 0) {                                                              \
-        return off + std::size_t(i) + 1;                                                      \
-      }                                                                                       \
-    }                                                                                         \
-  }                                                                                           \
-  return 0;
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,popcnt,bmi"))) std::size_t container_end_avx2(const char* data, std::size_t size,
-                                                                          std::size_t open) {
-  CS_SCAN_BLOCKS(classify_avx2, __builtin_popcountll)
-}
-#endif
-std::size_t container_end_generic(const char* data, std::size_t size, std::size_t open) {
-  CS_SCAN_BLOCKS(classify, __builtin_popcountll)
-}
-#undef CS_SCAN_BLOCKS
-
-}  // namespace
 
 Result<std::size_t> Scanner::container_end(std::size_t open) const {
-#if defined(__x86_64__)
-  const std::size_t end = kHasAvx2 ? container_end_avx2(buf_.data(), buf_.size(), open)
-                                   : container_end_generic(buf_.data(), buf_.size(), open);
-#else
-  const std::size_t end = container_end_generic(buf_.data(), buf_.size(), open);
-#endif
+  const std::size_t end = json::container_end(buf_.data(), buf_.size(), open);
   if (end == 0) return std::unexpected(error(open, "unterminated object or array (truncated input?)"));
+  if (end == kControlInString)
+    return std::unexpected(error(open, "a control character inside a string of the value starting"));
   return end;
 }
 
@@ -290,16 +182,23 @@ Result<std::size_t> Scanner::members_from(std::size_t obj, const LazyMemberFn& m
   if (obj >= buf_.size() || buf_[obj] != '{') return std::unexpected(error(obj, "expected an object"));
   std::size_t pos = skip_ws(obj + 1);
   if (pos < buf_.size() && buf_[pos] == '}') return pos + 1;
+  std::string unescaped_key;
   for (;;) {
     if (pos >= buf_.size() || buf_[pos] != '"') return std::unexpected(error(pos, "expected a member name"));
-    auto key_end = string_end(pos);
+    bool escaped = false;
+    auto key_end = string_end(pos, &escaped);
     if (!key_end) return std::unexpected(key_end.error());
-    auto key = string({pos, *key_end});
-    if (!key) return std::unexpected(key.error());
+    // Keys are almost always plain, and used where they stand; string_end has already
+    // rejected control characters.
+    std::string_view key = buf_.substr(pos + 1, *key_end - pos - 2);
+    if (escaped) {
+      if (!unescape(key, unescaped_key)) return std::unexpected(error(pos, "malformed string escape"));
+      key = unescaped_key;
+    }
     pos = skip_ws(*key_end);
     if (pos >= buf_.size() || buf_[pos] != ':') return std::unexpected(error(pos, "expected ':'"));
     const std::size_t begin = skip_ws(pos + 1);
-    std::size_t end = member(*key, begin);
+    std::size_t end = member(key, begin);
     if (end == kStop) return pos;
     if (end == 0) {
       auto v = value(begin);
@@ -342,7 +241,7 @@ Result<std::size_t> Scanner::elements_from(std::size_t arr, const LazyElementFn&
 
 Result<void> Scanner::members(Span obj, const MemberFn& member) const {
   Result<void> inner;
-  auto r = members_from(obj.begin, [&](const std::string& key, std::size_t begin) -> std::size_t {
+  auto r = members_from(obj.begin, [&](std::string_view key, std::size_t begin) -> std::size_t {
     auto v = value(begin);
     if (!v) return inner = std::unexpected(v.error()), kStop;
     if (v->end > obj.end) return inner = std::unexpected(error(begin, "value runs past its object")), kStop;

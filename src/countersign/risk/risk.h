@@ -90,6 +90,8 @@ struct Config {
   std::function<FileRole(std::string_view path)> select_file;
   SqlDialect sql_dialect = SqlDialect::postgresql;
   std::string today;  // YYYY-MM-DD for suppression expiry; empty = the current UTC date
+  // Threads reading a large Terraform plan: 0 = every core when one is idle, else one.
+  unsigned plan_threads = 0;
 };
 
 // The role of a changed file under `config` (select_file, else the glob lists, in that order).

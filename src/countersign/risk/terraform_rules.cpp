@@ -4,6 +4,7 @@
 // `after` against the same attributes of `before`.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -26,22 +27,20 @@ std::vector<std::string> known_keys(const ResourceChange& rc) {
   return keys;
 }
 
-// A fingerprint of `values` restricted to `keys`; empty when every such value is null.
-std::string fingerprint(std::string_view values, const std::vector<std::string>& keys) {
-  std::map<std::string, std::string_view> m;
-  for (auto& [k, v] : json::object_members(values)) m[k] = v;
-  std::string fp;
-  bool any = false;
-  for (const auto& k : keys) {
-    auto it = m.find(k);
-    const std::string_view v = it == m.end() ? std::string_view("null") : it->second;
-    if (v != "null") any = true;
-    fp += k;
-    fp += '=';
-    fp += v;
-    fp += '\x1f';
-  }
-  return any ? fp : std::string();
+// The values of `keys` in an object (raw JSON text, "null" where absent, the last of duplicated
+// keys as value_at reads them), compared as a whole; empty when every one is null. The values
+// stay views into the plan: a fingerprint is made for every counted instance changed, and
+// copying each one's text made this rule cost more than reading the plan's elements.
+using Fingerprint = std::vector<std::string_view>;
+
+Fingerprint fingerprint(std::string_view values, const std::vector<std::string>& keys) {
+  Fingerprint found(keys.size(), "null");
+  const bool ok = json::visit_members(values, [&](std::string_view key, std::string_view value) {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == key) found[i] = value;
+  });
+  if (!ok || std::all_of(found.begin(), found.end(), [](std::string_view v) { return v == "null"; })) return {};
+  return found;
 }
 
 std::string base_address(const ResourceChange& rc) {
@@ -60,20 +59,26 @@ void count_index_shift(ChangeSet& set, const Config& config, const Catalog* cat)
         keys = known_keys(*rc);
         break;
       }
-    std::multiset<std::string> befores;
+    std::vector<Fingerprint> before_of(members.size());  // each member's, computed once
     bool count_delete = false;
-    for (const auto* rc : members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto* rc = members[i];
+      if (i + 1 < members.size()) json::read_ahead(members[i + 1]->before);
       if (rc->action_reason == "delete_because_count_index") count_delete = true;
-      if (!keys.empty() && !json::is_null_or_empty(rc->before)) {
-        auto fp = fingerprint(rc->before, keys);
-        if (!fp.empty()) befores.insert(std::move(fp));
-      }
+      if (!keys.empty() && !json::is_null_or_empty(rc->before)) before_of[i] = fingerprint(rc->before, keys);
     }
+    std::vector<Fingerprint> befores;  // sorted, to look the afters up
+    for (const auto& fp : before_of)
+      if (!fp.empty()) befores.push_back(fp);
+    std::sort(befores.begin(), befores.end());
     std::size_t shifted = 0;
-    for (const auto* rc : members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto* rc = members[i];
+      if (i + 1 < members.size()) json::read_ahead(members[i + 1]->after);
       if (keys.empty() || json::is_null_or_empty(rc->after) || json::is_null_or_empty(rc->before)) continue;
       const auto after = fingerprint(rc->after, keys);
-      if (!after.empty() && after != fingerprint(rc->before, keys) && befores.contains(after)) ++shifted;
+      if (!after.empty() && after != before_of[i] && std::binary_search(befores.begin(), befores.end(), after))
+        ++shifted;
     }
     if (shifted < 2 && !(shifted >= 1 && count_delete) && !count_delete) continue;
     const std::string& type = members.front()->type;

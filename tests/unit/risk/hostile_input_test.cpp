@@ -178,14 +178,36 @@ TEST(HostileRisk, BadElementsAmongManyAreReportedAtTheirIndex) {
     }
   }
   rc += "]";
-  auto r = risk::assess_file("p.json", plan_with(rc), {});
-  ASSERT_TRUE(r) << r.error().describe();
-  auto bad = with_rule(*r, "unreviewable");
-  ASSERT_EQ(bad.size(), 1u) << dump(*r);
-  EXPECT_EQ(bad[0].location, "resource_changes[4500]");
-  auto del = with_rule(*r, "stateful-delete");
-  ASSERT_EQ(del.size(), 1u) << dump(*r);
-  EXPECT_EQ(del[0].location, "resource_changes[8191]");
+  for (unsigned threads : {1u, 2u, 4u}) {  // read in place, and by workers from spans
+    risk::Config config;
+    config.plan_threads = threads;
+    auto r = risk::assess_file("p.json", plan_with(rc), config);
+    ASSERT_TRUE(r) << r.error().describe();
+    auto bad = with_rule(*r, "unreviewable");
+    ASSERT_EQ(bad.size(), 1u) << dump(*r);
+    EXPECT_EQ(bad[0].location, "resource_changes[4500]");
+    auto del = with_rule(*r, "stateful-delete");
+    ASSERT_EQ(del.size(), 1u) << dump(*r);
+    EXPECT_EQ(del[0].location, "resource_changes[8191]");
+  }
+}
+
+}  // namespace
+}  // namespace cs::test
+
+namespace cs::test {
+namespace {
+
+// A child module that is not an object must stop the reading of prior_state: it once made the
+// module walk resume in the middle of the array, and this unbalanced document read as a plan.
+TEST(HostileRisk, MalformedChildModuleInPriorStateIsUnreviewable) {
+  const std::string plan = plan_with(
+      "[" + kDelete + "]", R"("prior_state":{"values":{"root_module":{"child_modules":[}},"a":1},"errored":false)");
+  EXPECT_TRUE(unreviewable_or_error(risk::assess_file("p.json", plan, {})));
+  const std::string nested = plan_with(
+      "[" + kDelete + "]",
+      R"("prior_state":{"values":{"root_module":{"child_modules":[{"child_modules":[7]}]}}},"errored":false)");
+  EXPECT_TRUE(unreviewable_or_error(risk::assess_file("p.json", nested, {})));
 }
 
 }  // namespace
