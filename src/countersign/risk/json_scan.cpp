@@ -5,6 +5,9 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#endif
 #endif
 
 #include "countersign/risk/input_buffer.h"
@@ -47,7 +50,13 @@ BlockMasks classify_sse2(const char* p) {
   }
   return m;
 }
+// glibc's record of the CPU, taken once by the loader. __builtin_cpu_supports would link libgcc's
+// start-up constructor, which runs CPUID (microseconds each under a hypervisor) in every command.
+#if defined(CPU_FEATURE_ACTIVE)
+const bool kHasAvx2 = CPU_FEATURE_ACTIVE(AVX2);
+#else
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+#endif
 BlockMasks classify(const char* p) { return classify_sse2(p); }
 #else
 BlockMasks classify(const char* p) {
