@@ -3,8 +3,6 @@
 // finds its target environment, and takes the strictest decision.
 #include "countersign/guard/guard.h"
 
-#include <chrono>
-#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 
 #include "countersign/data/embedded.h"
 #include "countersign/guard/context.h"
+#include "countersign/guard/files.h"
 #include "countersign/guard/normalise.h"
 #include "countersign/guard/pack.h"
 #include "countersign/guard/pack_store.h"
@@ -78,14 +77,7 @@ const Pack* Guard::Impl::pack(std::size_t i) const {
 
 namespace {
 
-std::string today() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string today() { return files::rfc3339(files::now()).substr(0, 10); }
 
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);

@@ -35,6 +35,7 @@ std::uint32_t gss_indicate_mechs(std::uint32_t* minor, gss_OID_set_desc** mech_s
 std::uint32_t gss_release_oid_set(std::uint32_t* minor, gss_OID_set_desc** set);
 }
 
+namespace cs::test {
 namespace {
 
 constexpr const char* kLibrary = "libgssapi_krb5.so.2";
@@ -128,7 +129,7 @@ TEST(LazyGssapi, TheLibraryIsLoadedByTheFirstCallNotAtStart) {
 }
 
 TEST(LazyGssapi, Libgit2NegotiateAuthenticationReachesKerberos) {
-  test::TempDir dir;
+  TempDir dir;
   // No ticket cache, so that the answer does not depend on the machine's Kerberos state.
   ::setenv("KRB5CCNAME", ("FILE:" + (dir.path() / "no-such-cache").string()).c_str(), 1);
   std::string message = negotiate_with_libgit2();
@@ -146,11 +147,11 @@ TEST(LazyGssapi, ChildWithoutTheLibrary) {
 }
 
 TEST(LazyGssapi, WithoutTheLibraryNegotiateFailsSayingWhy) {
-  test::TempDir dir;
+  TempDir dir;
   std::ofstream(dir.path() / kLibrary) << "not a shared library\n";
   auto self = std::filesystem::read_symlink("/proc/self/exe");
-  auto run = test::sh("CS_GSSAPI_CHILD=1 LD_LIBRARY_PATH=" + test::quote(dir.path().string()) + " " +
-                      test::quote(self.string()) + " --gtest_filter=LazyGssapi.ChildWithoutTheLibrary");
+  auto run = sh("CS_GSSAPI_CHILD=1 LD_LIBRARY_PATH=" + quote(dir.path().string()) + " " +
+                      quote(self.string()) + " --gtest_filter=LazyGssapi.ChildWithoutTheLibrary");
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("libgit2: could not query mechanisms: libgssapi_krb5.so.2 could not be loaded: "),
             std::string::npos)
@@ -158,5 +159,6 @@ TEST(LazyGssapi, WithoutTheLibraryNegotiateFailsSayingWhy) {
 }
 
 }  // namespace
+}  // namespace cs::test
 
 #endif  // CS_LAZY_LIBRARIES

@@ -16,6 +16,7 @@
 
 #if CS_LAZY_LIBRARIES
 
+namespace cs::test {
 namespace {
 
 constexpr const char* kLibrary = CS_SIMDJSON_SONAME;
@@ -77,11 +78,11 @@ TEST(LazySimdjson, ChildWithoutTheLibrary) {
 }
 
 TEST(LazySimdjson, WithoutTheLibraryEveryParseFailsSayingWhy) {
-  test::TempDir dir;
+  TempDir dir;
   std::ofstream(dir.path() / kLibrary) << "not a shared library\n";
   auto self = std::filesystem::read_symlink("/proc/self/exe");
-  auto run = test::sh("CS_SIMDJSON_CHILD=1 LD_LIBRARY_PATH=" + test::quote(dir.path().string()) + " " +
-                      test::quote(self.string()) + " --gtest_filter=LazySimdjson.ChildWithoutTheLibrary");
+  auto run = sh("CS_SIMDJSON_CHILD=1 LD_LIBRARY_PATH=" + quote(dir.path().string()) + " " +
+                      quote(self.string()) + " --gtest_filter=LazySimdjson.ChildWithoutTheLibrary");
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const std::string unsupported = simdjson::error_message(simdjson::UNSUPPORTED_ARCHITECTURE);
   EXPECT_NE(run.out.find("parse: " + unsupported), std::string::npos) << run.out;
@@ -94,5 +95,6 @@ TEST(LazySimdjson, WithoutTheLibraryEveryParseFailsSayingWhy) {
 }
 
 }  // namespace
+}  // namespace cs::test
 
 #endif  // CS_LAZY_LIBRARIES
