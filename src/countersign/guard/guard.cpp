@@ -3,15 +3,16 @@
 // finds its target environment, and takes the strictest decision.
 #include "countersign/guard/guard.h"
 
-#include <chrono>
-#include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <unordered_map>
 
 #include "countersign/data/embedded.h"
 #include "countersign/guard/context.h"
+#include "countersign/guard/files.h"
 #include "countersign/guard/normalise.h"
 #include "countersign/guard/pack.h"
 #include "countersign/guard/pack_store.h"
@@ -44,27 +45,39 @@ std::string Diagnostic::describe() const {
 }
 
 struct Guard::Impl {
+  // A pack as loaded. A built-in pack's rules stay encoded until a command of one of its
+  // programs needs them: a hook process judges one command, and decoding the rules of every
+  // pack was most of its run time.
+  struct Entry {
+    explicit Entry(EncodedPack e) : loaded(std::move(e)) {}
+    EncodedPack loaded;  // an empty body: the pack is complete
+    std::once_flag decoded;
+    bool damaged = false;  // the body did not decode
+  };
+
   Config config;
   Environments envs;
-  std::vector<Pack> packs;
+  mutable std::deque<Entry> packs;  // in load order; a deque, as entries cannot move
   std::vector<UserAllow> allows;
   std::vector<Diagnostic> warnings;
   std::unordered_map<std::string, std::vector<std::size_t>> index;  // command -> packs
   std::size_t rules = 0;
 
+  // Pack `i` with its rules decoded, or nullptr when they do not decode.
+  const Pack* pack(std::size_t i) const;
   Verdict classify(const Analysis& a, const Context& ctx) const;
 };
 
+const Pack* Guard::Impl::pack(std::size_t i) const {
+  Entry& e = packs[i];
+  if (!e.loaded.body.empty())
+    std::call_once(e.decoded, [&e] { e.damaged = !decode_pack_body(e.loaded, e.loaded.pack); });
+  return e.damaged ? nullptr : &e.loaded.pack;
+}
+
 namespace {
 
-std::string today() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string today() { return files::rfc3339(files::now()).substr(0, 10); }
 
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -117,20 +130,22 @@ Result<Guard> Guard::load(const Config& config) {
   impl->config = config;
   impl->envs = config.environments;
   std::vector<Diagnostic> diags;
-  load_builtin_packs(impl->packs, diags, config.compiled_packs);
+  std::vector<EncodedPack> builtin;
+  load_builtin_packs(builtin, diags, config.compiled_packs);
+  for (auto& p : builtin) impl->packs.emplace_back(std::move(p));
+  std::vector<Pack> more;  // the user's, parsed from YAML
   for (const auto& path : config.extra_pack_files) {
     std::string text;
     if (!read_file(path, text)) {
       diags.push_back({true, "cannot read pack file", InputLocation{path, 0, 0, {}}});
       continue;
     }
-    auto more = load_packs(text, path, diags);
-    for (auto& p : more) impl->packs.push_back(std::move(p));
+    for (auto& p : load_packs(text, path, diags)) more.push_back(std::move(p));
   }
   if (!config.project_dir.empty()) {
     std::string text;
     std::string guard_file = config.project_dir + "/.countersign/guard.yaml";
-    if (read_file(guard_file, text)) load_user_file(text, guard_file, today(), impl->packs, impl->allows, diags);
+    if (read_file(guard_file, text)) load_user_file(text, guard_file, today(), more, impl->allows, diags);
     std::string policy_file = config.project_dir + "/.countersign/policy.yaml";
     if (config.read_policy_environments && read_file(policy_file, text))
       load_policy_environments(text, policy_file, impl->envs, diags);
@@ -141,9 +156,13 @@ Result<Guard> Guard::load(const Config& config) {
     else impl->warnings.push_back(d);
   }
   if (!errors.empty()) return fail(Errc::parse, "guard packs: " + errors);
+  for (auto& p : more) {
+    std::size_t rules = p.rules.size();
+    impl->packs.emplace_back(EncodedPack{std::move(p), rules, {}});
+  }
   for (std::size_t i = 0; i < impl->packs.size(); ++i) {
-    impl->rules += impl->packs[i].rules.size();
-    for (const auto& c : impl->packs[i].commands) impl->index[c].push_back(i);
+    impl->rules += impl->packs[i].loaded.rules;
+    for (const auto& c : impl->packs[i].loaded.pack.commands) impl->index[c].push_back(i);
   }
   return Guard(std::move(impl));
 }
@@ -155,6 +174,7 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
   std::string reason;
   const RuleMatch* decisive = nullptr;
   std::string dynamic_note;
+  std::string damaged;  // a built-in pack whose compiled rules do not decode
   std::string no_env;
   const std::string& project = config.project_dir.empty() ? ctx.cwd : config.project_dir;
   std::vector<std::string> unit_env(a.units.size());  // environment found for each unit
@@ -168,7 +188,12 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
     auto it = u.words.empty() ? index.end() : index.find(u.words[0].text);
     if (it != index.end()) {
       for (std::size_t pi : it->second) {
-        const Pack& pack = packs[pi];
+        const Pack* found = pack(pi);
+        if (!found) {
+          damaged = packs[pi].loaded.pack.name;
+          continue;
+        }
+        const Pack& pack = *found;
         if (pack.target == Target::local) continue;
         Args args = split_args(u, pack);
         MatchInput in{u, args, pack, ctx, project};
@@ -185,7 +210,12 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
     }
     if (it == index.end()) continue;
     for (std::size_t pi : it->second) {
-      const Pack& pack = packs[pi];
+      const Pack* found = pack(pi);
+      if (!found) {
+        damaged = packs[pi].loaded.pack.name;
+        continue;
+      }
+      const Pack& pack = *found;
       Args args = split_args(u, pack);
       if (global_help(args)) continue;
       MatchInput in{u, args, pack, ctx, project};
@@ -258,6 +288,10 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
   if (v.environment.empty()) {
     v.environment = v.dynamic || v.malformed ? "unknown (assumed production)" : "none";
     v.production = v.dynamic || v.malformed;
+  }
+  if (!damaged.empty()) {  // fail closed: a rule that may have matched cannot be read
+    v.decision = Decision::deny;
+    reason = "the built-in guard pack " + damaged + " does not decode (a damaged countersign binary); denied";
   }
   v.reason = std::move(reason);
   return v;

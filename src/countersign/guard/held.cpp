@@ -4,10 +4,13 @@
 #include "countersign/guard/held.h"
 
 #include <fcntl.h>
+// held::binding() uses SHA256_Init/Update/Final, deprecated since OpenSSL 3.0 (see there why).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,10 +149,15 @@ std::string binding(const std::vector<std::vector<std::string>>& argv, std::stri
   }
   add_field(canon, "cwd", cwd);
   add_field(canon, "environment", environment);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(canon.data(), canon.size(), digest, &len, EVP_sha256(), nullptr);
-  return hex(digest, len);
+  // OpenSSL's SHA-256 itself, not EVP_Digest: OpenSSL 3's EVP first loads its configuration,
+  // error strings and provider name maps, 0.75 ms of CPU in a hook process that holds a
+  // command, more than all the rest of the call.
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, canon.data(), canon.size());
+  SHA256_Final(digest, &ctx);
+  return hex(digest, sizeof digest);
 }
 
 std::string request_id(std::string_view b) { return std::string(b.substr(0, 16)); }

@@ -1,6 +1,8 @@
 // The compiled form of rule packs: a length-prefixed byte string (LEB128 counts and lengths),
-// written and read in the same field order. The decoder checks every length against what is
-// left, so a damaged form is rejected instead of read past its end.
+// written and read in the same field order. Each pack's rules and allow-list are one
+// length-prefixed body after its other fields, so they can be left encoded and skipped. The
+// decoder checks every length against what is left, so a damaged form is rejected instead of
+// read past its end.
 #include "countersign/guard/pack_codec.h"
 
 #include <cstdint>
@@ -8,7 +10,7 @@
 namespace cs::guard {
 namespace {
 
-constexpr std::string_view kMagic = "countersign-guard-packs-v1\n";
+constexpr std::string_view kMagic = "countersign-guard-packs-v2\n";
 
 class Writer {
  public:
@@ -75,12 +77,14 @@ class Writer {
     num(p.short_clusters);
     strs(p.protected_branches);
     num(p.rules.size());
-    for (const auto& r : p.rules) rule(r);
-    num(p.allow.size());
+    Writer body;
+    for (const auto& r : p.rules) body.rule(r);
+    body.num(p.allow.size());
     for (const auto& a : p.allow) {
-      str(a.id);
-      condition(a.when);
+      body.str(a.id);
+      body.condition(a.when);
     }
+    str(body.out_);
   }
   std::string take() { return std::move(out_); }
 
@@ -115,12 +119,13 @@ class Reader {
     std::uint64_t n = num();
     return n < limit ? n : fail();
   }
-  void str(std::string& s) {
-    std::size_t n = count();
-    if (!ok_) return;
-    s.assign(in_.substr(0, n));
+  std::string_view view(std::size_t n) {
+    if (!ok_) return {};
+    std::string_view v = in_.substr(0, n);
     in_.remove_prefix(n);
+    return v;
   }
+  void str(std::string& s) { s.assign(view(count())); }
   void strs(std::vector<std::string>& v) {
     v.resize(count());
     for (auto& s : v) str(s);
@@ -164,7 +169,8 @@ class Reader {
     r.where.column = int(below(1u << 30));
     str(r.where.snippet);
   }
-  void pack(Pack& p) {
+  void head(EncodedPack& e) {
+    Pack& p = e.pack;
     str(p.name);
     str(p.origin);
     strs(p.commands);
@@ -172,7 +178,11 @@ class Reader {
     strs(p.value_options);
     p.short_clusters = below(2) != 0;
     strs(p.protected_branches);
-    p.rules.resize(count());
+    e.rules = count();
+    e.body = view(count());
+  }
+  void body(std::size_t rules, Pack& p) {
+    p.rules.resize(rules);
     for (auto& r : p.rules) rule(r);
     p.allow.resize(count());
     for (auto& a : p.allow) {
@@ -201,18 +211,35 @@ std::string encode_packs(const std::vector<Pack>& packs) {
   return w.take();
 }
 
-bool decode_packs(std::string_view bytes, std::vector<Pack>& out) {
+bool decode_pack_heads(std::string_view bytes, std::vector<EncodedPack>& out) {
   Reader r(bytes);
-  std::string magic;
-  r.str(magic);
-  if (!r.ok() || magic != kMagic) return false;
-  std::vector<Pack> packs(r.count());
+  if (r.view(r.count()) != kMagic) return false;
+  std::vector<EncodedPack> packs(r.count());
   for (auto& p : packs) {
     if (!r.ok()) break;
-    r.pack(p);
+    r.head(p);
   }
   if (!r.done()) return false;
   for (auto& p : packs) out.push_back(std::move(p));
+  return true;
+}
+
+bool decode_pack_body(const EncodedPack& encoded, Pack& out) {
+  Reader r(encoded.body);
+  Pack p;
+  r.body(encoded.rules, p);
+  if (!r.done()) return false;
+  out.rules = std::move(p.rules);
+  out.allow = std::move(p.allow);
+  return true;
+}
+
+bool decode_packs(std::string_view bytes, std::vector<Pack>& out) {
+  std::vector<EncodedPack> heads;
+  if (!decode_pack_heads(bytes, heads)) return false;
+  for (auto& h : heads)
+    if (!decode_pack_body(h, h.pack)) return false;
+  for (auto& h : heads) out.push_back(std::move(h.pack));
   return true;
 }
 

@@ -29,4 +29,22 @@ std::string encode_packs(const std::vector<Pack>& packs);
 // not a complete encoding of this format version.
 bool decode_packs(std::string_view bytes, std::vector<Pack>& out);
 
+// A pack decoded but for its rules and allow-list, which stay encoded in `body` (a view into
+// the bytes decoded) until decode_pack_body(): a hook judges one command, which needs the
+// rules of one or two packs, and decoding all of them was most of its run time.
+struct EncodedPack {
+  Pack pack;              // every field but rules and allow
+  std::size_t rules = 0;  // how many rules `body` holds
+  std::string_view body;
+};
+
+// Appends the packs held in `bytes` to `out`, their bodies still encoded. False, with `out`
+// unchanged, when the bytes are not a complete encoding of this format version; the bodies
+// themselves are checked by decode_pack_body().
+bool decode_pack_heads(std::string_view bytes, std::vector<EncodedPack>& out);
+
+// Decodes `encoded.body` into out.rules and out.allow. False, with `out` unchanged, when the
+// body is damaged.
+bool decode_pack_body(const EncodedPack& encoded, Pack& out);
+
 }  // namespace cs::guard

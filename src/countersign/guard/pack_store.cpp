@@ -20,16 +20,16 @@ bool overridden(std::string_view path) {
   return ::access(full.c_str(), F_OK) == 0;
 }
 
-bool load_compiled(std::string_view path, std::vector<Pack>& packs) {
+bool load_compiled(std::string_view path, std::vector<EncodedPack>& packs) {
   auto files = compiled_pack_files();
   auto it = std::lower_bound(files.begin(), files.end(), path,
                              [](const CompiledPackFile& f, std::string_view p) { return f.path < p; });
-  return it != files.end() && it->path == path && decode_packs(it->bytes, packs);
+  return it != files.end() && it->path == path && decode_pack_heads(it->bytes, packs);
 }
 
 }  // namespace
 
-void load_builtin_packs(std::vector<Pack>& packs, std::vector<Diagnostic>& diags, bool compiled) {
+void load_builtin_packs(std::vector<EncodedPack>& packs, std::vector<Diagnostic>& diags, bool compiled) {
   for (const auto& f : data::embedded_under("guard/")) {
     if (!f.path.ends_with(".yaml")) continue;
     if (compiled && !overridden(f.path) && load_compiled(f.path, packs)) continue;
@@ -39,7 +39,10 @@ void load_builtin_packs(std::vector<Pack>& packs, std::vector<Diagnostic>& diags
       continue;
     }
     auto loaded = load_packs(file->contents, file->origin, diags);
-    for (auto& p : loaded) packs.push_back(std::move(p));
+    for (auto& p : loaded) {
+      std::size_t rules = p.rules.size();
+      packs.push_back({std::move(p), rules, {}});
+    }
   }
 }
 

@@ -4,6 +4,9 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#endif
 #endif
 
 namespace cs::risk::json {
@@ -204,16 +207,25 @@ __attribute__((target("avx512f,avx512bw,popcnt,bmi"))) std::size_t string_end_av
   CS_STRING_END_BODY(masks_avx512)
 }
 
+// glibc's record of the CPU, taken once by the loader. __builtin_cpu_supports would link libgcc's
+// start-up constructor, which runs CPUID (microseconds each under a hypervisor) in every command,
+// `countersign guard` included.
+#if defined(CPU_FEATURE_ACTIVE)
+#define CS_CPU_HAS(feature, name) CPU_FEATURE_ACTIVE(feature)
+#else
+#define CS_CPU_HAS(feature, name) __builtin_cpu_supports(name)
+#endif
+
 bool cpu_has(BlockKernel kernel) {
   switch (kernel) {
     case BlockKernel::portable:
       return true;
     case BlockKernel::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("popcnt") &&
-             __builtin_cpu_supports("bmi");
+      return CS_CPU_HAS(AVX2, "avx2") && CS_CPU_HAS(PCLMULQDQ, "pclmul") && CS_CPU_HAS(POPCNT, "popcnt") &&
+             CS_CPU_HAS(BMI1, "bmi");
     case BlockKernel::avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi");
+      return CS_CPU_HAS(AVX512F, "avx512f") && CS_CPU_HAS(AVX512BW, "avx512bw") && CS_CPU_HAS(PCLMULQDQ, "pclmul") &&
+             CS_CPU_HAS(POPCNT, "popcnt") && CS_CPU_HAS(BMI1, "bmi");
   }
   return false;
 }

@@ -92,7 +92,9 @@ TEST_F(HeldFixture, ApprovalBindsCwdAndDoesNotLeakToAnotherCommand) {
 TEST_F(HeldFixture, BindingCoversArgvCwdAndEnvironment) {
   using guard::held::binding;
   auto base = binding({{"terraform", "destroy"}}, "/w", "prod");
-  EXPECT_EQ(base.size(), 64u);
+  // SHA-256 of "countersign-guard-request v1\ncommand 1:2\narg 9:terraform\narg 7:destroy\n"
+  // "cwd 2:/w\nenvironment 4:prod\n": request ids stored by earlier versions stay valid.
+  EXPECT_EQ(base, "ed754968958688eaeb430033085e55549b8df11bb6eef6b86af572aa4edfdd5f");
   EXPECT_EQ(base, binding({{"terraform", "destroy"}}, "/w", "prod"));
   EXPECT_NE(base, binding({{"terraform", "destroy", "-target=x"}}, "/w", "prod"));
   EXPECT_NE(base, binding({{"terraform destroy"}}, "/w", "prod"));

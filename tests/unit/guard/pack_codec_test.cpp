@@ -128,7 +128,7 @@ TEST(GuardPackCodec, DamagedFormsAreRejectedWithoutTouchingTheOutput) {
   }
   EXPECT_FALSE(decode_packs(bytes + "x", out)) << "trailing bytes";
   std::string wrong_version = bytes;
-  wrong_version[wrong_version.find("-v1") + 2] = '9';
+  wrong_version[wrong_version.find("-v2") + 2] = '9';
   EXPECT_FALSE(decode_packs(wrong_version, out));
   // Any single damaged byte either still decodes to some packs or is rejected; never a crash.
   for (std::size_t i = 0; i < bytes.size(); i += 7) {
@@ -141,6 +141,54 @@ TEST(GuardPackCodec, DamagedFormsAreRejectedWithoutTouchingTheOutput) {
   }
   EXPECT_TRUE(decode_packs(bytes, out));
   EXPECT_EQ(out.size(), 2u);
+}
+
+TEST(GuardPackCodec, HeadsWithTheirBodiesDecodedAreTheWholePacks) {
+  for (const auto& c : compiled_pack_files()) {
+    std::vector<Pack> whole;
+    ASSERT_TRUE(decode_packs(c.bytes, whole)) << c.path;
+    std::vector<EncodedPack> heads;
+    ASSERT_TRUE(decode_pack_heads(c.bytes, heads)) << c.path;
+    ASSERT_EQ(heads.size(), whole.size()) << c.path;
+    std::vector<Pack> lazily;
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      EXPECT_TRUE(heads[i].pack.rules.empty() && heads[i].pack.allow.empty()) << "rules decoded with the head";
+      EXPECT_EQ(heads[i].rules, whole[i].rules.size()) << heads[i].pack.name;
+      ASSERT_TRUE(decode_pack_body(heads[i], heads[i].pack)) << heads[i].pack.name;
+      expect_same(heads[i].pack, whole[i]);
+      lazily.push_back(heads[i].pack);
+    }
+    EXPECT_EQ(encode_packs(lazily), c.bytes) << c.path;
+  }
+}
+
+TEST(GuardPackCodec, ADamagedBodyIsRejectedWithoutTouchingThePack) {
+  const CompiledPackFile* c = compiled("guard/docker.yaml");
+  ASSERT_NE(c, nullptr);
+  std::vector<EncodedPack> heads;
+  ASSERT_TRUE(decode_pack_heads(c->bytes, heads));
+  ASSERT_FALSE(heads.empty());
+  EncodedPack head = heads[0];
+  ASSERT_GT(head.rules, 0u);
+  Pack untouched;
+  untouched.rules.resize(1);
+  untouched.rules[0].id = "kept";
+  for (std::size_t n = 0; n < head.body.size(); ++n) {
+    EncodedPack cut = head;
+    cut.body = head.body.substr(0, n);
+    Pack p = untouched;
+    ASSERT_FALSE(decode_pack_body(cut, p)) << "body cut to " << n << " bytes";
+    ASSERT_EQ(p.rules.size(), 1u);
+    EXPECT_EQ(p.rules[0].id, "kept");
+  }
+  EncodedPack claims_more = head;
+  ++claims_more.rules;
+  Pack p;
+  EXPECT_FALSE(decode_pack_body(claims_more, p)) << "a body with fewer rules than its head says";
+  std::string longer = std::string(head.body) + "x";
+  EncodedPack trailing = head;
+  trailing.body = longer;
+  EXPECT_FALSE(decode_pack_body(trailing, p)) << "trailing bytes";
 }
 
 TEST(GuardPackCodec, APackOverriddenThroughTheDataDirIsParsedFromItsYaml) {
