@@ -144,6 +144,42 @@ TEST(SignoffGate, CleanRebaseKeepsTheApproval) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// The gate computes digests only for commits a statement could bind (same changed paths and
+// modes as a named commit, or a rewrite of one); content approved under another commit id must
+// still be found when the approved commit is elsewhere in the clone and when it is gone from it.
+TEST(SignoffGate, SameContentUnderAnotherCommitIsFound) {
+  GateRepo t;
+  const std::string body = "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n";
+  auto approved = t.ai_commit("app.py", body);
+  t.approve(t.carol, "carol@example.com", approved);
+  // The same change, authored again on another branch from main (another id, author, subject).
+  t.g.git("checkout -q -b again main");
+  t.g.write("app.py", body);
+  t.g.commit("the same fix, redone" + std::string(kAiTrailer), "Erin Senior", "erin@example.com");
+  auto r = t.check("main..again");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  // With the approved commit gone from the clone, its paths are unknown: every digest is computed.
+  t.g.git("branch -q -D feature");
+  t.g.git("reflog expire --expire=now --all");
+  t.g.git("gc -q --prune=now");
+  ASSERT_NE(sh("git cat-file -e " + approved, t.g.path()).exit_code, 0) << "the approved commit is still there";
+  auto gone = t.check("main..again");
+  EXPECT_EQ(gone.exit_code, 0) << gone.out << gone.err;
+}
+
+// An approval of other content, for a commit with other paths, leaves the range's digests unneeded:
+// the verdict is the same as with no store, and the digest is reported as not computed.
+TEST(SignoffGate, UnrelatedApprovalsDoNotBindARange) {
+  GateRepo t;
+  auto a = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
+  t.approve(t.carol, "carol@example.com", a);
+  auto b = t.ai_commit("other.py", "x = 1\n", "unrelated");
+  auto r = countersign({"check", a + ".." + b, "--trusted-ref", "main", "--format", "json"}, t.g.path());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"digest\":null"), std::string::npos) << r.out;
+}
+
 TEST(SignoffGate, ForgedSignatureFails) {
   GateRepo t;
   auto a = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");

@@ -2,6 +2,7 @@
 // commit's objects (provenance, changed paths, risk, evaluation); the walk hands blocks of
 // commits to threads that each hold their own Repository handle while it goes on walking.
 #include <algorithm>
+#include <atomic>
 #include <ctime>
 #include <thread>
 #include <unordered_map>
@@ -39,7 +40,13 @@ Decision failed(Decision d, Error e) {
   return d;
 }
 
-Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& repo, const git::RawCommit& raw, bool newest) {
+// A decided commit, with what the store's candidates() needs to know of it.
+struct Decided {
+  CommitDecision cd;
+  signoff::ApprovalSet::RangeCommit range;
+};
+
+Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, const git::RawCommit& raw, bool newest) {
   auto commit = repo.parse(raw);
   if (!commit) return std::unexpected(commit.error());
   auto prov = cx.assessor.assess(repo, *commit);
@@ -63,12 +70,15 @@ Result<CommitDecision> decide_commit(const Context& cx, const git::Repository& r
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
     cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
-  bool want_digest = cx.request.list_approvals || (cx.store_present && !cd.requirements.empty());
-  if (auto b = detail::bind_digest(repo, *commit, *paths, want_digest, cd); !b) return std::unexpected(b.error());
+  // With an approval store, digests are computed afterwards for the commits it could bind
+  // (ApprovalSet::candidates); `countersign approvals` lists every commit's.
+  if (auto b = detail::bind_digest(repo, *commit, *paths, cx.request.list_approvals, cd); !b) return std::unexpected(b.error());
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
-  return cd;
+  Decided out{std::move(cd), {raw.id, 0, {}}};
+  if (cx.store_present) out.range = {raw.id, signoff::paths_key(*paths), signoff::origin_key(*commit)};
+  return out;
 }
 
 struct Walked {
@@ -80,7 +90,7 @@ struct Walked {
 // with its own Repository handle); decisions land in `out` in walk order. The first failure (in
 // range order) wins.
 std::optional<Error> decide_range(const Context& cx, const git::Repository& repo, std::vector<CommitDecision>& out,
-                                  std::vector<git::ObjectId>& ids) {
+                                  std::vector<signoff::ApprovalSet::RangeCommit>& range) {
   unsigned threads = cx.request.threads ? cx.request.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<git::Repository> handles;
   for (unsigned t = 1; t < threads; ++t) {
@@ -88,13 +98,13 @@ std::optional<Error> decide_range(const Context& cx, const git::Repository& repo
     if (!h) return h.error();
     handles.push_back(std::move(*h));
   }
-  OrderedPipeline<Walked, CommitDecision> pipe(
+  OrderedPipeline<Walked, Decided> pipe(
       [&](unsigned worker, Walked&& w) {
         return decide_commit(cx, worker == 0 ? repo : handles[worker - 1], w.raw, w.newest);
       },
-      [&](CommitDecision&& cd) {
-        ids.push_back(cd.provenance.commit);
-        out.push_back(std::move(cd));
+      [&](Decided&& d) {
+        out.push_back(std::move(d.cd));
+        range.push_back(std::move(d.range));
       });
   auto done = pipe.run(threads, [&](const auto& push) -> Result<void> {
     std::vector<Walked> block;
@@ -112,6 +122,47 @@ std::optional<Error> decide_range(const Context& cx, const git::Repository& repo
     return walked;
   });
   if (!done) return done.error();
+  return std::nullopt;
+}
+
+// The change digests of the commits that need sign-off and that a statement of the store could
+// bind, on every core.
+std::optional<Error> bind_candidate_digests(const git::Repository& repo, const signoff::ApprovalSet& store,
+                                            std::span<const signoff::ApprovalSet::RangeCommit> range,
+                                            std::vector<CommitDecision>& commits, const Request& request) {
+  if (request.list_approvals) return std::nullopt;  // every digest is there already
+  auto candidates = store.candidates(repo, range);
+  if (!candidates) return candidates.error();
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < commits.size(); ++i)
+    if ((*candidates)[i] && commits[i].digest.empty() && !commits[i].requirements.empty()) todo.push_back(i);
+  unsigned threads = request.threads ? request.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = unsigned(std::clamp<size_t>(todo.size() / 64, 1, threads));
+  std::vector<git::Repository> handles;
+  for (unsigned t = 1; t < threads; ++t) {
+    auto h = repo.reopen();
+    if (!h) return h.error();
+    handles.push_back(std::move(*h));
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::optional<Error>> errors(threads);
+  auto work = [&](unsigned t) {
+    const git::Repository& r = t == 0 ? repo : handles[t - 1];
+    for (size_t k; (k = next.fetch_add(1)) < todo.size();) {
+      CommitDecision& cd = commits[todo[k]];
+      auto commit = r.commit(range[todo[k]].id);
+      if (!commit) return void(errors[t] = commit.error());
+      auto paths = r.changed_paths(*commit);
+      if (!paths) return void(errors[t] = paths.error());
+      if (auto b = detail::bind_digest(r, *commit, *paths, true, cd); !b) return void(errors[t] = b.error());
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) return e;
   return std::nullopt;
 }
 
@@ -143,11 +194,9 @@ Decision check(const Request& request) {
 
   auto repo = git::Repository::open(request.repo_path);
   if (!repo) return failed(std::move(d), repo.error());
-  // The range is walked while commits are decided (below); reaching its first commit now makes
-  // an unknown revision the first error reported, as it is the first thing wrong.
-  bool range_empty = true;
-  auto probe = repo->walk(request.range, [&](const git::ObjectId&) { return range_empty = false; });
-  if (!probe) return failed(std::move(d), probe.error());
+  // The range is walked while commits are decided (below); checking its revisions now makes an
+  // unknown one the first error reported, as it is the first thing wrong.
+  if (auto start = repo->range_start(request.range); !start) return failed(std::move(d), start.error());
 
   auto trust = detail::choose_trust_root(*repo, request.range, request.trusted_ref);
   if (!trust) return failed(std::move(d), trust.error());
@@ -199,17 +248,22 @@ Decision check(const Request& request) {
   const risk::Config risk_config = detail::risk_config(loaded.policy);
   auto plan_findings = detail::plan_file_risk(request.plan_files, risk_config);
   if (!plan_findings) return failed(std::move(d), plan_findings.error());
-  if (!plan_findings->empty() && range_empty)
-    return failed(std::move(d), Error{Errc::invalid_argument,
-                                      "--plan files were given but the range has no commits to attach their findings to",
-                                      {}});
+
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
   Context cx{request,       loaded.policy,     loaded.people, *assessor,     approvals,
              d.environment, now, store.has_value(), &risk_config,  *plan_findings};
+  std::vector<signoff::ApprovalSet::RangeCommit> range;
+  if (auto e = decide_range(cx, *repo, d.commits, range)) return failed(std::move(d), *e);
+  if (!plan_findings->empty() && d.commits.empty())
+    return failed(std::move(d), Error{Errc::invalid_argument,
+                                      "--plan files were given but the range has no commits to attach their findings to",
+                                      {}});
   std::vector<git::ObjectId> ids;
-  if (auto e = decide_range(cx, *repo, d.commits, ids)) return failed(std::move(d), *e);
+  ids.reserve(range.size());
+  for (const auto& r : range) ids.push_back(r.id);
   if (store) {
+    if (auto e = bind_candidate_digests(*repo, *store, range, d.commits, request)) return failed(std::move(d), *e);
     std::vector<signoff::ChangeDigest> digests;
     for (const auto& cd : d.commits)
       if (!cd.digest.empty())

@@ -133,6 +133,11 @@ class Repository {
   // work on the first commits can start before the walk ends.
   Result<void> walk(std::string_view range, const std::function<bool(const ObjectId&)>& visit) const;
 
+  // The commits a walk of `range` starts from, checked as the walk would check them (an unknown
+  // revision, an empty repository), without walking: a range's errors can be reported before any
+  // work starts, even when the walk itself must see the whole range before it yields anything.
+  Result<std::vector<ObjectId>> range_start(std::string_view range) const;
+
   // The same walk, handing over each commit's stored bytes with its id.
   Result<void> walk_raw(std::string_view range, const std::function<bool(RawCommit&&)>& visit) const;
 

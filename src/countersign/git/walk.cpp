@@ -234,6 +234,13 @@ Result<Repository::Tips> Repository::range_tips(std::string_view range) const {
   return out;
 }
 
+Result<std::vector<ObjectId>> Repository::range_start(std::string_view range) const {
+  if (is_empty()) return fail(Errc::not_found, "the repository has no commits yet");
+  auto tips = range_tips(range);
+  if (!tips) return std::unexpected(tips.error());
+  return std::move(tips->tips);
+}
+
 Result<void> Repository::walk(std::string_view range, const std::function<bool(const ObjectId&)>& visit) const {
   return walk_raw(range, [&visit](RawCommit&& c) { return visit(c.id); });
 }

@@ -82,15 +82,11 @@ Result<std::vector<Provenance>> assess_range(const git::Repository& repo, std::s
 
 Result<void> assess_range(const git::Repository& repo, std::string_view range, const Sink& sink,
                           const AssessOptions& options) {
-  // Resolve the tip first: an unknown revision fails before any thread starts.
-  std::vector<git::ObjectId> first;
-  auto probe = repo.walk(range, [&](const git::ObjectId& id) {
-    first.push_back(id);
-    return false;
-  });
-  if (!probe) return std::unexpected(probe.error());
+  // Resolve the tips first: an unknown revision fails before any thread starts.
+  auto start = repo.range_start(range);
+  if (!start) return std::unexpected(start.error());
   AssessOptions opt = options;
-  if (!opt.tip && !first.empty()) opt.tip = first.front();
+  if (!opt.tip && !start->empty()) opt.tip = start->front();
   auto assessor = Assessor::create(repo, std::move(opt));
   if (!assessor) return std::unexpected(assessor.error());
   // This thread walks, handing on each commit's stored bytes as the walk reads them, then helps

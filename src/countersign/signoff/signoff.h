@@ -199,6 +199,19 @@ class ApprovalSet {
   Result<std::vector<std::pair<size_t, const Checked*>>> rewritten(const git::Repository& repo,
                                                                   std::span<const git::ObjectId> range,
                                                                   std::span<const std::optional<ChangeDigest>> digests) const;
+  // Which commits of a range the store could bind, so that only their change digests need
+  // computing (each costs every changed file's blobs and a diff). A digest covers the file and
+  // mode lines, so a statement naming commit X binds only a commit whose changed paths and modes
+  // are X's (same paths_key), and reports as rewritten only one with X's author, author time and
+  // subject (same origin). Statements that cannot be traced that way (range approvals, unreadable
+  // files, named commits absent from the clone or that are merges) make every commit a candidate.
+  struct RangeCommit {
+    git::ObjectId id;
+    uint64_t paths_key = 0;
+    std::string origin;
+  };
+  Result<std::vector<char>> candidates(const git::Repository& repo, std::span<const RangeCommit> range) const;
+
   // Every override in the store (for `countersign overdue`).
   std::vector<const Checked*> overrides() const;
   // Store entries that are not statement files, or are unreadable, with the reason.
@@ -221,6 +234,12 @@ struct Excluded {
 // held. nullopt: eligible.
 std::optional<std::string> ineligibility(const Signatory& person, std::span<const Excluded> excluded,
                                          std::span<const std::string> roles);
+
+// The changed paths with their modes, hashed independently of order: equal change digests imply
+// equal keys (the converse need not hold).
+uint64_t paths_key(std::span<const git::ChangedPath> paths);
+// Author email, author time and subject: what a rebase or an amend keeps of a commit.
+std::string origin_key(const git::Commit& c);
 
 // ---- Collecting what binds a range ------------------------------------------------------------
 

@@ -323,12 +323,57 @@ std::vector<const Checked*> ApprovalSet::stale_for(const git::ObjectId& commit, 
 }
 
 namespace {
+}  // namespace
+
 std::string origin_key(const git::Commit& c) {
   std::string_view subject(c.message);
   subject = subject.substr(0, subject.find('\n'));
   return text::lower(c.author.email) + '\n' + std::to_string(c.author.time) + '\n' + std::string(subject);
 }
-}  // namespace
+
+uint64_t paths_key(std::span<const git::ChangedPath> paths) {
+  // A sum of per-entry hashes: no sorting, and the order of the entries does not matter.
+  uint64_t key = 0x9E3779B97F4A7C15ull;
+  for (const auto& p : paths) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over path, NUL, old mode, new mode
+    auto mix = [&h](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
+    for (char c : p.path) mix(static_cast<unsigned char>(c));
+    mix(0);
+    for (uint32_t m : {p.old_mode, p.new_mode})
+      for (int shift = 0; shift < 32; shift += 8) mix(static_cast<unsigned char>(m >> shift));
+    key += h * 0xFF51AFD7ED558CCDull;
+  }
+  return key;
+}
+
+Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, std::span<const RangeCommit> range) const {
+  const State& s = *state_;
+  std::vector<char> all(range.size(), 1);
+  std::unordered_map<git::ObjectId, size_t, git::ObjectIdHash> in_range;
+  for (size_t i = 0; i < range.size(); ++i) in_range.emplace(range[i].id, i);
+  std::vector<char> out(range.size(), 0);
+  std::unordered_set<uint64_t> keys;
+  std::unordered_set<std::string> origins;
+  for (size_t i = 0; i < s.files.size(); ++i) {
+    if (s.kinds[i] == StatementKind::revocation) continue;  // binds an approval, not a change
+    const auto& st = s.statements[i];
+    if (!st || !st->members.empty() || !st->commit) return all;
+    if (auto it = in_range.find(*st->commit); it != in_range.end()) {
+      out[it->second] = 1;
+      keys.insert(range[it->second].paths_key);
+      continue;
+    }
+    auto named = repo.commit(*st->commit);
+    if (!named || named->parents.size() > 1) return all;
+    auto paths = repo.changed_paths(*named);
+    if (!paths) return all;
+    keys.insert(paths_key(*paths));
+    origins.insert(origin_key(*named));
+  }
+  for (size_t i = 0; i < range.size(); ++i)
+    if (keys.contains(range[i].paths_key) || origins.contains(range[i].origin)) out[i] = 1;
+  return out;
+}
 
 Result<std::vector<std::pair<size_t, const Checked*>>> ApprovalSet::rewritten(
     const git::Repository& repo, std::span<const git::ObjectId> range,
