@@ -77,7 +77,11 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
   Decided out{std::move(cd), {raw.id, 0, {}}};
-  if (cx.store_present) out.range = {raw.id, signoff::paths_key(*paths), signoff::origin_key(*commit)};
+  if (cx.store_present) {
+    auto key = signoff::paths_key(repo, *paths);
+    if (!key) return std::unexpected(key.error());
+    out.range = {raw.id, *key, signoff::origin_key(*commit)};
+  }
   return out;
 }
 

@@ -473,6 +473,19 @@ Result<std::string> Repository::blob(const ObjectId& id) const {
   return out;
 }
 
+Result<uint64_t> Repository::object_size(const ObjectId& id) const {
+  if (reader_)
+    if (auto size = reader_->size_of(id)) return *size;
+  git_odb* odb_raw = nullptr;
+  if (git_repository_odb(&odb_raw, repo_.get()) != 0) return std::unexpected(last_error("opening the object database"));
+  handles::Odb odb(odb_raw);
+  git_oid oid = to_oid(id);
+  size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (git_odb_read_header(&size, &type, odb_raw, &oid) != 0) return std::unexpected(last_error("reading object " + id.hex()));
+  return size;
+}
+
 Result<std::optional<std::string>> Repository::file_at(const ObjectId& commit_id, std::string_view path) const {
   auto c = commit(commit_id);
   if (!c) return std::unexpected(c.error());

@@ -166,6 +166,8 @@ class Repository {
 
   // The contents of the blob `id`.
   Result<std::string> blob(const ObjectId& id) const;
+  // The size of object `id` in bytes, from its header (without reading it when it is stored whole).
+  Result<uint64_t> object_size(const ObjectId& id) const;
   // The file at `path` in the tree of `commit`, or nullopt when absent.
   Result<std::optional<std::string>> file_at(const ObjectId& commit, std::string_view path) const;
 

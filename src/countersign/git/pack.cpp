@@ -295,6 +295,15 @@ ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& ou
   return type;
 }
 
+std::optional<uint64_t> ObjectReader::size_of(const ObjectId& id) const {
+  if (!packs_) return std::nullopt;
+  auto loc = packs_->find(id);
+  if (!loc) return std::nullopt;
+  auto h = read_header(packs_->pack(loc->pack), loc->offset);
+  if (!h || h->type < 1 || h->type > 4) return std::nullopt;
+  return h->size;
+}
+
 // objects/xx/yyyy...: zlib of "<type> <size>\0<content>". Read whole (loose objects are what a
 // few recent commands wrote: small), inflated in two steps, the header first.
 ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {

@@ -96,6 +96,8 @@ class ObjectReader {
 
   // Reads object `id` into `out`: its type, or ObjectType::none when no pack here can give it.
   ObjectType read(const ObjectId& id, std::string& out);
+  // The size of `id` when a pack holds it whole (not as a delta): read from its header alone.
+  std::optional<uint64_t> size_of(const ObjectId& id) const;
 
  private:
   using Key = uint64_t;  // pack number in the top 16 bits, offset below

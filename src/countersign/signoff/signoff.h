@@ -235,9 +235,11 @@ struct Excluded {
 std::optional<std::string> ineligibility(const Signatory& person, std::span<const Excluded> excluded,
                                          std::span<const std::string> roles);
 
-// The changed paths with their modes, hashed independently of order: equal change digests imply
-// equal keys (the converse need not hold).
-uint64_t paths_key(std::span<const git::ChangedPath> paths);
+// The changed paths with their modes and how much each file grows or shrinks, hashed
+// independently of order. Equal change digests imply equal keys (the converse need not hold): the
+// digest's text has every file and mode line, and every added and removed line of every file,
+// whose lengths make up the change in its size. Sizes come from object headers, not contents.
+Result<uint64_t> paths_key(const git::Repository& repo, std::span<const git::ChangedPath> paths);
 // Author email, author time and subject: what a rebase or an amend keeps of a commit.
 std::string origin_key(const git::Commit& c);
 

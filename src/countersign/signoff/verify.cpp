@@ -331,16 +331,28 @@ std::string origin_key(const git::Commit& c) {
   return text::lower(c.author.email) + '\n' + std::to_string(c.author.time) + '\n' + std::string(subject);
 }
 
-uint64_t paths_key(std::span<const git::ChangedPath> paths) {
+Result<uint64_t> paths_key(const git::Repository& repo, std::span<const git::ChangedPath> paths) {
+  constexpr uint32_t kGitlink = 0160000;
+  auto size = [&repo](uint32_t mode, const git::ObjectId& id) -> Result<uint64_t> {
+    if (mode == 0 || mode == kGitlink) return 0;  // absent; a submodule's line has a fixed length
+    return repo.object_size(id);
+  };
   // A sum of per-entry hashes: no sorting, and the order of the entries does not matter.
   uint64_t key = 0x9E3779B97F4A7C15ull;
   for (const auto& p : paths) {
-    uint64_t h = 1469598103934665603ull;  // FNV-1a over path, NUL, old mode, new mode
-    auto mix = [&h](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
-    for (char c : p.path) mix(static_cast<unsigned char>(c));
-    mix(0);
-    for (uint32_t m : {p.old_mode, p.new_mode})
-      for (int shift = 0; shift < 32; shift += 8) mix(static_cast<unsigned char>(m >> shift));
+    auto before = size(p.old_mode, p.old_blob);
+    if (!before) return std::unexpected(before.error());
+    auto after = size(p.new_mode, p.new_blob);
+    if (!after) return std::unexpected(after.error());
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over path, NUL, modes, growth
+    auto mix = [&h](uint64_t v, int bytes) {
+      for (int i = 0; i < bytes; ++i) h = (h ^ ((v >> (8 * i)) & 0xFF)) * 1099511628211ull;
+    };
+    for (char c : p.path) mix(static_cast<unsigned char>(c), 1);
+    mix(0, 1);
+    mix(p.old_mode, 4);
+    mix(p.new_mode, 4);
+    mix(*after - *before, 8);  // wraps for a shrinking file, the same way for both sides
     key += h * 0xFF51AFD7ED558CCDull;
   }
   return key;
@@ -367,7 +379,9 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
     if (!named || named->parents.size() > 1) return all;
     auto paths = repo.changed_paths(*named);
     if (!paths) return all;
-    keys.insert(paths_key(*paths));
+    auto key = paths_key(repo, *paths);
+    if (!key) return all;
+    keys.insert(*key);
     origins.insert(origin_key(*named));
   }
   for (size_t i = 0; i < range.size(); ++i)
