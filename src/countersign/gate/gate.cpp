@@ -29,6 +29,7 @@ struct Context {
   std::string environment;
   int64_t now = 0;
   bool store_present = false;  // refs/countersign/approvals exists: digests are needed
+  const signoff::ApprovalSet* store = nullptr;
   const risk::Config* risk = nullptr;
   std::span<const risk::Finding> range_findings;  // --plan findings, for the newest commit
 };
@@ -70,9 +71,13 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
     cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
-  // With an approval store, digests are computed afterwards for the commits it could bind
-  // (ApprovalSet::candidates); `countersign approvals` lists every commit's.
-  if (auto b = detail::bind_digest(repo, *commit, *paths, cx.request.list_approvals, cd); !b) return std::unexpected(b.error());
+  // With an approval store, digests are computed for the commits it could bind: now for those a
+  // statement names (with those statements' signatures, on this worker), afterwards for the
+  // rest (ApprovalSet::candidates). `countersign approvals` lists every commit's.
+  const bool named = cx.store && !cd.requirements.empty() && cx.store->names(raw.id);
+  if (auto b = detail::bind_digest(repo, *commit, *paths, cx.request.list_approvals || named, cd); !b)
+    return std::unexpected(b.error());
+  if (named) cx.store->check_signatures_naming(raw.id);
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
@@ -255,8 +260,12 @@ Decision check(const Request& request) {
 
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
-  Context cx{request,       loaded.policy,     loaded.people, *assessor,     approvals,
-             d.environment, now, store.has_value(), &risk_config,  *plan_findings};
+  Context cx{request,           loaded.policy,
+             loaded.people,     *assessor,
+             approvals,         d.environment,
+             now,               store.has_value(),
+             store ? &*store : nullptr, &risk_config,
+             *plan_findings};
   std::vector<signoff::ApprovalSet::RangeCommit> range;
   if (auto e = decide_range(cx, *repo, d.commits, range)) return failed(std::move(d), *e);
   if (!plan_findings->empty() && d.commits.empty())

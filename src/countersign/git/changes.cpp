@@ -100,6 +100,16 @@ class TreeComparison {
   std::vector<ChangedPath>& out_;
 };
 
+Result<std::vector<TreeItem>> Repository::tree(const ObjectId& id) const {
+  std::string bytes;
+  if (auto r = read_object(id, detail::ObjectType::tree, bytes); !r) return fail(Errc::not_found, "missing tree " + id.hex());
+  std::vector<TreeItem> out;
+  detail::TreeReader reader(bytes);
+  while (auto e = reader.next()) out.push_back({std::string(e->name), e->mode, e->id});
+  if (reader.broken()) return fail(Errc::git, "malformed tree " + id.hex());
+  return out;
+}
+
 Result<std::vector<ChangedPath>> Repository::changed_paths(const ObjectId& old_tree, const ObjectId& new_tree) const {
   std::vector<ChangedPath> out;
   if (new_tree.is_zero()) return fail(Errc::invalid_argument, "no tree to compare");

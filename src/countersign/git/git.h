@@ -102,6 +102,15 @@ struct FileDiff {
   std::vector<Hunk> hunks;
 };
 
+// One entry of a tree.
+struct TreeItem {
+  std::string name;
+  uint32_t mode = 0;  // normalised as git_tree_entry_filemode reports it
+  ObjectId id;
+  bool is_tree() const { return (mode & 0170000) == 0040000; }
+  bool is_blob() const { return (mode & 0170000) == 0100000 || (mode & 0170000) == 0120000; }
+};
+
 class Repository {
  public:
   // Opens the repository containing `path` (searching upwards like git does).
@@ -166,6 +175,8 @@ class Repository {
 
   // The contents of the blob `id`.
   Result<std::string> blob(const ObjectId& id) const;
+  // The entries of the tree `id`, in stored order.
+  Result<std::vector<TreeItem>> tree(const ObjectId& id) const;
   // The size of object `id` in bytes, from its header (without reading it when it is stored whole).
   Result<uint64_t> object_size(const ObjectId& id) const;
   // The file at `path` in the tree of `commit`, or nullopt when absent.

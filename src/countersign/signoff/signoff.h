@@ -186,6 +186,12 @@ class ApprovalSet {
   // Signatures are the expensive part of verification; the rest stays lazy.
   void check_signatures(std::span<const ChangeDigest> digests, unsigned threads = 0) const;
 
+  // Whether a statement names `commit` on its commit line.
+  bool names(const git::ObjectId& commit) const;
+  // Checks the signatures of the statements naming `commit`. Safe to call from several threads
+  // at once for different commits (a statement names one commit), and before the lookups below.
+  void check_signatures_naming(const git::ObjectId& commit) const;
+
   // Approvals binding `digest`: filed under it, or range approvals listing it as a member.
   std::vector<const Checked*> approvals_for(const ChangeDigest& digest) const;
   // Overrides made for `digest` or for a range listing it as a member.

@@ -200,36 +200,34 @@ Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& targe
   auto top = store_tree(r, tip, ref);
   if (!top) return std::unexpected(top.error());
   out.tip = top->first;
-  const git_tree* root = top->second.get();
   auto problem = [&](std::string path, std::string why) { out.problems.push_back({std::move(path), std::move(why)}); };
-
-  for (size_t i = 0, n = git_tree_entrycount(root); i < n; ++i) {
-    const git_tree_entry* e1 = git_tree_entry_byindex(root, i);
-    std::string d1 = git_tree_entry_name(e1);
-    if (d1.size() != 2 || !is_hex(d1) || git_tree_entry_type(e1) != GIT_OBJECT_TREE) {
+  git::ObjectId root_id;
+  std::memcpy(root_id.bytes.data(), git_tree_id(top->second.get())->id, 20);
+  auto root = repo.tree(root_id);
+  if (!root) return std::unexpected(root.error());
+  for (const auto& e1 : *root) {
+    const std::string& d1 = e1.name;
+    if (d1.size() != 2 || !is_hex(d1) || !e1.is_tree()) {
       problem(d1, "not a digest directory");
       continue;
     }
-    auto t1 = subtree(r, e1);
-    if (!t1) return std::unexpected(t1.error());
-    for (size_t j = 0, m = git_tree_entrycount(t1->get()); j < m; ++j) {
-      const git_tree_entry* e2 = git_tree_entry_byindex(t1->get(), j);
-      std::string d2 = git_tree_entry_name(e2);
-      if (d2.size() != 62 || !is_hex(d2) || git_tree_entry_type(e2) != GIT_OBJECT_TREE) {
+    auto t1 = repo.tree(e1.id);
+    if (!t1) return fail(Errc::git, "missing tree in the approval store");
+    for (const auto& e2 : *t1) {
+      const std::string& d2 = e2.name;
+      if (d2.size() != 62 || !is_hex(d2) || !e2.is_tree()) {
         problem(d1 + "/" + d2, "not a digest directory");
         continue;
       }
-      auto t2 = subtree(r, e2);
-      if (!t2) return std::unexpected(t2.error());
-      for (size_t k = 0, l = git_tree_entrycount(t2->get()); k < l; ++k) {
-        const git_tree_entry* e3 = git_tree_entry_byindex(t2->get(), k);
-        std::string name = git_tree_entry_name(e3);
-        std::string path = d1 + "/" + d2 + "/" + name;
-        if (!name.ends_with(".sig") || git_tree_entry_type(e3) != GIT_OBJECT_BLOB) {
+      auto t2 = repo.tree(e2.id);
+      if (!t2) return fail(Errc::git, "missing tree in the approval store");
+      for (const auto& e3 : *t2) {
+        std::string path = d1 + "/" + d2 + "/" + e3.name;
+        if (!e3.name.ends_with(".sig") || !e3.is_blob()) {
           problem(path, "not a .sig file");
           continue;
         }
-        auto blob = repo.blob(from_oid(git_tree_entry_id(e3)));
+        auto blob = repo.blob(e3.id);
         if (!blob) {
           problem(path, "blob is missing from the repository");
           continue;
@@ -238,7 +236,7 @@ Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& targe
           problem(path, "larger than " + std::to_string(kMaxFile) + " bytes");
           continue;
         }
-        out.files.push_back({path, d1 + d2, name, std::move(*blob)});
+        out.files.push_back({path, d1 + d2, e3.name, std::move(*blob)});
       }
     }
   }
