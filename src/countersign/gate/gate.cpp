@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <ctime>
+#include <future>
 #include <thread>
 #include <unordered_map>
 
@@ -98,8 +99,11 @@ struct Walked {
 // Walks the range and decides each commit as the walk reaches it, on every core (each worker
 // with its own Repository handle); decisions land in `out` in walk order. The first failure (in
 // range order) wins.
+// `ready` runs on this thread before the first block goes to the workers (the walk may already
+// be done: a limited walk yields nothing until it is); an error from it stops everything.
 std::optional<Error> decide_range(const Context& cx, const git::Repository& repo, std::vector<CommitDecision>& out,
-                                  std::vector<signoff::ApprovalSet::RangeCommit>& range) {
+                                  std::vector<signoff::ApprovalSet::RangeCommit>& range,
+                                  const std::function<Result<void>()>& ready) {
   unsigned threads = cx.request.threads ? cx.request.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<git::Repository> handles;
   for (unsigned t = 1; t < threads; ++t) {
@@ -117,17 +121,29 @@ std::optional<Error> decide_range(const Context& cx, const git::Repository& repo
       });
   auto done = pipe.run(threads, [&](const auto& push) -> Result<void> {
     std::vector<Walked> block;
-    bool open = true, first = true;
+    bool open = true, first = true, started = false;
+    std::optional<Error> not_ready;
+    auto hand_over = [&] {
+      if (!started) {
+        started = true;
+        if (auto r = ready(); !r) {
+          not_ready = r.error();
+          return false;
+        }
+      }
+      return push(std::move(block));
+    };
     auto walked = repo.walk_raw(cx.request.range, [&](git::RawCommit&& c) {
       block.push_back({std::move(c), first});
       first = false;
       if (block.size() == kBlock) {
-        open = push(std::move(block));
+        open = hand_over();
         block = {};
       }
       return open;
     });
-    if (open && !block.empty()) push(std::move(block));
+    if (open && !block.empty()) hand_over();
+    if (not_ready) return std::unexpected(*not_ready);
     return walked;
   });
   if (!done) return done.error();
@@ -245,12 +261,27 @@ Decision check(const Request& request) {
   auto assessor = provenance::Assessor::create(*repo, options);
   if (!assessor) return failed(std::move(d), assessor.error());
   // Before agents leave the directory, so that an agent's key is known and reported as an agent's.
-  std::optional<signoff::ApprovalSet> store;
+  // The store is read on a thread of its own (with its own handle) while the range is walked:
+  // both are work for one core, and a limited walk leaves the others idle until it is done.
+  std::vector<std::string> store_notes;  // declared first: the loading thread writes it until joined
+  std::future<Result<std::optional<signoff::ApprovalSet>>> store_loading;
   if (request.read_approvals) {
-    auto s = detail::load_approvals(*repo, loaded, *assessor, d.trust, now, d.notes);
-    if (!s) return failed(std::move(d), s.error());
-    store = std::move(*s);
+    auto handle = repo->reopen();
+    if (!handle) return failed(std::move(d), handle.error());
+    store_loading = std::async(std::launch::async, [h = std::move(*handle), loaded, &assessor = *assessor, root = d.trust,
+                                                    now, &store_notes]() {
+      return detail::load_approvals(h, loaded, assessor, root, now, store_notes);
+    });
   }
+  std::optional<signoff::ApprovalSet> store;
+  auto store_ready = [&]() -> Result<void> {
+    if (!store_loading.valid()) return {};
+    auto s = store_loading.get();
+    d.notes.insert(d.notes.end(), store_notes.begin(), store_notes.end());
+    if (!s) return std::unexpected(s.error());
+    store = std::move(*s);
+    return {};
+  };
   drop_agent_people(loaded.people, *assessor, d.notes);
 
   ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
@@ -260,14 +291,19 @@ Decision check(const Request& request) {
 
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
-  Context cx{request,           loaded.policy,
-             loaded.people,     *assessor,
-             approvals,         d.environment,
-             now,               store.has_value(),
-             store ? &*store : nullptr, &risk_config,
-             *plan_findings};
+  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, false, nullptr,
+             &risk_config, *plan_findings};
   std::vector<signoff::ApprovalSet::RangeCommit> range;
-  if (auto e = decide_range(cx, *repo, d.commits, range)) return failed(std::move(d), *e);
+  auto ready = [&]() -> Result<void> {
+    if (auto r = store_ready(); !r) return r;
+    // Set before the workers get their first block (the pipeline's lock orders the two).
+    cx.store_present = store.has_value();
+    cx.store = store ? &*store : nullptr;
+    return {};
+  };
+  auto decided = decide_range(cx, *repo, d.commits, range, ready);
+  if (auto r = store_ready(); !r && !decided) decided = r.error();  // an empty range never asked
+  if (decided) return failed(std::move(d), *decided);
   if (!plan_findings->empty() && d.commits.empty())
     return failed(std::move(d), Error{Errc::invalid_argument,
                                       "--plan files were given but the range has no commits to attach their findings to",
