@@ -263,19 +263,25 @@ Decision check(const Request& request) {
   // Before agents leave the directory, so that an agent's key is known and reported as an agent's.
   // The store is read on a thread of its own (with its own handle) while the range is walked:
   // both are work for one core, and a limited walk leaves the others idle until it is done.
+  // Once read, that thread checks the signatures of statements naming commits until the walk is
+  // done (those are what the gate verifies most): a limited walk leaves the other cores idle.
   std::vector<std::string> store_notes;  // declared first: the loading thread writes it until joined
+  std::atomic<bool> walked{false};
   std::future<Result<std::optional<signoff::ApprovalSet>>> store_loading;
   if (request.read_approvals) {
     auto handle = repo->reopen();
     if (!handle) return failed(std::move(d), handle.error());
     store_loading = std::async(std::launch::async, [h = std::move(*handle), loaded, &assessor = *assessor, root = d.trust,
-                                                    now, &store_notes]() {
-      return detail::load_approvals(h, loaded, assessor, root, now, store_notes);
+                                                    now, &store_notes, &walked]() {
+      auto set = detail::load_approvals(h, loaded, assessor, root, now, store_notes);
+      if (set && *set) (*set)->check_signatures_until(walked);
+      return set;
     });
   }
   std::optional<signoff::ApprovalSet> store;
   auto store_ready = [&]() -> Result<void> {
     if (!store_loading.valid()) return {};
+    walked = true;
     auto s = store_loading.get();
     d.notes.insert(d.notes.end(), store_notes.begin(), store_notes.end());
     if (!s) return std::unexpected(s.error());

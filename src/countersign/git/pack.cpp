@@ -320,9 +320,20 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
   ::close(fd);
   if (!ok) return ObjectType::none;
 
-  z_stream z{};
-  if (inflateInit(&z) != Z_OK) return ObjectType::none;
-  std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&z, inflateEnd);
+  if (!zlib_) {
+    auto* fresh = new z_stream{};
+    if (inflateInit(fresh) != Z_OK) {
+      delete fresh;
+      return ObjectType::none;
+    }
+    zlib_ = {fresh, [](z_stream_s* s) {
+               inflateEnd(s);
+               delete s;
+             }};
+  } else if (inflateReset(zlib_.get()) != Z_OK) {
+    return ObjectType::none;
+  }
+  z_stream& z = *zlib_;
   char head[64];
   z.next_in = reinterpret_cast<Bytef*>(loose_.data());
   z.avail_in = uInt(loose_.size());

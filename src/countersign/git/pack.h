@@ -17,6 +17,7 @@
 #include "countersign/git/git.h"
 
 struct libdeflate_decompressor;
+struct z_stream_s;
 
 namespace cs::git::detail {
 
@@ -135,6 +136,7 @@ class ObjectReader {
   std::vector<RecentTree> recent_;
   size_t recent_bytes_ = 0;
   std::string loose_;  // scratch: a loose object's compressed bytes
+  std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // for loose objects, reset per object
   std::string base_;   // scratch: the object a delta applies to
   std::string delta_;  // scratch: one inflated delta
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -185,6 +186,11 @@ class ApprovalSet {
   // `digests`, on `threads` threads (0: every core), so that the lookups below find them done.
   // Signatures are the expensive part of verification; the rest stays lazy.
   void check_signatures(std::span<const ChangeDigest> digests, unsigned threads = 0) const;
+
+  // Checks signatures of statements that name a commit, in store order, until `stop` is set: work
+  // for a core that would otherwise wait (while a range is walked). Not concurrently with the
+  // other checks or lookups.
+  void check_signatures_until(const std::atomic<bool>& stop) const;
 
   // Whether a statement names `commit` on its commit line.
   bool names(const git::ObjectId& commit) const;

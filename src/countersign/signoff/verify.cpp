@@ -270,6 +270,14 @@ bool ApprovalSet::empty() const { return state_->files.empty(); }
 
 bool ApprovalSet::names(const git::ObjectId& commit) const { return state_->by_commit.contains(commit); }
 
+void ApprovalSet::check_signatures_until(const std::atomic<bool>& stop) const {
+  State& s = *state_;
+  for (size_t i = 0; i < s.files.size() && !stop.load(std::memory_order_relaxed); ++i) {
+    if (s.signature[i] || s.checked[i] || !s.statements[i] || !s.statements[i]->commit) continue;
+    if (auto sig = sshsig_parse(s.armors[i])) s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);
+  }
+}
+
 void ApprovalSet::check_signatures_naming(const git::ObjectId& commit) const {
   State& s = *state_;
   auto it = s.by_commit.find(commit);
