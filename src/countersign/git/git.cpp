@@ -87,18 +87,25 @@ Error last_error(std::string_view context) {
   return Error{Errc::git, msg, {}};
 }
 
+namespace {
+
+// Hex digit values, -1 for anything else: ids are parsed for every commit a walk reads.
+constexpr std::array<int8_t, 256> kHexValue = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int c = 0; c < 10; ++c) t['0' + c] = int8_t(c);
+  for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = int8_t(10 + c);
+  return t;
+}();
+
+}  // namespace
+
 Result<ObjectId> ObjectId::from_hex(std::string_view hex) {
   if (hex.size() != 40) return fail(Errc::invalid_argument, "not a full object id: " + std::string(hex));
   ObjectId id;
   for (size_t i = 0; i < 20; ++i) {
-    auto nib = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return fail(Errc::invalid_argument, "not a full object id: " + std::string(hex));
+    int hi = kHexValue[static_cast<unsigned char>(hex[2 * i])], lo = kHexValue[static_cast<unsigned char>(hex[2 * i + 1])];
+    if ((hi | lo) < 0) return fail(Errc::invalid_argument, "not a full object id: " + std::string(hex));
     id.bytes[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return id;

@@ -61,10 +61,15 @@ class PackSet {
   std::optional<Location> find(const ObjectId& id) const;
   std::optional<uint64_t> find_in(uint32_t pack, const ObjectId& id) const;
   size_t pack_count() const { return packs_.size(); }
+  size_t object_count() const {
+    size_t n = 0;
+    for (const auto& p : packs_) n += p.count;
+    return n;
+  }
 
   // Readers report roughly how much of the maps they touch; every `kResidentBudget` bytes the
   // maps are released, so a walk over a whole history keeps a bounded part of them resident.
-  static constexpr uint64_t kResidentBudget = uint64_t(64) << 20;
+  static constexpr uint64_t kResidentBudget = uint64_t(96) << 20;
   void touched(uint64_t bytes) const;
 
   struct Pack {

@@ -33,7 +33,8 @@ class Walk {
  public:
   using Visit = std::function<bool(RawCommit&&)>;
   using Read = std::function<Result<void>(const ObjectId&, RawCommit&, detail::CommitLinks&)>;
-  explicit Walk(Read read) : read_(std::move(read)) {}
+  // `expected` sizes the index up front (growing it rehashes everything it holds, again and again).
+  Walk(Read read, size_t expected) : read_(std::move(read)) { index_.reserve(expected); }
 
   Result<void> add(const ObjectId& id, bool hidden) {
     auto n = node(id);
@@ -275,7 +276,7 @@ Result<void> Repository::walk_raw(std::string_view range, const std::function<bo
     links.parents = c->parents;
     links.time = c->committer.time;
     return {};
-  });
+  }, packs_ ? std::min<size_t>(packs_->object_count() / 4, size_t(1) << 20) : 0);
   for (const auto& h : tips->hidden)
     if (auto r = walk.add(h, true); !r) return r;
   for (const auto& t : tips->tips)
