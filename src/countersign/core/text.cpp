@@ -107,12 +107,17 @@ std::string sanitize_utf8(std::string_view s) {
   return out;
 }
 
-std::string json_quote(std::string_view raw) {
-  std::string s = valid_utf8(raw) ? std::string(raw) : sanitize_utf8(raw);
-  std::string out;
-  out.reserve(s.size() + 2);
+void append_json_quoted(std::string& out, std::string_view raw) {
+  std::string sanitized;
+  if (!valid_utf8(raw)) raw = sanitized = sanitize_utf8(raw);
+  out.reserve(out.size() + raw.size() + 2);
   out += '"';
-  for (char c : s) {
+  size_t plain = 0;  // start of the run of bytes that need no escape
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(raw, plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -121,18 +126,21 @@ std::string json_quote(std::string_view raw) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xF];
-          out += hex[c & 0xF];
-        } else {
-          out += c;
-        }
+      default: {
+        static const char* hex = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[(c >> 4) & 0xF];
+        out += hex[c & 0xF];
+      }
     }
   }
+  out.append(raw, plain, raw.size() - plain);
   out += '"';
+}
+
+std::string json_quote(std::string_view raw) {
+  std::string out;
+  append_json_quoted(out, raw);
   return out;
 }
 

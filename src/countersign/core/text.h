@@ -21,6 +21,8 @@ bool valid_utf8(std::string_view s);
 std::string sanitize_utf8(std::string_view s);
 // A JSON string literal, quotes included. Invalid UTF-8 is replaced, never passed through.
 std::string json_quote(std::string_view s);
+// The same, appended to `out` (no temporary string per field in a large report).
+void append_json_quoted(std::string& out, std::string_view s);
 
 // `*` (any run of characters, '/' included) and `?` (any one character) over the whole of
 // `text`; every other character matches itself. Linear in practice: it backtracks only to the

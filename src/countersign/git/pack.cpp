@@ -234,12 +234,8 @@ bool ObjectReader::inflate(const PackSet::Pack& p, uint64_t at, size_t size, std
 ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& out) {
   const PackSet::Pack& p = packs_->pack(pack);
   auto key = [pack](uint64_t at) -> Key { return uint64_t(pack) << 48 | at; };
-  struct Step {
-    uint64_t offset;  // where the delta entry starts (its cache key)
-    uint64_t data;    // where its compressed delta starts
-    uint64_t size;    // the delta's inflated size
-  };
-  std::vector<Step> chain;
+  std::vector<ChainStep>& chain = chain_;  // reused: a walk resolves chains all the time
+  chain.clear();
   ObjectType type = ObjectType::none;
   for (uint64_t at = offset;;) {
     if (chain.size() > kMaxChain || (at >> 48) != 0) return ObjectType::none;

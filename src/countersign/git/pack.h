@@ -140,6 +140,12 @@ class ObjectReader {
   };
   std::vector<RecentTree> recent_;
   size_t recent_bytes_ = 0;
+  struct ChainStep {
+    uint64_t offset;  // where the delta entry starts (its cache key)
+    uint64_t data;    // where its compressed delta starts
+    uint64_t size;    // the delta's inflated size
+  };
+  std::vector<ChainStep> chain_;  // scratch: the deltas between an object and its base
   std::string loose_;  // scratch: a loose object's compressed bytes
   std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // for loose objects, reset per object
   std::string base_;   // scratch: the object a delta applies to

@@ -78,8 +78,12 @@ void json_commit(std::string& o, const Provenance& p) {
   }
   o += ",\"bot\":";
   o += p.bot ? "true" : "false";
-  o += ",\"author\":{\"name\":" + json_quote(p.author_name) + ",\"email\":" + json_quote(p.author_email) + '}';
-  o += ",\"subject\":" + json_quote(p.subject);
+  o += ",\"author\":{\"name\":";
+  text::append_json_quoted(o, p.author_name);
+  o += ",\"email\":";
+  text::append_json_quoted(o, p.author_email);
+  o += "},\"subject\":";
+  text::append_json_quoted(o, p.subject);
   o += ",\"lines\":";
   if (p.lines) o += fmt::format("{{\"added\":{},\"ai\":{},\"human\":{}}}", p.lines->added, p.lines->ai, p.lines->human);
   else o += "null";
@@ -87,7 +91,13 @@ void json_commit(std::string& o, const Provenance& p) {
   for (size_t i = 0; i < p.evidence.size(); ++i) {
     const auto& e = p.evidence[i];
     if (i) o += ',';
-    o += "{\"detector\":" + json_quote(e.detector) + ",\"signal\":" + json_quote(e.signal) + ",\"text\":" + json_quote(e.text) + '}';
+    o += "{\"detector\":";
+    text::append_json_quoted(o, e.detector);
+    o += ",\"signal\":";
+    text::append_json_quoted(o, e.signal);
+    o += ",\"text\":";
+    text::append_json_quoted(o, e.text);
+    o += '}';
   }
   o += "]}";
 }
