@@ -182,9 +182,8 @@ class ApprovalSet {
   bool empty() const;  // no statement files at all
   const Trust& trust() const;
 
-  // Checks the signatures of every statement filed under, or listing as a member, one of
-  // `digests`, on `threads` threads (0: every core), so that the lookups below find them done.
-  // Signatures are the expensive part of verification; the rest stays lazy.
+  // Verifies every statement filed under, or listing as a member, one of `digests`, on
+  // `threads` threads (0: every core), so that the lookups below find them done.
   void check_signatures(std::span<const ChangeDigest> digests, unsigned threads = 0) const;
 
   // Checks signatures of statements that name a commit, in store order, until `stop` is set: work

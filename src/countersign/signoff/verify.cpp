@@ -295,24 +295,38 @@ void ApprovalSet::check_signatures(std::span<const ChangeDigest> digests, unsign
     for (const Index* index : {&s.by_dir, &s.members_of_approvals, &s.members_of_overrides})
       if (auto it = index->find(d); it != index->end())
         for (size_t i : it->second) wanted[i] = 1;
-  std::vector<size_t> todo;
-  for (size_t i = 0; i < wanted.size(); ++i)
-    if (wanted[i] && !s.signature[i] && !s.checked[i]) todo.push_back(i);
+  // Verifying an approval looks up the revocations filed beside it: those are checked first, so
+  // that the approvals can then be checked side by side, each reading them only.
+  std::vector<size_t> revocations, rest;
+  std::vector<char> queued(s.files.size(), 0);
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!wanted[i] || s.checked[i]) continue;
+    rest.push_back(i);
+    if (s.kinds[i] != StatementKind::approval || !s.statements[i]) continue;
+    if (auto it = s.by_dir.find(s.statements[i]->change); it != s.by_dir.end())
+      for (size_t j : it->second)
+        if (s.kinds[j] == StatementKind::revocation && !s.checked[j] && !queued[j]) {
+          queued[j] = 1;
+          revocations.push_back(j);
+        }
+  }
+  std::erase_if(rest, [&](size_t i) { return queued[i] != 0; });
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = unsigned(std::min<size_t>(threads, (todo.size() + 63) / 64));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t k; (k = next.fetch_add(1)) < todo.size();) {
-      size_t i = todo[k];
-      auto sig = sshsig_parse(s.armors[i]);
-      if (sig) s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);  // each slot written once
-    }
+  auto run = [&](const std::vector<size_t>& todo) {
+    unsigned n = unsigned(std::clamp<size_t>((todo.size() + 63) / 64, 1, threads));
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t k; (k = next.fetch_add(1)) < todo.size();) s.check(todo[k]);  // each index once
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  run(revocations);
+  run(rest);
 }
+
 const Trust& ApprovalSet::trust() const { return state_->trust; }
 
 std::vector<const Checked*> ApprovalSet::approvals_for(const ChangeDigest& digest) const {
