@@ -180,6 +180,28 @@ TEST(SignoffGate, UnrelatedApprovalsDoNotBindARange) {
   EXPECT_NE(r.out.find("\"digest\":null"), std::string::npos) << r.out;
 }
 
+// A validly signed statement whose commit line names another commit of the range than the one
+// whose change it signs (countersign never writes one; a hand-made one might): the gate cannot
+// trace it by the named commit, so it computes every digest, and the change it signs is found.
+TEST(SignoffGate, StatementNamingAnotherCommitStillBindsItsContent) {
+  GateRepo t;
+  auto x = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
+  auto n = t.ai_commit("other.py", "y = 2\n", "another change");
+  t.approve(t.carol, "carol@example.com", x);
+  auto [path, contents] = t.stored();
+  std::string statement = contents.substr(0, contents.find("-----BEGIN SSH SIGNATURE-----"));
+  auto at = statement.find("commit " + x);
+  ASSERT_NE(at, std::string::npos) << statement;
+  statement.replace(at + 7, 40, n);
+  std::string signed_file = statement + ssh_keygen_sign(t.carol, statement);
+  sh("git update-ref -d refs/countersign/approvals", t.g.path());
+  t.plant(path, signed_file);
+  auto r = countersign({"check", "main..feature", "--trusted-ref", "main", "--format", "json"}, t.g.path());
+  auto x_at = r.out.find("{\"commit\":\"" + x + "\"");
+  ASSERT_NE(x_at, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"satisfied\":true", x_at), std::string::npos) << r.out;
+}
+
 TEST(SignoffGate, ForgedSignatureFails) {
   GateRepo t;
   auto a = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");

@@ -82,11 +82,11 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
-  Decided out{std::move(cd), {raw.id, 0, {}}};
+  Decided out{std::move(cd), {raw.id, 0, {}, std::nullopt}};
   if (cx.store_present) {
     auto key = signoff::paths_key(repo, *paths);
     if (!key) return std::unexpected(key.error());
-    out.range = {raw.id, *key, signoff::origin_key(*commit)};
+    out.range = {raw.id, *key, signoff::origin_key(*commit), std::nullopt};
   }
   return out;
 }
@@ -153,9 +153,12 @@ std::optional<Error> decide_range(const Context& cx, const git::Repository& repo
 // The change digests of the commits that need sign-off and that a statement of the store could
 // bind, on every core.
 std::optional<Error> bind_candidate_digests(const git::Repository& repo, const signoff::ApprovalSet& store,
-                                            std::span<const signoff::ApprovalSet::RangeCommit> range,
+                                            std::span<signoff::ApprovalSet::RangeCommit> range,
                                             std::vector<CommitDecision>& commits, const Request& request) {
   if (request.list_approvals) return std::nullopt;  // every digest is there already
+  for (size_t i = 0; i < range.size(); ++i)
+    if (!commits[i].digest.empty())
+      if (auto d = signoff::ChangeDigest::from_hex(commits[i].digest)) range[i].digest = *d;
   auto candidates = store.candidates(repo, range);
   if (!candidates) return candidates.error();
   std::vector<size_t> todo;
@@ -278,6 +281,12 @@ Decision check(const Request& request) {
       return set;
     });
   }
+  // Declared after the future, so destroyed before it: an early return stops the loader's
+  // signature checks instead of waiting for all of them.
+  struct StopChecks {
+    std::atomic<bool>& flag;
+    ~StopChecks() { flag = true; }
+  } stop_checks{walked};
   std::optional<signoff::ApprovalSet> store;
   auto store_ready = [&]() -> Result<void> {
     if (!store_loading.valid()) return {};

@@ -1,7 +1,13 @@
 // Changed paths: two trees walked in lockstep over their stored bytes. Only subtrees whose ids
 // differ are entered, which is what makes this much cheaper than a general diff for listing
 // paths, and no tree is ever parsed into objects.
+#include <git2.h>
+
+#include <cstdio>
+#include <cstring>
+
 #include "countersign/git/git.h"
+#include "countersign/git/handles.h"
 #include "countersign/git/objects.h"
 #include "countersign/git/pack.h"
 
@@ -69,7 +75,7 @@ class TreeComparison {
 
  private:
   Result<void> read_tree(const ObjectId& id, std::string& out) {
-    if (auto r = repo_.read_object(id, detail::ObjectType::tree, out); !r) return fail(Errc::not_found, "missing tree " + id.hex());
+    if (auto r = repo_.read_tree(id, out); !r) return fail(Errc::not_found, "missing tree " + id.hex());
     return {};
   }
 
@@ -100,9 +106,33 @@ class TreeComparison {
   std::vector<ChangedPath>& out_;
 };
 
+Result<void> Repository::read_tree(const ObjectId& id, std::string& out) const {
+  if (auto r = read_object(id, detail::ObjectType::tree, out); !r) return r;
+  detail::TreeReader check(out);
+  while (check.next()) {
+  }
+  if (!check.broken()) return {};
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), 20);
+  git_tree* raw = nullptr;
+  if (git_tree_lookup(&raw, repo_.get(), &oid) != 0) return std::unexpected(last_error("reading tree " + id.hex()));
+  handles::Tree tree(raw);
+  out.clear();
+  for (size_t i = 0, n = git_tree_entrycount(raw); i < n; ++i) {
+    const git_tree_entry* e = git_tree_entry_byindex(raw, i);
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%o ", unsigned(git_tree_entry_filemode_raw(e)));
+    out += mode;
+    out += git_tree_entry_name(e);
+    out += '\0';
+    out.append(reinterpret_cast<const char*>(git_tree_entry_id(e)->id), 20);
+  }
+  return {};
+}
+
 Result<std::vector<TreeItem>> Repository::tree(const ObjectId& id) const {
   std::string bytes;
-  if (auto r = read_object(id, detail::ObjectType::tree, bytes); !r) return fail(Errc::not_found, "missing tree " + id.hex());
+  if (auto r = read_tree(id, bytes); !r) return fail(Errc::not_found, "missing tree " + id.hex());
   std::vector<TreeItem> out;
   detail::TreeReader reader(bytes);
   while (auto e = reader.next()) out.push_back({std::string(e->name), e->mode, e->id});

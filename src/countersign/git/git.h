@@ -207,6 +207,9 @@ class Repository {
   // libgit2 (loose objects, alternates, anything the pack reader declines).
   Result<void> read_object(const ObjectId& id, detail::ObjectType want, std::string& out) const;
   Result<Commit> commit_from_libgit2(const ObjectId& id) const;
+  // A tree's bytes in the form detail::TreeReader reads; a tree it cannot read (a mode git
+  // accepts but writes no more) is read by libgit2 and written out again in git's form.
+  Result<void> read_tree(const ObjectId& id, std::string& out) const;
 
   std::unique_ptr<git_repository, Deleter> repo_;
   std::shared_ptr<const detail::PackSet> packs_;         // shared with reopened handles

@@ -120,7 +120,8 @@ std::optional<CommitLinks> parse_links(std::string_view bytes) {
 std::optional<TreeEntry> TreeReader::next() {
   if (rest_.empty() || broken_) return std::nullopt;
   size_t space = rest_.find(' ');
-  if (space == 0 || space > 6 || space == std::string_view::npos) return broken_ = true, std::nullopt;
+  // git writes 5 or 6 digits; more (zero-padded modes) parse to the same value, as in git.
+  if (space == 0 || space > 16 || space == std::string_view::npos) return broken_ = true, std::nullopt;
   uint32_t raw = 0;
   for (size_t i = 0; i < space; ++i) {
     char c = rest_[i];

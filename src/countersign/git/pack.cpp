@@ -17,8 +17,10 @@
 namespace cs::git::detail {
 namespace {
 
-// Objects larger than this are left to libgit2, which streams them.
-constexpr uint64_t kMaxObject = uint64_t(1) << 31;
+// Objects larger than this are left to libgit2. A header's size is only a claim until the data
+// proves it, and the buffer for it is allocated first: the cap bounds what a damaged or hostile
+// object can make the reader allocate.
+constexpr uint64_t kMaxObject = uint64_t(64) << 20;
 // Longer chains than git ever writes (its default is 50) mean a damaged or hostile pack.
 constexpr size_t kMaxChain = 10000;
 
@@ -45,6 +47,8 @@ std::optional<PackSet::Pack> open_pack(const std::string& idx_path, const std::s
   if (psz < 12 + 20 || std::memcmp(pk, "PACK", 4) != 0) return std::nullopt;
   if (uint32_t v = be32(pk + 4); v != 2 && v != 3) return std::nullopt;
   if (be32(pk + 8) != count) return std::nullopt;
+  // The index names the pack it was made for by the pack's checksum (as libgit2 and git check).
+  if (std::memcmp(ix + isz - 40, pk + psz - 20, 20) != 0) return std::nullopt;
 
   PackSet::Pack p{std::move(*index), std::move(*data)};
   p.count = static_cast<uint32_t>(count);
@@ -206,7 +210,10 @@ ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
   ObjectType type = loc ? read_at(loc->pack, loc->offset, out) : read_loose(id, out);
   if (type == ObjectType::tree && out.size() <= kRecentMax) {
     if (recent_bytes_ + out.size() > kRecentBudget) {
-      for (auto& r : recent_) r = RecentTree{};
+      for (auto& r : recent_) {
+        std::string().swap(r.content);
+        r.used = false;
+      }
       recent_bytes_ = 0;
     }
     recent_bytes_ += out.size() > recent.content.capacity() ? out.size() - recent.content.capacity() : 0;
@@ -375,8 +382,13 @@ void ObjectReader::remember(Key key, ObjectType type, const std::string& content
   Slot& s = slots_[slot_of(key)];
   if (s.key == key) return;
   if (cache_bytes_ - s.charged + std::max(s.charged, content.size()) > cache_limit_) {
-    // Over budget: start again rather than keep large buffers for slots that no longer pay.
-    for (auto& slot : slots_) slot = Slot{};
+    // Over budget: start again rather than keep large buffers for slots that no longer pay
+    // (swapped out: assigning an empty string would keep each buffer).
+    for (auto& slot : slots_) {
+      std::string().swap(slot.content);
+      slot.key = ~Key(0);
+      slot.charged = 0;
+    }
     cache_bytes_ = 0;
   }
   s.key = key;

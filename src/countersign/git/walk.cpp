@@ -9,6 +9,7 @@
 #include <deque>
 #include <queue>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "countersign/git/handles.h"
 #include "countersign/git/objects.h"
@@ -104,7 +105,9 @@ class Walk {
     n.time = links.time;
     n.parents = std::move(links.parents);
     n.queued = true;
-    ++interesting_queued_;
+    // Marked uninteresting before it was read (git sets the flag on a commit it has not parsed).
+    n.uninteresting = !marked_unread_.empty() && marked_unread_.erase(id) > 0;
+    if (!n.uninteresting) ++interesting_queued_;
     auto i = static_cast<uint32_t>(nodes_.size());
     nodes_.push_back(std::move(n));
     index_.emplace(id, i);
@@ -127,35 +130,42 @@ class Walk {
     return n;
   }
 
+  // git's process_parents: an uninteresting commit marks each parent and, at once, everything
+  // known below it (mark_parents_uninteresting); an interesting one only queues its parents.
   Result<void> expand(uint32_t n) {
     nodes_[n].expanded = true;
     bool hidden = nodes_[n].uninteresting;
     for (size_t i = 0; i < nodes_[n].parents.size(); ++i) {
       ObjectId pid = nodes_[n].parents[i];  // a copy: node() may grow nodes_
-      bool known = index_.contains(pid);
       auto p = node(pid);
       if (!p) return std::unexpected(p.error());
-      if (hidden && !nodes_[*p].uninteresting) {
+      if (hidden) {
         mark(*p);
-        if (known) mark_ancestors(*p);
+        mark_parents_uninteresting(*p);
       }
     }
     return {};
   }
 
-  // An uninteresting commit whose parents are already known passes the mark on to them.
-  void mark_ancestors(uint32_t from) {
-    std::vector<uint32_t> stack{from};
+  // Marks every ancestor of `from` that the walk has read, through their parents; an ancestor not
+  // read yet is remembered and is uninteresting from the moment it is.
+  void mark_parents_uninteresting(uint32_t from) {
+    std::vector<uint32_t> stack;
+    auto mark_id = [&](const ObjectId& id) {
+      auto it = index_.find(id);
+      if (it == index_.end()) {
+        marked_unread_.insert(id);
+        return;
+      }
+      if (nodes_[it->second].uninteresting) return;
+      mark(it->second);
+      stack.push_back(it->second);
+    };
+    for (const auto& pid : nodes_[from].parents) mark_id(pid);
     while (!stack.empty()) {
       uint32_t n = stack.back();
       stack.pop_back();
-      if (!nodes_[n].expanded) continue;
-      for (const auto& pid : nodes_[n].parents) {
-        auto it = index_.find(pid);
-        if (it == index_.end() || nodes_[it->second].uninteresting) continue;
-        mark(it->second);
-        stack.push_back(it->second);
-      }
+      for (size_t k = 0; k < nodes_[n].parents.size(); ++k) mark_id(nodes_[n].parents[k]);
     }
   }
 
@@ -180,6 +190,7 @@ class Walk {
   std::priority_queue<Queued> queue_;
   uint64_t order_ = 0;
   size_t interesting_queued_ = 0;
+  std::unordered_set<ObjectId, ObjectIdHash> marked_unread_;
 };
 
 Result<Repository::Tips> Repository::range_tips(std::string_view range) const {
@@ -220,10 +231,15 @@ Result<Repository::Tips> Repository::range_tips(std::string_view range) const {
     out.tips.push_back(*b);
     if (symmetric) {
       out.tips.push_back(*a);
-      git_oid base, oa, ob;
+      // Every merge base is hidden, as git does (a criss-cross history has several).
+      git_oid oa, ob;
       std::memcpy(oa.id, a->bytes.data(), 20);
       std::memcpy(ob.id, b->bytes.data(), 20);
-      if (git_merge_base(&base, repo_.get(), &oa, &ob) == 0) out.hidden.push_back(from_oid(&base));
+      git_oidarray bases{};
+      if (git_merge_bases(&bases, repo_.get(), &oa, &ob) == 0) {
+        for (size_t i = 0; i < bases.count; ++i) out.hidden.push_back(from_oid(&bases.ids[i]));
+        git_oidarray_dispose(&bases);
+      }
     } else {
       out.hidden.push_back(*a);
     }

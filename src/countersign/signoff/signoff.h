@@ -215,11 +215,13 @@ class ApprovalSet {
   // mode lines, so a statement naming commit X binds only a commit whose changed paths and modes
   // are X's (same paths_key), and reports as rewritten only one with X's author, author time and
   // subject (same origin). Statements that cannot be traced that way (range approvals, unreadable
-  // files, named commits absent from the clone or that are merges) make every commit a candidate.
+  // files, named commits absent from the clone or that are merges, a statement whose change is
+  // not its named commit's digest) make every commit a candidate.
   struct RangeCommit {
     git::ObjectId id;
     uint64_t paths_key = 0;
     std::string origin;
+    std::optional<ChangeDigest> digest;  // when already computed (a commit a statement names)
   };
   Result<std::vector<char>> candidates(const git::Repository& repo, std::span<const RangeCommit> range) const;
 

@@ -405,6 +405,11 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
     const auto& st = s.statements[i];
     if (!st || !st->members.empty() || !st->commit) return all;
     if (auto it = in_range.find(*st->commit); it != in_range.end()) {
+      // The key stands for the statement's content only if it signs its named commit's change
+      // (countersign's own statements always do; a hand-made one might not).
+      const auto& named_digest = range[it->second].digest;
+      if (named_digest && st->change != *named_digest && std::find(st->members.begin(), st->members.end(), *named_digest) == st->members.end())
+        return all;
       out[it->second] = 1;
       keys.insert(range[it->second].paths_key);
       continue;

@@ -89,6 +89,43 @@ TEST(CommitParse, PackedCommitsReadExactlyAsLibgit2ReadsThem) {
   EXPECT_FALSE(detail::parse_commit(ObjectId{}, shapes[12].second));
 }
 
+// A tree with zero-padded modes (old git wrote them; git and libgit2 still read them) compares
+// like any other; one with a sign in a mode, which libgit2 reads and the fast reader does not,
+// goes through libgit2 and compares the same.
+TEST(ChangedPaths, TreesWithOddModesStillCompare) {
+  test::GitRepo repo;
+  repo.write("a", "one\n");
+  repo.write("b", "two\n");
+  std::string base = repo.commit("base");
+  auto blob = [&](const std::string& path) { return trim(repo.git("rev-parse HEAD:" + path)); };
+  auto raw_id = [](const std::string& hex) {
+    std::string bytes;
+    for (size_t i = 0; i < 40; i += 2) bytes += char(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return bytes;
+  };
+  auto literal_tree = [&](const std::string& mode_a, const std::string& mode_b) {
+    std::string bytes = mode_a + " a" + std::string(1, '\0') + raw_id(blob("a")) + mode_b + " b" + std::string(1, '\0') +
+                        raw_id(test::sh("git hash-object -w --stdin", repo.path(), "changed\n").out.substr(0, 40));
+    auto r = test::sh("git hash-object -t tree -w --literally --stdin", repo.path(), bytes);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return trim(r.out);
+  };
+  std::string base_tree = trim(repo.git("rev-parse HEAD^{tree}"));
+  auto r = Repository::open(repo.path().string());
+  ASSERT_TRUE(r);
+  for (auto [mode_a, mode_b] : {std::pair{"0100644", "00100644"}, std::pair{"+100644", "100644"}}) {
+    std::string tree = literal_tree(mode_a, mode_b);
+    auto paths = r->changed_paths(*ObjectId::from_hex(base_tree), *ObjectId::from_hex(tree));
+    ASSERT_TRUE(paths) << mode_a << ": " << paths.error().message;
+    ASSERT_EQ(paths->size(), 1u) << mode_a;
+    EXPECT_EQ((*paths)[0].path, "b");
+    EXPECT_EQ((*paths)[0].new_mode, 0100644u);
+    auto items = r->tree(*ObjectId::from_hex(tree));
+    ASSERT_TRUE(items) << mode_a;
+    EXPECT_EQ(items->size(), 2u);
+  }
+}
+
 TEST(TreeReader, DeclinesMalformedTrees) {
   std::string id(20, '\x01');
   auto entries = [](std::string_view bytes) {

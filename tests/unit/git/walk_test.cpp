@@ -79,6 +79,37 @@ void expect_like_rev_list(History& h) {
   EXPECT_EQ(ours(*r, ""), rev_list(h.repo, "HEAD"));
 }
 
+// A commit made with plumbing: these parents, both dates at `epoch` (seconds after 1600000000).
+std::string commit_tree(test::GitRepo& repo, const std::vector<std::string>& parents, long epoch, const std::string& msg) {
+  std::string date = std::to_string(1600000000 + epoch) + " +0000";
+  std::string cmd = "GIT_AUTHOR_DATE='" + date + "' GIT_COMMITTER_DATE='" + date + "' git commit-tree " +
+                    "4b825dc642cb6eb9a060e54bf8d69288fbee4904 -m " + test::quote(msg);
+  for (const auto& p : parents) cmd += " -p " + p;
+  auto r = test::sh(cmd, repo.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out.substr(0, 40);
+}
+
+// Clock skew across a hidden side: A's parent p is older than q, which p descends from and B
+// reaches. git marks q uninteresting when it processes A (p's parents are marked at once), so
+// A..B is B alone; a walk that marks only direct parents lists q too.
+TEST(Walk, UninterestingMarksReachAncestorsNotYetQueued) {
+  test::GitRepo repo;
+  repo.git("hash-object -t tree -w /dev/null");
+  std::string q = commit_tree(repo, {}, 100, "q");
+  std::string p = commit_tree(repo, {q}, 50, "p");
+  std::string chain;
+  for (int i = 6; i >= 1; --i) chain = commit_tree(repo, chain.empty() ? std::vector<std::string>{} : std::vector{chain}, 84 + i, "a" + std::to_string(i));
+  std::string a = commit_tree(repo, {chain, p}, 300, "A");
+  std::string b = commit_tree(repo, {q}, 200, "B");
+  repo.git("update-ref refs/heads/a " + a);
+  repo.git("update-ref refs/heads/b " + b);
+  auto r = Repository::open(repo.path().string());
+  ASSERT_TRUE(r);
+  for (const std::string range : {"a..b", "b..a", "a...b"}) EXPECT_EQ(ours(*r, range), rev_list(repo, range)) << range;
+  EXPECT_EQ(ours(*r, "a..b"), std::vector<std::string>{b});
+}
+
 TEST(Walk, LooseObjectsWalkLikeRevList) {
   History h;
   expect_like_rev_list(h);
