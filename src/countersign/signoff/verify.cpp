@@ -400,6 +400,7 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
   std::vector<char> out(range.size(), 0);
   std::unordered_set<uint64_t> keys;
   std::unordered_set<std::string> origins;
+  std::unordered_set<git::ObjectId, git::ObjectIdHash> outside;  // named commits outside the range, seen
   for (size_t i = 0; i < s.files.size(); ++i) {
     if (s.kinds[i] == StatementKind::revocation) continue;  // binds an approval, not a change
     const auto& st = s.statements[i];
@@ -414,6 +415,7 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
       keys.insert(range[it->second].paths_key);
       continue;
     }
+    if (!outside.insert(*st->commit).second) continue;  // several statements, one commit
     auto named = repo.commit(*st->commit);
     if (!named || named->parents.size() > 1) return all;
     auto paths = repo.changed_paths(*named);
