@@ -171,6 +171,19 @@ void PackSet::touched(uint64_t bytes) const {
   }
 }
 
+void PackSet::prefetch(const ObjectId& id) const {
+  const uint8_t first = id.bytes[0];
+  const uint64_t want = be64(id.bytes.data() + 1);
+  for (const Pack& p : packs_) {
+    uint32_t lo = first ? be32(p.fanout + 4 * (first - 1)) : 0, hi = be32(p.fanout + 4 * first);
+    if (lo >= hi) continue;
+    // Where a uniform id lands in its bucket: what the first interpolated probe will read.
+    auto guess = lo + uint32_t((unsigned __int128)want * (hi - lo) >> 64);
+    __builtin_prefetch(p.ids + size_t(guess) * 20);
+    __builtin_prefetch(p.offsets + size_t(guess) * 4);
+  }
+}
+
 std::optional<PackSet::Location> PackSet::find(const ObjectId& id) const {
   for (uint32_t i = 0; i < packs_.size(); ++i)
     if (auto off = find_in(i, id)) return Location{i, *off};
@@ -244,19 +257,28 @@ ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& ou
   std::vector<ChainStep>& chain = chain_;  // reused: a walk resolves chains all the time
   chain.clear();
   ObjectType type = ObjectType::none;
+  // What the next delta applies to: a cached object (read in place, not copied) or base_. A
+  // delta is applied in full before anything is cached, so a view never outlives its buffer.
+  std::string_view base;
   for (uint64_t at = offset;;) {
     if (chain.size() > kMaxChain || (at >> 48) != 0) return ObjectType::none;
     if (const Slot* hit = cached(key(at))) {
-      base_.assign(hit->content);
+      if (chain.empty()) {
+        out.assign(hit->content);
+        return hit->type;
+      }
+      base = hit->content;
       type = hit->type;
       break;
     }
     auto h = read_header(p, at);
     if (!h) return ObjectType::none;
     if (h->type >= 1 && h->type <= 4) {
-      if (!inflate(p, h->data, h->size, base_)) return ObjectType::none;
       type = static_cast<ObjectType>(h->type);
-      if (!chain.empty()) remember(key(at), type, base_);
+      if (chain.empty()) return inflate(p, h->data, h->size, out) ? type : ObjectType::none;
+      if (!inflate(p, h->data, h->size, base_)) return ObjectType::none;
+      const Slot* kept = keep(key(at), type, base_);
+      base = kept ? std::string_view(kept->content) : std::string_view(base_);
       break;
     }
     uint64_t next = 0, data = h->data;
@@ -288,13 +310,16 @@ ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& ou
   }
   for (size_t i = chain.size(); i-- > 0;) {
     if (!inflate(p, chain[i].data, chain[i].size, delta_)) return ObjectType::none;
-    if (!apply_delta(base_, delta_, out)) return ObjectType::none;
+    if (!apply_delta(base, delta_, out)) return ObjectType::none;
     if (i > 0) {
-      remember(key(chain[i].offset), type, out);
-      base_.swap(out);
+      if (const Slot* kept = keep(key(chain[i].offset), type, out)) {
+        base = kept->content;
+      } else {
+        base_.swap(out);
+        base = base_;
+      }
     }
   }
-  if (chain.empty()) out.swap(base_);
   return type;
 }
 
@@ -377,11 +402,11 @@ const ObjectReader::Slot* ObjectReader::cached(Key key) const {
   return s.key == key ? &s : nullptr;
 }
 
-void ObjectReader::remember(Key key, ObjectType type, const std::string& content) {
-  if (content.size() > cache_limit_ / 16) return;
+const ObjectReader::Slot* ObjectReader::keep(Key key, ObjectType type, std::string& content) {
+  if (content.size() > cache_limit_ / 16) return nullptr;
   Slot& s = slots_[slot_of(key)];
-  if (s.key == key) return;
-  if (cache_bytes_ - s.charged + std::max(s.charged, content.size()) > cache_limit_) {
+  if (s.key == key) return &s;
+  if (cache_bytes_ - s.charged + std::max(s.charged, content.capacity()) > cache_limit_) {
     // Over budget: start again rather than keep large buffers for slots that no longer pay
     // (swapped out: assigning an empty string would keep each buffer).
     for (auto& slot : slots_) {
@@ -393,9 +418,10 @@ void ObjectReader::remember(Key key, ObjectType type, const std::string& content
   }
   s.key = key;
   s.type = type;
-  s.content.assign(content);
+  s.content.swap(content);  // the caller gets the slot's old buffer back to write into
   cache_bytes_ = cache_bytes_ - s.charged + s.content.capacity();
   s.charged = s.content.capacity();
+  return &s;
 }
 
 bool apply_delta(std::string_view base, std::string_view delta, std::string& out) {

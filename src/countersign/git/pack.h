@@ -60,6 +60,9 @@ class PackSet {
   };
   std::optional<Location> find(const ObjectId& id) const;
   std::optional<uint64_t> find_in(uint32_t pack, const ObjectId& id) const;
+  // Starts loading the index lines where `id` most likely sits, for a lookup soon after (a walk
+  // knows a commit's parents one step before it reads them).
+  void prefetch(const ObjectId& id) const;
   size_t pack_count() const { return packs_.size(); }
   size_t object_count() const {
     size_t n = 0;
@@ -117,7 +120,9 @@ class ObjectReader {
   ObjectType read_loose(const ObjectId& id, std::string& out);
   bool inflate(const PackSet::Pack& p, uint64_t at, size_t size, std::string& out);
   const Slot* cached(Key key) const;
-  void remember(Key key, ObjectType type, const std::string& content);
+  // Caches `content` under `key` by taking its buffer (`content` gets the slot's old one);
+  // nullptr when it is not cached (too large).
+  const Slot* keep(Key key, ObjectType type, std::string& content);
 
   std::shared_ptr<const PackSet> packs_;
   // Two inflaters: one for streams that start with a fixed-Huffman block (small deltas), one for

@@ -284,6 +284,8 @@ Result<void> Repository::walk_raw(std::string_view range, const std::function<bo
       return fail(Errc::not_found, "missing commit " + id.hex() + " (" + r.error().message + ")");
     if (auto l = detail::parse_links(raw.bytes)) {
       links = std::move(*l);
+      if (packs_)
+        for (const auto& p : links.parents) packs_->prefetch(p);
       return {};
     }
     auto c = commit_from_libgit2(id);  // an unusual commit: libgit2 reads it, or says why not
