@@ -72,7 +72,7 @@ class PackSet {
 
   // Readers report roughly how much of the maps they touch; every `kResidentBudget` bytes the
   // maps are released, so a walk over a whole history keeps a bounded part of them resident.
-  static constexpr uint64_t kResidentBudget = uint64_t(96) << 20;
+  static constexpr uint64_t kResidentBudget = uint64_t(128) << 20;
   void touched(uint64_t bytes) const;
 
   struct Pack {
