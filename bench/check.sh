@@ -24,13 +24,8 @@ repo="$here/work/history-$commits"
 [ -x /usr/bin/time ] || { echo "check.sh: /usr/bin/time missing (scripts/install-deps installs it)" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "check.sh: hyperfine missing (scripts/install-deps installs it)" >&2; exit 2; }
 
-if [ ! -d "$repo" ]; then
-  echo "generating $commits commits into $repo (once)"
-  rm -rf "$repo.tmp"
-  git init -q -b main "$repo.tmp"
-  python3 "$shared/bench/gen-history.py" "$commits" | git -C "$repo.tmp" fast-import --quiet
-  mv "$repo.tmp" "$repo"
-fi
+. "$here/lib/history.sh"
+ensure_history "$repo" "$commits"
 
 # Every commit is evaluated (the rules match every provenance class) and the AI ones need a senior.
 if ! git -C "$repo" rev-parse -q --verify refs/heads/countersign-policy >/dev/null; then

@@ -21,13 +21,8 @@ repo="$here/work/history-$commits"
 [ -x "$bin" ] || { echo "scan.sh: no countersign binary at $bin" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "scan.sh: /usr/bin/time missing (scripts/install-deps installs it)" >&2; exit 2; }
 
-if [ ! -d "$repo" ]; then
-  echo "generating $commits commits into $repo (once)"
-  rm -rf "$repo.tmp"
-  git init -q -b main "$repo.tmp"
-  python3 "$shared/bench/gen-history.py" "$commits" | git -C "$repo.tmp" fast-import --quiet
-  mv "$repo.tmp" "$repo"
-fi
+. "$here/lib/history.sh"
+ensure_history "$repo" "$commits"
 
 cd "$repo"
 git_log="git log --format='%H%x00%an%x00%ae%x00%cn%x00%ce%x00%B' main >/dev/null"

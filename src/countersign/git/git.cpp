@@ -32,18 +32,6 @@ void ensure_init() {
   std::call_once(once, [] { git_libgit2_init(); });
 }
 
-ObjectId from_oid(const git_oid* oid) {
-  ObjectId id;
-  std::memcpy(id.bytes.data(), oid->id, 20);
-  return id;
-}
-
-git_oid to_oid(const ObjectId& id) {
-  git_oid oid;
-  std::memcpy(oid.id, id.bytes.data(), 20);
-  return oid;
-}
-
 Signature from_sig(const git_signature* s) {
   Signature out;
   if (!s) return out;

@@ -1,11 +1,31 @@
-// RAII owners for libgit2 handles, for the few places outside git.cpp that still call libgit2
-// directly (the approval store writes trees and commits; the digest merges parents). One set of
-// deleters, so that no code frees a libgit2 handle by hand.
+// RAII owners for libgit2 handles and id conversions, for git/ and the few places outside it that
+// still call libgit2 directly (the approval store writes trees and commits; the digest merges
+// parents). One set of deleters, so that no code frees a libgit2 handle by hand.
 #pragma once
 
 #include <git2.h>
 
+#include <cstring>
 #include <memory>
+
+#include "countersign/git/git.h"
+
+namespace cs::git {
+
+// The two spellings of an object id: libgit2's and ours.
+inline ObjectId from_oid(const git_oid* oid) {
+  ObjectId id;
+  std::memcpy(id.bytes.data(), oid->id, 20);
+  return id;
+}
+
+inline git_oid to_oid(const ObjectId& id) {
+  git_oid oid;
+  std::memcpy(oid.id, id.bytes.data(), 20);
+  return oid;
+}
+
+}  // namespace cs::git
 
 namespace cs::git::handles {
 

@@ -20,13 +20,6 @@ namespace {
 
 constexpr int kSlop = 5;  // git's SLOP
 
-
-ObjectId from_oid(const git_oid* oid) {
-  ObjectId id;
-  std::memcpy(id.bytes.data(), oid->id, 20);
-  return id;
-}
-
 }  // namespace
 
 // The commits a walk visits, read as they are reached.

@@ -18,16 +18,12 @@
 namespace cs::signoff {
 namespace {
 
+using git::to_oid;
+
 using IndexPtr = git::handles::Index;
 using CommitPtr = git::handles::Commit;
 
 constexpr uint32_t kGitlinkMode = 0160000;
-
-git_oid to_oid(const git::ObjectId& id) {
-  git_oid oid;
-  std::memcpy(oid.id, id.bytes.data(), 20);
-  return oid;
-}
 
 std::string hex_of(const unsigned char* p, size_t n) {
   static const char* digits = "0123456789abcdef";

@@ -11,24 +11,15 @@
 namespace cs::signoff::store {
 namespace {
 
+using git::from_oid;
+using git::to_oid;
+
 using TreePtr = git::handles::Tree;
 using ObjectPtr = git::handles::Object;
 using BlobPtr = git::handles::Blob;
 using BuilderPtr = git::handles::TreeBuilder;
 using CommitPtr = git::handles::Commit;
 using SigPtr = git::handles::Signature;
-
-git::ObjectId from_oid(const git_oid* oid) {
-  git::ObjectId id;
-  std::memcpy(id.bytes.data(), oid->id, 20);
-  return id;
-}
-
-git_oid to_oid(const git::ObjectId& id) {
-  git_oid oid;
-  std::memcpy(oid.id, id.bytes.data(), 20);
-  return oid;
-}
 
 bool is_hex(std::string_view s) {
   for (char c : s)

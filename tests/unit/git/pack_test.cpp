@@ -148,16 +148,16 @@ fs::path only(const fs::path& dir, const std::string& ext) {
 }
 
 // Whatever is damaged, every read either gives git's bytes for the object or nothing.
-void expect_right_or_nothing(test::GitRepo& repo, const std::vector<Listed>& objects,
-                             const std::vector<std::string>& truth) {
-  auto packs = PackSet::open((repo.path() / ".git/objects").string());
+void expect_right_or_nothing(const fs::path& objects_dir, const std::vector<Listed>& objects,
+                             const std::vector<std::string>& truth, const std::string& what) {
+  auto packs = PackSet::open(objects_dir.string());
   ObjectReader reader(packs, 4096);
   for (size_t i = 0; i < objects.size(); ++i) {
     std::string got;
     ObjectType t = reader.read(*ObjectId::from_hex(objects[i].id), got);
     if (t != ObjectType::none) {
-      EXPECT_EQ(t, type_named(objects[i].type));
-      EXPECT_EQ(got, truth[i]) << objects[i].id;
+      EXPECT_EQ(t, type_named(objects[i].type)) << what << ", " << objects[i].id;
+      EXPECT_EQ(got, truth[i]) << what << ", " << objects[i].id;
     }
   }
 }
@@ -178,20 +178,12 @@ TEST(PackReader, DamagedPacksGiveRightBytesOrNothing) {
     test::TempDir copy;
     fs::copy(repo.path(), copy.path(), fs::copy_options::recursive);
     damage(copy.path() / ".git/objects/pack" / pack.filename(), at, 16, '\xff');
-    auto packs = PackSet::open((copy.path() / ".git/objects").string());
-    ObjectReader reader(packs, 4096);
-    for (size_t i = 0; i < objects.size(); ++i) {
-      std::string got;
-      ObjectType t = reader.read(*ObjectId::from_hex(objects[i].id), got);
-      if (t != ObjectType::none) {
-        EXPECT_EQ(got, truth[i]) << "damage at " << at << ", " << objects[i].id;
-      }
-    }
+    expect_right_or_nothing(copy.path() / ".git/objects", objects, truth, "damage at " + std::to_string(at));
   }
 
   // A truncated pack and a truncated index.
   fs::resize_file(pack, size / 2);
-  expect_right_or_nothing(repo, objects, truth);
+  expect_right_or_nothing(repo.path() / ".git/objects", objects, truth, "truncated pack");
   fs::resize_file(idx, 1000);
   auto packs = PackSet::open((repo.path() / ".git/objects").string());
   EXPECT_EQ(packs->pack_count(), 0u);
@@ -229,15 +221,7 @@ TEST(PackReader, RandomDamageGivesRightBytesOrNothing) {
       std::ofstream out(files[which], std::ios::binary | std::ios::trunc);
       out << damaged;
     }
-    auto packs = PackSet::open((repo.path() / ".git/objects").string());
-    ObjectReader reader(packs, 4096);
-    for (size_t i = 0; i < objects.size(); ++i) {
-      std::string got;
-      ObjectType t = reader.read(*ObjectId::from_hex(objects[i].id), got);
-      if (t != ObjectType::none) {
-        ASSERT_EQ(got, truth[i]) << "round " << round << ", " << objects[i].id;
-      }
-    }
+    expect_right_or_nothing(repo.path() / ".git/objects", objects, truth, "round " + std::to_string(round));
     std::ofstream restore(files[which], std::ios::binary | std::ios::trunc);
     restore << pristine[which];
   }
