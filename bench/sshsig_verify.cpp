@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +14,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include <sodium.h>
+
+#include "countersign/signoff/ed25519.h"
 #include "countersign/signoff/sshsig.h"
 
 namespace {
@@ -102,6 +107,44 @@ void BM_SshsigVerifyRsa3072(benchmark::State& state) {
   verify_loop(state, f);
 }
 BENCHMARK(BM_SshsigVerifyRsa3072);
+
+// The Ed25519 primitive alone: libsodium's verification (what a key's first signatures use),
+// the tabulated key's (what every later one uses), and the cost of tabulating a key.
+struct RawEd25519 {
+  std::array<uint8_t, 32> pk{};
+  std::array<uint8_t, 64> sig{};
+  std::vector<uint8_t> msg = std::vector<uint8_t>(kStatement.begin(), kStatement.end());
+  RawEd25519() {
+    if (sodium_init() < 0) std::abort();
+    uint8_t sk[64];
+    crypto_sign_keypair(pk.data(), sk);
+    crypto_sign_detached(sig.data(), nullptr, msg.data(), msg.size(), sk);
+  }
+};
+
+void BM_Ed25519VerifyLibsodium(benchmark::State& state) {
+  static RawEd25519 k;
+  for (auto _ : state)
+    if (crypto_sign_verify_detached(k.sig.data(), k.msg.data(), k.msg.size(), k.pk.data()) != 0)
+      state.SkipWithError("verification failed");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ed25519VerifyLibsodium);
+
+void BM_Ed25519VerifyTabulated(benchmark::State& state) {
+  static RawEd25519 k;
+  static auto key = cs::signoff::ed25519::PrecomputedKey::make(k.pk);
+  for (auto _ : state)
+    if (!key->verify(k.sig, k.msg)) state.SkipWithError("verification failed");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ed25519VerifyTabulated);
+
+void BM_Ed25519Tabulate(benchmark::State& state) {
+  static RawEd25519 k;
+  for (auto _ : state) benchmark::DoNotOptimize(cs::signoff::ed25519::PrecomputedKey::make(k.pk));
+}
+BENCHMARK(BM_Ed25519Tabulate)->Unit(benchmark::kMicrosecond);
 
 // The reference: one `ssh-keygen -Y verify` process per signature (wall time).
 void BM_SshKeygenVerifyEd25519(benchmark::State& state) {

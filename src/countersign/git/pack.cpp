@@ -323,13 +323,63 @@ ObjectType ObjectReader::read_at(uint32_t pack, uint64_t offset, std::string& ou
   return type;
 }
 
-std::optional<uint64_t> ObjectReader::size_of(const ObjectId& id) const {
+std::optional<uint64_t> ObjectReader::size_of(const ObjectId& id) {
   if (!packs_) return std::nullopt;
   auto loc = packs_->find(id);
   if (!loc) return std::nullopt;
-  auto h = read_header(packs_->pack(loc->pack), loc->offset);
-  if (!h || h->type < 1 || h->type > 4) return std::nullopt;
-  return h->size;
+  const PackSet::Pack& p = packs_->pack(loc->pack);
+  auto h = read_header(p, loc->offset);
+  if (!h) return std::nullopt;
+  if (h->type >= 1 && h->type <= 4) return h->size;
+  // A delta: the object's size is the second number of the delta itself, so only the first
+  // bytes of it are inflated.
+  uint64_t data = h->data;
+  if (h->type == 6) {
+    while (data < p.data_end && (p.data.data()[data] & 0x80)) ++data;
+    ++data;
+  } else if (h->type == 7) {
+    data += 20;
+  } else {
+    return std::nullopt;
+  }
+  if (data >= p.data_end || !zlib_ready()) return std::nullopt;
+  unsigned char head[20];
+  z_stream& z = *zlib_;
+  z.next_in = const_cast<Bytef*>(p.data.data() + data);
+  z.avail_in = uInt(std::min<uint64_t>(p.data_end - data, uint64_t(1) << 30));
+  z.next_out = head;
+  z.avail_out = uInt(std::min<uint64_t>(sizeof head, h->size));
+  int rc = ::inflate(&z, Z_SYNC_FLUSH);
+  if (rc != Z_OK && rc != Z_STREAM_END) return std::nullopt;
+  const size_t got = size_t(z.next_out - head);
+  size_t at = 0;
+  auto number = [&]() -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    for (unsigned shift = 0; at < got && shift <= 63; shift += 7) {
+      unsigned char c = head[at++];
+      v |= uint64_t(c & 0x7f) << shift;
+      if (!(c & 0x80)) return v;
+    }
+    return std::nullopt;
+  };
+  if (!number()) return std::nullopt;  // the base's size
+  auto size = number();
+  if (!size || *size > kMaxObject) return std::nullopt;
+  return size;
+}
+
+bool ObjectReader::zlib_ready() {
+  if (zlib_) return inflateReset(zlib_.get()) == Z_OK;
+  auto* fresh = new z_stream{};
+  if (inflateInit(fresh) != Z_OK) {
+    delete fresh;
+    return false;
+  }
+  zlib_ = {fresh, [](z_stream_s* s) {
+             inflateEnd(s);
+             delete s;
+           }};
+  return true;
 }
 
 // objects/xx/yyyy...: zlib of "<type> <size>\0<content>". Read whole (loose objects are what a
@@ -348,19 +398,7 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
   ::close(fd);
   if (!ok) return ObjectType::none;
 
-  if (!zlib_) {
-    auto* fresh = new z_stream{};
-    if (inflateInit(fresh) != Z_OK) {
-      delete fresh;
-      return ObjectType::none;
-    }
-    zlib_ = {fresh, [](z_stream_s* s) {
-               inflateEnd(s);
-               delete s;
-             }};
-  } else if (inflateReset(zlib_.get()) != Z_OK) {
-    return ObjectType::none;
-  }
+  if (!zlib_ready()) return ObjectType::none;
   z_stream& z = *zlib_;
   char head[64];
   z.next_in = reinterpret_cast<Bytef*>(loose_.data());

@@ -105,8 +105,9 @@ class ObjectReader {
 
   // Reads object `id` into `out`: its type, or ObjectType::none when no pack here can give it.
   ObjectType read(const ObjectId& id, std::string& out);
-  // The size of `id` when a pack holds it whole (not as a delta): read from its header alone.
-  std::optional<uint64_t> size_of(const ObjectId& id) const;
+  // The size of `id` when a pack holds it: from its header, or for a delta from the first bytes
+  // of the delta.
+  std::optional<uint64_t> size_of(const ObjectId& id);
 
  private:
   using Key = uint64_t;  // pack number in the top 16 bits, offset below
@@ -152,7 +153,8 @@ class ObjectReader {
   };
   std::vector<ChainStep> chain_;  // scratch: the deltas between an object and its base
   std::string loose_;  // scratch: a loose object's compressed bytes
-  std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // for loose objects, reset per object
+  std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // streaming: loose objects, delta sizes
+  bool zlib_ready();  // zlib_ made or reset for a new stream
   std::string base_;   // scratch: the object a delta applies to
   std::string delta_;  // scratch: one inflated delta
 };

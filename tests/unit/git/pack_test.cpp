@@ -65,6 +65,10 @@ void expect_reads_like_git(test::GitRepo& repo) {
     auto want = test::sh("git cat-file " + o.type + " " + o.id, repo.path());
     ASSERT_EQ(want.exit_code, 0);
     ASSERT_EQ(got, want.out) << o.type << " " << o.id;
+    // Its size without reading it: from the entry's header, or the first bytes of its delta.
+    auto size = reader.size_of(*id);
+    ASSERT_TRUE(size) << o.id;
+    ASSERT_EQ(*size, want.out.size()) << o.type << " " << o.id;
   }
 }
 
@@ -154,6 +158,7 @@ void expect_right_or_nothing(const fs::path& objects_dir, const std::vector<List
   ObjectReader reader(packs, 4096);
   for (size_t i = 0; i < objects.size(); ++i) {
     std::string got;
+    reader.size_of(*ObjectId::from_hex(objects[i].id));  // may be wrong on damage, must not crash
     ObjectType t = reader.read(*ObjectId::from_hex(objects[i].id), got);
     if (t != ObjectType::none) {
       EXPECT_EQ(t, type_named(objects[i].type)) << what << ", " << objects[i].id;
