@@ -73,12 +73,11 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   for (const auto& req : requirements)
     cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
   // With an approval store, digests are computed for the commits it could bind: now for those a
-  // statement names (with those statements' signatures, on this worker), afterwards for the
-  // rest (ApprovalSet::candidates). `countersign approvals` lists every commit's.
+  // statement names (their signatures are checked by the thread that read the store), afterwards
+  // for the rest (ApprovalSet::candidates). `countersign approvals` lists every commit's.
   const bool named = cx.store && !cd.requirements.empty() && cx.store->names(raw.id);
   if (auto b = detail::bind_digest(repo, *commit, *paths, cx.request.list_approvals || named, cd); !b)
     return std::unexpected(b.error());
-  if (named) cx.store->check_signatures_naming(raw.id);
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
@@ -266,35 +265,44 @@ Decision check(const Request& request) {
   // Before agents leave the directory, so that an agent's key is known and reported as an agent's.
   // The store is read on a thread of its own (with its own handle) while the range is walked:
   // both are work for one core, and a limited walk leaves the others idle until it is done.
-  // Once read, that thread checks the signatures of statements naming commits until the walk is
-  // done (those are what the gate verifies most): a limited walk leaves the other cores idle.
-  std::vector<std::string> store_notes;  // declared first: the loading thread writes it until joined
-  std::atomic<bool> walked{false};
-  std::future<Result<std::optional<signoff::ApprovalSet>>> store_loading;
+  // Once the store is read, that thread goes on to check the signatures of the statements that
+  // name commits (those are what a gate verifies most) in one tight loop, beside the workers
+  // deciding commits, until the range is decided; check_signatures() does what is left.
+  std::vector<std::string> store_notes;  // written by the loading thread until `store_loaded`
+  std::optional<signoff::ApprovalSet> store;
+  std::optional<Error> store_error;
+  std::promise<void> store_loaded;
+  std::atomic<bool> stop_checks{false};
+  std::thread loader;
+  // Stops and joins the loading thread on every way out of this function.
+  struct JoinLoader {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    void operator()() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+    ~JoinLoader() { (*this)(); }
+  } join_loader{stop_checks, loader};
+  std::future<void> store_ready_signal;
   if (request.read_approvals) {
     auto handle = repo->reopen();
     if (!handle) return failed(std::move(d), handle.error());
-    store_loading = std::async(std::launch::async, [h = std::move(*handle), loaded, &assessor = *assessor, root = d.trust,
-                                                    now, &store_notes, &walked]() {
+    store_ready_signal = store_loaded.get_future();
+    loader = std::thread([h = std::move(*handle), loaded, &assessor = *assessor, root = d.trust, now, &store_notes, &store,
+                          &store_error, &store_loaded, &stop_checks]() {
       auto set = detail::load_approvals(h, loaded, assessor, root, now, store_notes);
-      if (set && *set) (*set)->check_signatures_until(walked);
-      return set;
+      if (set) store = std::move(*set);
+      else store_error = set.error();
+      store_loaded.set_value();
+      if (store) store->check_signatures_until(stop_checks);
     });
   }
-  // Declared after the future, so destroyed before it: an early return stops the loader's
-  // signature checks instead of waiting for all of them.
-  struct StopChecks {
-    std::atomic<bool>& flag;
-    ~StopChecks() { flag = true; }
-  } stop_checks{walked};
-  std::optional<signoff::ApprovalSet> store;
   auto store_ready = [&]() -> Result<void> {
-    if (!store_loading.valid()) return {};
-    walked = true;
-    auto s = store_loading.get();
+    if (!store_ready_signal.valid()) return {};
+    store_ready_signal.get();
     d.notes.insert(d.notes.end(), store_notes.begin(), store_notes.end());
-    if (!s) return std::unexpected(s.error());
-    store = std::move(*s);
+    if (store_error) return std::unexpected(*store_error);
     return {};
   };
   drop_agent_people(loaded.people, *assessor, d.notes);
@@ -318,6 +326,7 @@ Decision check(const Request& request) {
   };
   auto decided = decide_range(cx, *repo, d.commits, range, ready);
   if (auto r = store_ready(); !r && !decided) decided = r.error();  // an empty range never asked
+  join_loader();  // the store is this thread's alone from here
   if (decided) return failed(std::move(d), *decided);
   if (!plan_findings->empty() && d.commits.empty())
     return failed(std::move(d), Error{Errc::invalid_argument,

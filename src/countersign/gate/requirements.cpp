@@ -4,6 +4,7 @@
 
 #include "countersign/core/text.h"
 #include "countersign/gate/gate.h"
+#include "countersign/gate/signoff_step.h"
 
 namespace cs::gate {
 namespace {
@@ -39,17 +40,22 @@ RequirementStatus assess_requirement(const policy::Requirement& req, const polic
     if (why.empty()) s.eligible.push_back(p.id);
     else s.excluded.push_back({p.id, std::move(why)});
   }
+  detail::count_approvals(s, people, approvals);
+  return s;
+}
+
+void detail::count_approvals(RequirementStatus& s, const policy::People& people,
+                             std::span<const VerifiedApproval* const> approvals) {
   for (const VerifiedApproval* a : approvals) {
     if (std::find(s.eligible.begin(), s.eligible.end(), a->person) == s.eligible.end()) continue;
     if (std::find(s.satisfied_by.begin(), s.satisfied_by.end(), a->person) != s.satisfied_by.end()) continue;
     const policy::Person* p = people.by_id(a->person);
     // The role must be claimed in the signed statement and held in the trusted directory.
     bool role_ok = std::any_of(a->roles.begin(), a->roles.end(), [&](const std::string& r) {
-      return p && p->has_role(r) && std::find(req.roles.begin(), req.roles.end(), r) != req.roles.end();
+      return p && p->has_role(r) && std::find(s.requirement.roles.begin(), s.requirement.roles.end(), r) != s.requirement.roles.end();
     });
     if (role_ok) s.satisfied_by.push_back(a->person);
   }
-  return s;
 }
 
 bool CommitDecision::satisfied() const {

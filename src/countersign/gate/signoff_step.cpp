@@ -55,7 +55,9 @@ std::string not_counted_because(const CommitDecision& cd, const git::Commit& com
   return "another approval by " + p.id + " already counts: distinct people, not keys, are counted";
 }
 
-void note_approvals(CommitDecision& cd, const git::Commit* commit, const std::vector<const signoff::Checked*>& approvals) {
+// `commit` reads the commit: only an approval that does not count needs it, to say why.
+Result<void> note_approvals(CommitDecision& cd, const std::function<Result<const git::Commit*>()>& commit,
+                            const std::vector<const signoff::Checked*>& approvals) {
   for (const signoff::Checked* a : approvals) {
     ApprovalNote n = note_of(*a, "approval");
     if (a->status == signoff::Status::valid) {
@@ -64,19 +66,23 @@ void note_approvals(CommitDecision& cd, const git::Commit* commit, const std::ve
       bool first = std::none_of(cd.approvals.begin(), cd.approvals.end(), [&](const ApprovalNote& o) {
         return o.counted && o.kind == "approval" && o.person == a->person->id;
       });
-      if (cd.requirements.empty() || !commit) {
+      if (cd.requirements.empty()) {
         n.reason = "";  // valid; this commit needs nothing
       } else if (counted && first) {
         n.counted = true;
+      } else if (counted) {
+        n.reason = "another approval by " + a->person->id + " already counts: distinct people, not keys, are counted";
       } else {
+        auto c = commit();
+        if (!c) return std::unexpected(c.error());
         bool ineligible = false;
-        n.reason = counted ? "another approval by " + a->person->id + " already counts: distinct people, not keys, are counted"
-                           : not_counted_because(cd, *commit, *a, ineligible);
+        n.reason = not_counted_because(cd, **c, *a, ineligible);
         if (ineligible) n.status = std::string(signoff::to_string(signoff::Status::not_eligible));
       }
     }
     cd.approvals.push_back(std::move(n));
   }
+  return {};
 }
 
 void note_stale(CommitDecision& cd, const std::vector<const signoff::Checked*>& stale) {
@@ -199,21 +205,25 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
     for (const signoff::Checked* a : approvals)
       if (a->status == signoff::Status::valid && !a->person->agent)
         verified.push_back({a->person->id, {a->statement->role}, {ids[i]}, a->statement->time});
-    bool any_valid = std::any_of(approvals.begin(), approvals.end(),
-                                 [](const signoff::Checked* a) { return a->status == signoff::Status::valid; });
-    std::optional<git::Commit> commit;
-    if (any_valid && !cd.requirements.empty()) {
-      auto c = repo.commit(ids[i]);
-      if (!c) return std::unexpected(c.error());
-      commit = std::move(*c);
-    }
-    if (!verified.empty() && commit) {
+    // Who is eligible was settled when the commit was decided; only the counting is done again.
+    if (!verified.empty() && !cd.requirements.empty()) {
       std::vector<const VerifiedApproval*> all = given ? given(ids[i]) : std::vector<const VerifiedApproval*>{};
       for (const auto& v : verified) all.push_back(&v);
-      for (auto& rs : cd.requirements)
-        rs = assess_requirement(rs.requirement, loaded.people, cd.provenance, *commit, all);
+      for (auto& rs : cd.requirements) {
+        rs.satisfied_by.clear();
+        count_approvals(rs, loaded.people, all);
+      }
     }
-    note_approvals(cd, commit ? &*commit : nullptr, approvals);
+    std::optional<git::Commit> commit;
+    auto read_commit = [&]() -> Result<const git::Commit*> {
+      if (!commit) {
+        auto c = repo.commit(ids[i]);
+        if (!c) return std::unexpected(c.error());
+        commit = std::move(*c);
+      }
+      return &*commit;
+    };
+    if (auto r = note_approvals(cd, read_commit, approvals); !r) return std::unexpected(r.error());
     note_stale(cd, stale);
     if (const signoff::Checked* o = note_overrides(cd, overrides, rules))
       if (std::find(used.begin(), used.end(), o) == used.end()) used.push_back(o);

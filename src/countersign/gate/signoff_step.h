@@ -26,6 +26,10 @@ Result<std::optional<signoff::ApprovalSet>> load_approvals(const git::Repository
 Result<void> bind_digest(const git::Repository& repo, const git::Commit& commit,
                          std::span<const git::ChangedPath> paths, bool wanted, CommitDecision& cd);
 
+// The second half of assess_requirement: adds to `s.satisfied_by` the people of `approvals` whom
+// `s` already found eligible and who hold a role they signed for.
+void count_approvals(RequirementStatus& s, const policy::People& people, std::span<const VerifiedApproval* const> approvals);
+
 // Approvals verified elsewhere (Request::approvals) for one commit.
 using GivenApprovals = std::function<std::vector<const VerifiedApproval*>(const git::ObjectId&)>;
 

@@ -186,16 +186,13 @@ class ApprovalSet {
   // `threads` threads (0: every core), so that the lookups below find them done.
   void check_signatures(std::span<const ChangeDigest> digests, unsigned threads = 0) const;
 
-  // Checks signatures of statements that name a commit, in store order, until `stop` is set: work
-  // for a core that would otherwise wait (while a range is walked). Not concurrently with the
-  // other checks or lookups.
+  // Checks signatures of statements that name a commit, in store order, until `stop` is set: a
+  // thread of its own can do this while others decide commits. Not concurrently with the other
+  // checks or lookups; names() may be called meanwhile.
   void check_signatures_until(const std::atomic<bool>& stop) const;
 
   // Whether a statement names `commit` on its commit line.
   bool names(const git::ObjectId& commit) const;
-  // Checks the signatures of the statements naming `commit`. Safe to call from several threads
-  // at once for different commits (a statement names one commit), and before the lookups below.
-  void check_signatures_naming(const git::ObjectId& commit) const;
 
   // Approvals binding `digest`: filed under it, or range approvals listing it as a member.
   std::vector<const Checked*> approvals_for(const ChangeDigest& digest) const;

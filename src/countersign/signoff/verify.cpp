@@ -278,16 +278,6 @@ void ApprovalSet::check_signatures_until(const std::atomic<bool>& stop) const {
   }
 }
 
-void ApprovalSet::check_signatures_naming(const git::ObjectId& commit) const {
-  State& s = *state_;
-  auto it = s.by_commit.find(commit);
-  if (it == s.by_commit.end()) return;
-  for (size_t i : it->second) {
-    if (s.signature[i] || s.checked[i]) continue;
-    if (auto sig = sshsig_parse(s.armors[i])) s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);
-  }
-}
-
 void ApprovalSet::check_signatures(std::span<const ChangeDigest> digests, unsigned threads) const {
   State& s = *state_;
   std::vector<char> wanted(s.files.size(), 0);
