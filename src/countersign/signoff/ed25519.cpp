@@ -21,14 +21,14 @@ struct Fe {
   u64 v[5];
 };
 
-u64 load64(const uint8_t* p) {
-  u64 x;
-  std::memcpy(&x, p, 8);
-  return x;  // the targets this builds for are little-endian
+constexpr u64 load64(const uint8_t* p) {
+  u64 x = 0;
+  for (int i = 7; i >= 0; --i) x = x << 8 | p[i];
+  return x;
 }
 
 // The 255 low bits of a little-endian encoding (the top bit is the caller's).
-Fe from_bytes(const uint8_t* s) {
+constexpr Fe from_bytes(const uint8_t* s) {
   return {{load64(s) & kMask, (load64(s + 6) >> 3) & kMask, (load64(s + 12) >> 6) & kMask, (load64(s + 19) >> 1) & kMask,
            (load64(s + 24) >> 12) & kMask}};
 }
@@ -44,7 +44,7 @@ Fe carried(Fe f) {
 }
 
 // Limbs below 2^53 each; the sum below 2^54.
-Fe add(const Fe& a, const Fe& b) { return {{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3], a.v[4] + b.v[4]}}; }
+constexpr Fe add(const Fe& a, const Fe& b) { return {{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3], a.v[4] + b.v[4]}}; }
 
 // a + 4p - b, carried: b's limbs must stay below 2^53 - 76 (any mul, sq, sub or single add output).
 Fe sub(const Fe& a, const Fe& b) {
@@ -167,11 +167,12 @@ constexpr uint8_t kBase[32] = {0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0
 constexpr uint8_t kOrder[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
                                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
 
-const Fe kOne = {{1, 0, 0, 0, 0}};
-const Fe kZero = {{0, 0, 0, 0, 0}};
-const Fe kFeD = from_bytes(kD);
-const Fe kFeD2 = add(kFeD, kFeD);
-const Fe kFeSqrtM1 = from_bytes(kSqrtM1);
+// Computed at compile time: nothing depends on the order static objects are made in.
+constexpr Fe kOne = {{1, 0, 0, 0, 0}};
+constexpr Fe kZero = {{0, 0, 0, 0, 0}};
+constexpr Fe kFeD = from_bytes(kD);
+constexpr Fe kFeD2 = add(kFeD, kFeD);
+constexpr Fe kFeSqrtM1 = from_bytes(kSqrtM1);
 
 struct P3 {  // x = X/Z, y = Y/Z, xy = T/Z
   Fe X, Y, Z, T;
@@ -196,7 +197,7 @@ namespace {
 
 using Table = PrecomputedKey::Table;
 
-const P3 kIdentity = {kZero, kOne, kOne, kZero};
+constexpr P3 kIdentity = {kZero, kOne, kOne, kZero};
 
 // Mixed addition; the results of mul keep every sub and add within their bounds.
 P3 madd(const P3& p, const Niels& q) {

@@ -114,18 +114,27 @@ bool evp_verify(evp_pkey_st* pkey, const EVP_MD* md, ByteView sig, ByteView data
 // Ed25519 through libsodium: twice as fast as OpenSSL 3.0's, which matters when a gate checks
 // thousands of approvals. It is also stricter (non-canonical encodings and small-order points are
 // refused); ssh-keygen's honest signatures are never either.
-// A key's table costs about as much as a hundred verifications; it is made once the key has
-// verified kTabulateAfter signatures (both ways give the same answers: ed25519_test.cpp).
+// A key's table costs about as much as a hundred verifications and takes half a megabyte: it is
+// made once the key has verified kTabulateAfter signatures (both ways give the same answers:
+// ed25519_test.cpp), for at most kMaxTables keys at a time, so that made-up keys signing junk
+// cannot make the gate allocate without bound.
 constexpr uint32_t kTabulateAfter = 32;
+constexpr int kMaxTables = 16;
+std::atomic<int> live_tables{0};
 
 bool ed25519_verify(const VerifyKey& key, ByteView sig, ByteView data) {
   static const bool ready = sodium_init() >= 0;
   if (!ready) return evp_verify(key.pkey.get(), nullptr, sig, data);
-  if (key.ed25519_uses.fetch_add(1, std::memory_order_relaxed) >= kTabulateAfter) {
-    std::call_once(key.ed25519_tabulating, [&key] { key.ed25519_table = ed25519::PrecomputedKey::make(key.ed25519); });
+  if (key.ed25519_uses.load(std::memory_order_relaxed) >= kTabulateAfter) {
+    std::call_once(key.ed25519_tabulating, [&key] {
+      if (live_tables.fetch_add(1) < kMaxTables) key.ed25519_table = ed25519::PrecomputedKey::make(key.ed25519);
+      if (!key.ed25519_table) live_tables.fetch_sub(1);
+    });
     if (key.ed25519_table) return key.ed25519_table->verify(std::span<const uint8_t, 64>(sig.data(), 64), data);
   }
-  return crypto_sign_verify_detached(sig.data(), data.data(), data.size(), key.ed25519.data()) == 0;
+  bool ok = crypto_sign_verify_detached(sig.data(), data.data(), data.size(), key.ed25519.data()) == 0;
+  if (ok) key.ed25519_uses.fetch_add(1, std::memory_order_relaxed);
+  return ok;
 }
 
 Result<Bytes> evp_sign(evp_pkey_st* pkey, const EVP_MD* md, ByteView data) {
@@ -217,6 +226,10 @@ Result<void> verify_sk(const VerifyKey& key, std::string_view algorithm, WireRea
 }
 
 }  // namespace
+
+VerifyKey::~VerifyKey() {
+  if (ed25519_table) live_tables.fetch_sub(1);
+}
 
 bool known_key_type(std::string_view type) {
   return type == "ssh-ed25519" || type == "ssh-rsa" || ecdsa_bits_of(type) != 0 || type == kSkEd25519 ||

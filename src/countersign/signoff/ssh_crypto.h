@@ -37,6 +37,7 @@ struct VerifyKey {
   mutable std::atomic<uint32_t> ed25519_uses{0};
   mutable std::once_flag ed25519_tabulating;
   mutable std::unique_ptr<const ed25519::PrecomputedKey> ed25519_table;
+  ~VerifyKey();
 };
 
 // True for the key type names this module understands.

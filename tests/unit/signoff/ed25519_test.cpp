@@ -47,6 +47,18 @@ class Ed25519Test : public ::testing::Test {
   void SetUp() override { ASSERT_GE(sodium_init(), 0); }
   std::mt19937_64 rng{20261202};
 
+  // Keys and scalars from the seeded generator: every run tests the same cases.
+  void keypair(Key& pk, uint8_t sk[64]) {
+    uint8_t seed[32];
+    for (auto& b : seed) b = uint8_t(rng());
+    crypto_sign_seed_keypair(pk.data(), sk, seed);
+  }
+  void random_scalar(uint8_t out[32]) {
+    uint8_t wide[64];
+    for (auto& b : wide) b = uint8_t(rng());
+    crypto_core_ed25519_scalar_reduce(out, wide);
+  }
+
   Msg message() {
     Msg m(rng() % 200);
     for (auto& b : m) b = uint8_t(rng());
@@ -60,7 +72,7 @@ class Ed25519Test : public ::testing::Test {
     Sig sig{};
     uint8_t r[32];
     if (r_scalar) std::memcpy(r, r_scalar, 32);
-    else crypto_core_ed25519_scalar_random(r);
+    else random_scalar(r);
     if (r_point) std::memcpy(sig.data(), r_point->data(), 32);
     else EXPECT_EQ(crypto_scalarmult_ed25519_base_noclamp(sig.data(), r), 0);
     uint8_t wide[64], h[32], ha[32];
@@ -81,7 +93,7 @@ TEST_F(Ed25519Test, HonestSignaturesVerifyAndDamagedOnesAgreeWithLibsodium) {
   for (int k = 0; k < 8; ++k) {
     Key pk;
     uint8_t sk[64];
-    crypto_sign_keypair(pk.data(), sk);
+    keypair(pk, sk);
     auto fast = PrecomputedKey::make(pk);
     ASSERT_TRUE(fast);
     for (int i = 0; i < 64; ++i) {
@@ -104,8 +116,8 @@ TEST_F(Ed25519Test, HonestSignaturesVerifyAndDamagedOnesAgreeWithLibsodium) {
 TEST_F(Ed25519Test, SignaturesByAnotherKeyFail) {
   Key pk, pk2;
   uint8_t sk[64], sk2[64];
-  crypto_sign_keypair(pk.data(), sk);
-  crypto_sign_keypair(pk2.data(), sk2);
+  keypair(pk, sk);
+  keypair(pk2, sk2);
   auto fast = PrecomputedKey::make(pk);
   ASSERT_TRUE(fast);
   Msg m = message();
@@ -117,7 +129,7 @@ TEST_F(Ed25519Test, SignaturesByAnotherKeyFail) {
 TEST_F(Ed25519Test, ScalarsAtOrAboveTheGroupOrderAreRefused) {
   Key pk;
   uint8_t sk[64];
-  crypto_sign_keypair(pk.data(), sk);
+  keypair(pk, sk);
   auto fast = PrecomputedKey::make(pk);
   ASSERT_TRUE(fast);
   const Key order = from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
@@ -152,6 +164,25 @@ TEST_F(Ed25519Test, KeysLibsodiumRefusesAreRefused) {
       EXPECT_FALSE(PrecomputedKey::make(y)) << k;
     }
   }
+  // Canonical after all: y = p - 2^248 - 1 and p - 1 - k (both signs) are accepted when they
+  // are points of large order, as libsodium accepts them.
+  uint8_t sk[64];
+  Key pk;
+  keypair(pk, sk);
+  int near_p = 0;
+  for (int k = 1; k < 40; ++k) {
+    for (uint8_t sign : {0x00, 0x80}) {
+      Key y = from_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+      y[0] = uint8_t(0xec - k);
+      y[31] = uint8_t(0x7f | sign);
+      if (k == 39) y = from_hex("f0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe7f");
+      uint8_t sum[32];
+      bool point = crypto_core_ed25519_add(sum, y.data(), pk.data()) == 0;
+      EXPECT_EQ(bool(PrecomputedKey::make(y)), point) << k;
+      near_p += point;
+    }
+  }
+  EXPECT_GT(near_p, 10);
   // y values with no x on the curve.
   int off_curve = 0;
   for (uint8_t y = 2; y < 40; ++y) {
@@ -169,7 +200,7 @@ TEST_F(Ed25519Test, KeysLibsodiumRefusesAreRefused) {
 // R encoding the identity when [S]B = [h]A: libsodium refuses R of small order outright.
 TEST_F(Ed25519Test, SmallOrderRIsRefusedEvenWhenTheEquationHolds) {
   uint8_t a[32];
-  crypto_core_ed25519_scalar_random(a);
+  random_scalar(a);
   Key pk;
   ASSERT_EQ(crypto_scalarmult_ed25519_base_noclamp(pk.data(), a), 0);
   auto fast = PrecomputedKey::make(pk);
@@ -194,7 +225,7 @@ TEST_F(Ed25519Test, KeysWithATorsionComponentAgreeWithLibsodium) {
   for (const char* t : kTorsion) {
     const Key torsion = from_hex(t);
     uint8_t a[32];
-    crypto_core_ed25519_scalar_random(a);
+    random_scalar(a);
     Key clean, pk;
     ASSERT_EQ(crypto_scalarmult_ed25519_base_noclamp(clean.data(), a), 0);
     ASSERT_EQ(crypto_core_ed25519_add(pk.data(), clean.data(), torsion.data()), 0);
@@ -224,7 +255,7 @@ TEST_F(Ed25519Test, KeysWithATorsionComponentAgreeWithLibsodium) {
 TEST_F(Ed25519Test, RandomSignaturesAgreeWithLibsodium) {
   Key pk;
   uint8_t sk[64];
-  crypto_sign_keypair(pk.data(), sk);
+  keypair(pk, sk);
   auto fast = PrecomputedKey::make(pk);
   ASSERT_TRUE(fast);
   for (int i = 0; i < 256; ++i) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "support/ssh_keys.h"
 #include "support/test_support.h"
 
@@ -142,6 +145,39 @@ TEST(PublicKey, RejectsMismatchedTypeAndTrailingBytes) {
   auto round = parse_public_key(pub->to_line());
   ASSERT_TRUE(round);
   EXPECT_EQ(round->comment, "tester@example.com");
+}
+
+// A key that verifies many signatures switches to a tabulated verifier (ssh_crypto.cpp) after a
+// few dozen: the answers must not change, from any thread, for good and tampered statements.
+TEST(Sshsig, ABusyKeyGivesTheSameAnswersOnEveryThread) {
+  test::TempDir dir;
+  auto signer = load(make_ssh_key(dir.path(), "busy", {"ed25519"}));
+  ASSERT_TRUE(signer);
+  std::vector<std::string> statements, armored;
+  for (int i = 0; i < 120; ++i) {
+    statements.push_back(kStatement + "commit " + std::to_string(i) + "\n");
+    auto sig = sshsig_sign(*signer, statements.back(), kApprovalNamespace);
+    ASSERT_TRUE(sig) << sig.error().describe();
+    armored.push_back(*sig);
+  }
+  auto check_all = [&](std::vector<int>& wrong) {
+    for (size_t i = 0; i < statements.size(); ++i) {
+      auto sig = sshsig_parse(armored[i]);
+      if (!sig || !sshsig_verify(*sig, statements[i], kApprovalNamespace)) wrong.push_back(int(i));
+      auto tampered = sshsig_verify(*sig, statements[i] + " ", kApprovalNamespace);
+      if (tampered || tampered.error().code != Errc::crypto) wrong.push_back(-int(i) - 1);
+      auto other = sshsig_verify(*sig, statements[(i + 1) % statements.size()], kApprovalNamespace);
+      if (other) wrong.push_back(-int(i) - 1);
+    }
+  };
+  std::vector<int> first, second, third;
+  check_all(first);  // crosses the threshold on this thread
+  std::thread t([&] { check_all(second); });
+  check_all(third);
+  t.join();
+  EXPECT_TRUE(first.empty()) << first.size();
+  EXPECT_TRUE(second.empty()) << second.size();
+  EXPECT_TRUE(third.empty()) << third.size();
 }
 
 }  // namespace
