@@ -383,7 +383,7 @@ bool ObjectReader::zlib_ready() {
 }
 
 // objects/xx/yyyy...: zlib of "<type> <size>\0<content>". Read whole (loose objects are what a
-// few recent commands wrote: small), inflated in two steps, the header first.
+// few recent commands wrote: small) and inflated in one go.
 ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
   std::string hex = id.hex();
   std::string path = packs_->objects_dir() + "/" + hex.substr(0, 2) + "/" + hex.substr(2);
@@ -398,16 +398,24 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
   ::close(fd);
   if (!ok) return ObjectType::none;
 
-  if (!zlib_ready()) return ObjectType::none;
-  z_stream& z = *zlib_;
-  char head[64];
-  z.next_in = reinterpret_cast<Bytef*>(loose_.data());
-  z.avail_in = uInt(loose_.size());
-  z.next_out = reinterpret_cast<Bytef*>(head);
-  z.avail_out = sizeof head;
-  int rc = ::inflate(&z, Z_SYNC_FLUSH);
-  if (rc != Z_OK && rc != Z_STREAM_END) return ObjectType::none;
-  std::string_view got(head, sizeof head - z.avail_out);
+  // One libdeflate pass into a buffer that usually fits (loose objects rarely shrink more than
+  // 8:1), made larger when it does not, up to the largest object read at all.
+  const size_t limit = size_t(kMaxObject) + 64;
+  size_t cap = std::min(std::max<size_t>(loose_.size() * 8, 4096), limit);
+  const bool fixed = loose_.size() > 2 && ((uint8_t(loose_[2]) >> 1) & 3) == 1;
+  for (;;) {
+    inflated_.resize(cap);
+    size_t got = 0;
+    auto r = libdeflate_zlib_decompress(fixed ? fixed_inflater_ : inflater_, loose_.data(), loose_.size(),
+                                        inflated_.data(), cap, &got);
+    if (r == LIBDEFLATE_SUCCESS) {
+      inflated_.resize(got);
+      break;
+    }
+    if (r != LIBDEFLATE_INSUFFICIENT_SPACE || cap == limit) return ObjectType::none;
+    cap = std::min(cap * 4, limit);
+  }
+  std::string_view got(inflated_.data(), std::min<size_t>(inflated_.size(), 64));
   size_t nul = got.find('\0'), space = got.find(' ');
   if (nul == std::string_view::npos || space == std::string_view::npos || space > nul) return ObjectType::none;
   std::string_view kind = got.substr(0, space), digits = got.substr(space + 1, nul - space - 1);
@@ -422,16 +430,8 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
     if (c < '0' || c > '9') return ObjectType::none;
     size = size * 10 + uint64_t(c - '0');
   }
-  std::string_view first = got.substr(nul + 1);
-  if (size > kMaxObject || first.size() > size) return ObjectType::none;
-  out.assign(first);
-  out.resize(size);
-  if (rc != Z_STREAM_END) {
-    z.next_out = reinterpret_cast<Bytef*>(out.data() + first.size());
-    z.avail_out = uInt(size - first.size());
-    rc = ::inflate(&z, Z_FINISH);
-  }
-  if (rc != Z_STREAM_END || z.total_out != nul + 1 + size) return ObjectType::none;
+  if (size > kMaxObject || inflated_.size() != nul + 1 + size) return ObjectType::none;
+  out.assign(inflated_, nul + 1, size);
   return type;
 }
 

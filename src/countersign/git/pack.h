@@ -152,8 +152,9 @@ class ObjectReader {
     uint64_t size;    // the delta's inflated size
   };
   std::vector<ChainStep> chain_;  // scratch: the deltas between an object and its base
-  std::string loose_;  // scratch: a loose object's compressed bytes
-  std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // streaming: loose objects, delta sizes
+  std::string loose_;     // scratch: a loose object's compressed bytes
+  std::string inflated_;  // scratch: a loose object, header and all
+  std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // streaming: the size at the start of a delta
   bool zlib_ready();  // zlib_ made or reset for a new stream
   std::string base_;   // scratch: the object a delta applies to
   std::string delta_;  // scratch: one inflated delta

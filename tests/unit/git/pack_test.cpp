@@ -97,7 +97,8 @@ TEST(PackReader, RefDeltasReadLikeGit) {
 TEST(PackReader, LooseObjectsReadLikeGit) {
   test::GitRepo repo;
   repo.write("a", "x\n");
-  repo.write("big", std::string(100000, 'y'));  // inflated in two steps: the header, then the rest
+  repo.write("big", std::string(100000, 'y'));     // shrinks about 500:1: the buffer must grow
+  repo.write("huge", std::string(3000000, 'z'));  // and grow more than once
   auto c = repo.commit("loose");
   auto packs = PackSet::open((repo.path() / ".git/objects").string());
   EXPECT_EQ(packs->pack_count(), 0u);
