@@ -62,6 +62,7 @@ struct ApprovalSet::State {
   std::vector<Result<Statement>> statements;  // parsed
   std::vector<std::optional<Checked>> checked;
   std::vector<std::optional<Result<void>>> signature;  // sshsig_verify's answer, when checked ahead
+  std::vector<std::optional<Sshsig>> parsed;           // the signature, when checked ahead
   Index by_dir, members_of_approvals, members_of_overrides;
   std::unordered_map<git::ObjectId, std::vector<size_t>, git::ObjectIdHash> by_commit;
   std::vector<store::Problem> problems;
@@ -86,7 +87,8 @@ Checked ApprovalSet::State::verify(size_t i) {
   if (st.kind != kinds[i])
     return done(Status::malformed, "a " + std::string(to_string(st.kind)) + " filed as a " + std::string(to_string(kinds[i])));
   if (st.change.hex() != f.digest) return done(Status::malformed, "filed under digest " + f.digest + " but signs " + st.change.hex());
-  auto sig = sshsig_parse(armors[i]);
+  Result<Sshsig> sig = parsed[i] ? Result<Sshsig>(std::move(*parsed[i])) : sshsig_parse(armors[i]);
+  parsed[i].reset();
   if (!sig) return done(Status::malformed, "unreadable signature: " + sig.error().message);
   c.fingerprint = sig->key.fingerprint();
   if (f.name != store::file_key(c.fingerprint) + std::string(suffix_of(st.kind)))
@@ -240,6 +242,7 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
   s->armors.resize(n);
   s->checked.resize(n);
   s->signature.resize(n);
+  s->parsed.resize(n);
   s->statements.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const store::File& f = s->files[i];
@@ -274,7 +277,10 @@ void ApprovalSet::check_signatures_until(const std::atomic<bool>& stop) const {
   State& s = *state_;
   for (size_t i = 0; i < s.files.size() && !stop.load(std::memory_order_relaxed); ++i) {
     if (s.signature[i] || s.checked[i] || !s.statements[i] || !s.statements[i]->commit) continue;
-    if (auto sig = sshsig_parse(s.armors[i])) s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);
+    if (auto sig = sshsig_parse(s.armors[i])) {
+      s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);
+      s.parsed[i] = std::move(*sig);
+    }
   }
 }
 
