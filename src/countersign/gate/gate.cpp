@@ -265,9 +265,9 @@ Decision check(const Request& request) {
   // Before agents leave the directory, so that an agent's key is known and reported as an agent's.
   // The store is read on a thread of its own (with its own handle) while the range is walked:
   // both are work for one core, and a limited walk leaves the others idle until it is done.
-  // Once the store is read, that thread goes on to check the signatures of the statements that
-  // name commits (those are what a gate verifies most) in one tight loop, beside the workers
-  // deciding commits, until the range is decided; check_signatures() does what is left.
+  // Once the store is read, that thread goes on to verify the statements that name commits
+  // (signatures, keys, revocations) in one tight loop, beside the workers deciding commits, until
+  // the range is decided; check_signatures() does what is left on every core.
   std::vector<std::string> store_notes;  // written by the loading thread until `store_loaded`
   std::optional<signoff::ApprovalSet> store;
   std::optional<Error> store_error;
@@ -295,7 +295,7 @@ Decision check(const Request& request) {
       if (set) store = std::move(*set);
       else store_error = set.error();
       store_loaded.set_value();
-      if (store) store->check_signatures_until(stop_checks);
+      if (store) store->check_statements_until(stop_checks);
     });
   }
   auto store_ready = [&]() -> Result<void> {

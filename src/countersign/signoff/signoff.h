@@ -186,10 +186,10 @@ class ApprovalSet {
   // `threads` threads (0: every core), so that the lookups below find them done.
   void check_signatures(std::span<const ChangeDigest> digests, unsigned threads = 0) const;
 
-  // Checks signatures of statements that name a commit, in store order, until `stop` is set: a
-  // thread of its own can do this while others decide commits. Not concurrently with the other
-  // checks or lookups; names() may be called meanwhile.
-  void check_signatures_until(const std::atomic<bool>& stop) const;
+  // Verifies the statements that name a commit (what a gate checks most), in store order, until
+  // `stop` is set: a thread of its own can do this while others decide commits. Not concurrently
+  // with the other checks or lookups; names() may be called meanwhile.
+  void check_statements_until(const std::atomic<bool>& stop) const;
 
   // Whether a statement names `commit` on its commit line.
   bool names(const git::ObjectId& commit) const;

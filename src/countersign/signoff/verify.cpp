@@ -61,8 +61,6 @@ struct ApprovalSet::State {
   std::vector<std::string> armors;            // the armored signature
   std::vector<Result<Statement>> statements;  // parsed
   std::vector<std::optional<Checked>> checked;
-  std::vector<std::optional<Result<void>>> signature;  // sshsig_verify's answer, when checked ahead
-  std::vector<std::optional<Sshsig>> parsed;           // the signature, when checked ahead
   Index by_dir, members_of_approvals, members_of_overrides;
   std::unordered_map<git::ObjectId, std::vector<size_t>, git::ObjectIdHash> by_commit;
   std::vector<store::Problem> problems;
@@ -87,13 +85,12 @@ Checked ApprovalSet::State::verify(size_t i) {
   if (st.kind != kinds[i])
     return done(Status::malformed, "a " + std::string(to_string(st.kind)) + " filed as a " + std::string(to_string(kinds[i])));
   if (st.change.hex() != f.digest) return done(Status::malformed, "filed under digest " + f.digest + " but signs " + st.change.hex());
-  Result<Sshsig> sig = parsed[i] ? Result<Sshsig>(std::move(*parsed[i])) : sshsig_parse(armors[i]);
-  parsed[i].reset();
+  auto sig = sshsig_parse(armors[i]);
   if (!sig) return done(Status::malformed, "unreadable signature: " + sig.error().message);
   c.fingerprint = sig->key.fingerprint();
   if (f.name != store::file_key(c.fingerprint) + std::string(suffix_of(st.kind)))
     return done(Status::malformed, "file name does not match the signing key " + c.fingerprint);
-  if (auto v = signature[i] ? *signature[i] : sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
+  if (auto v = sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
     if (v.error().code == Errc::invalid_argument) return done(Status::wrong_namespace, v.error().message);
     return done(Status::bad_signature, "signature does not verify: " + v.error().message);
   }
@@ -241,8 +238,6 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
   s->texts.resize(n);
   s->armors.resize(n);
   s->checked.resize(n);
-  s->signature.resize(n);
-  s->parsed.resize(n);
   s->statements.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const store::File& f = s->files[i];
@@ -273,15 +268,10 @@ bool ApprovalSet::empty() const { return state_->files.empty(); }
 
 bool ApprovalSet::names(const git::ObjectId& commit) const { return state_->by_commit.contains(commit); }
 
-void ApprovalSet::check_signatures_until(const std::atomic<bool>& stop) const {
+void ApprovalSet::check_statements_until(const std::atomic<bool>& stop) const {
   State& s = *state_;
-  for (size_t i = 0; i < s.files.size() && !stop.load(std::memory_order_relaxed); ++i) {
-    if (s.signature[i] || s.checked[i] || !s.statements[i] || !s.statements[i]->commit) continue;
-    if (auto sig = sshsig_parse(s.armors[i])) {
-      s.signature[i] = sshsig_verify(*sig, s.texts[i], kApprovalNamespace);
-      s.parsed[i] = std::move(*sig);
-    }
-  }
+  for (size_t i = 0; i < s.files.size() && !stop.load(std::memory_order_relaxed); ++i)
+    if (s.statements[i] && s.statements[i]->commit) s.check(i);
 }
 
 void ApprovalSet::check_signatures(std::span<const ChangeDigest> digests, unsigned threads) const {
