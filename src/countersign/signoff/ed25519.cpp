@@ -33,7 +33,7 @@ constexpr Fe from_bytes(const uint8_t* s) {
            (load64(s + 24) >> 12) & kMask}};
 }
 
-Fe carried(Fe f) {
+[[gnu::always_inline]] inline Fe carried(Fe f) {
   u64 c;
   c = f.v[0] >> 51, f.v[0] &= kMask, f.v[1] += c;
   c = f.v[1] >> 51, f.v[1] &= kMask, f.v[2] += c;
@@ -47,7 +47,7 @@ Fe carried(Fe f) {
 constexpr Fe add(const Fe& a, const Fe& b) { return {{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3], a.v[4] + b.v[4]}}; }
 
 // a + 4p - b, carried: b's limbs must stay below 2^53 - 76 (any mul, sq, sub or single add output).
-Fe sub(const Fe& a, const Fe& b) {
+[[gnu::always_inline]] inline Fe sub(const Fe& a, const Fe& b) {
   constexpr u64 k4p0 = 0x1FFFFFFFFFFFB4, k4p = 0x1FFFFFFFFFFFFC;
   return carried({{a.v[0] + k4p0 - b.v[0], a.v[1] + k4p - b.v[1], a.v[2] + k4p - b.v[2], a.v[3] + k4p - b.v[3],
                    a.v[4] + k4p - b.v[4]}});
@@ -55,7 +55,7 @@ Fe sub(const Fe& a, const Fe& b) {
 
 // Reduces five 128-bit column sums to limbs below 2^51 (limb 1 below 2^51 + 2^20). Inputs to
 // mul and sq may have limbs up to 2^54: every column then stays below 2^115.
-Fe reduce(u128 r0, u128 r1, u128 r2, u128 r3, u128 r4) {
+[[gnu::always_inline]] inline Fe reduce(u128 r0, u128 r1, u128 r2, u128 r3, u128 r4) {
   Fe h;
   r1 += r0 >> 51, h.v[0] = u64(r0) & kMask;
   r2 += r1 >> 51, h.v[1] = u64(r1) & kMask;
@@ -68,7 +68,7 @@ Fe reduce(u128 r0, u128 r1, u128 r2, u128 r3, u128 r4) {
   return h;
 }
 
-Fe mul(const Fe& f, const Fe& g) {
+[[gnu::always_inline]] inline Fe mul(const Fe& f, const Fe& g) {
   const u64 f0 = f.v[0], f1 = f.v[1], f2 = f.v[2], f3 = f.v[3], f4 = f.v[4];
   const u64 g0 = g.v[0], g1 = g.v[1], g2 = g.v[2], g3 = g.v[3], g4 = g.v[4];
   const u64 g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
@@ -80,7 +80,7 @@ Fe mul(const Fe& f, const Fe& g) {
   return reduce(r0, r1, r2, r3, r4);
 }
 
-Fe sq(const Fe& f) {
+[[gnu::always_inline]] inline Fe sq(const Fe& f) {
   const u64 f0 = f.v[0], f1 = f.v[1], f2 = f.v[2], f3 = f.v[3], f4 = f.v[4];
   const u64 f0_2 = 2 * f0, f1_2 = 2 * f1, f1_38 = 38 * f1, f2_38 = 38 * f2, f3_38 = 38 * f3, f3_19 = 19 * f3,
             f4_19 = 19 * f4;
