@@ -85,7 +85,7 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   if (cx.store_present) {
     auto key = signoff::paths_key(repo, *paths);
     if (!key) return std::unexpected(key.error());
-    out.range = {raw.id, *key, signoff::origin_key(*commit), std::nullopt};
+    out.range = {raw.id, *key, std::nullopt, std::nullopt};
   }
   return out;
 }

@@ -209,6 +209,7 @@ ObjectReader::ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_by
 ObjectReader::~ObjectReader() {
   libdeflate_free_decompressor(inflater_);
   libdeflate_free_decompressor(fixed_inflater_);
+  if (objects_fd_ >= 0) ::close(objects_fd_);
 }
 
 ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
@@ -385,9 +386,17 @@ bool ObjectReader::zlib_ready() {
 // objects/xx/yyyy...: zlib of "<type> <size>\0<content>". Read whole (loose objects are what a
 // few recent commands wrote: small) and inflated in one go.
 ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
+  // Opened relative to the objects directory: a store of thousands of loose objects would
+  // otherwise walk the whole path for each.
+  if (objects_fd_ < 0) objects_fd_ = ::open(packs_->objects_dir().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (objects_fd_ < 0) return ObjectType::none;
+  char name[42];
   std::string hex = id.hex();
-  std::string path = packs_->objects_dir() + "/" + hex.substr(0, 2) + "/" + hex.substr(2);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::memcpy(name, hex.data(), 2);
+  name[2] = '/';
+  std::memcpy(name + 3, hex.data() + 2, 38);
+  name[41] = '\0';
+  int fd = ::openat(objects_fd_, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ObjectType::none;
   struct stat st{};
   bool ok = fstat(fd, &st) == 0 && st.st_size > 0 && uint64_t(st.st_size) <= kMaxObject;

@@ -152,6 +152,7 @@ class ObjectReader {
     uint64_t size;    // the delta's inflated size
   };
   std::vector<ChainStep> chain_;  // scratch: the deltas between an object and its base
+  int objects_fd_ = -1;   // the objects directory, once a loose object is read
   std::string loose_;     // scratch: a loose object's compressed bytes
   std::string inflated_;  // scratch: a loose object, header and all
   std::unique_ptr<z_stream_s, void (*)(z_stream_s*)> zlib_{nullptr, nullptr};  // streaming: the size at the start of a delta

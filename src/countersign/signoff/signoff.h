@@ -217,7 +217,9 @@ class ApprovalSet {
   struct RangeCommit {
     git::ObjectId id;
     uint64_t paths_key = 0;
-    std::string origin;
+    // origin_key() of the commit, when known: candidates() reads the commit for it only when a
+    // statement names a commit outside the range.
+    std::optional<std::string> origin;
     std::optional<ChangeDigest> digest;  // when already computed (a commit a statement names)
   };
   Result<std::vector<char>> candidates(const git::Repository& repo, std::span<const RangeCommit> range) const;

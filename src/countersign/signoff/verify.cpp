@@ -411,8 +411,16 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
     keys.insert(*key);
     origins.insert(origin_key(*named));
   }
-  for (size_t i = 0; i < range.size(); ++i)
-    if (keys.contains(range[i].paths_key) || origins.contains(range[i].origin)) out[i] = 1;
+  for (size_t i = 0; i < range.size(); ++i) {
+    if (keys.contains(range[i].paths_key)) {
+      out[i] = 1;
+    } else if (!origins.empty()) {
+      std::optional<std::string> origin = range[i].origin;
+      if (!origin)
+        if (auto c = repo.commit(range[i].id)) origin = origin_key(*c);
+      if (!origin || origins.contains(*origin)) out[i] = 1;  // unreadable: a candidate, to be safe
+    }
+  }
   return out;
 }
 
