@@ -231,6 +231,12 @@ TEST(SignoffGate, KeyNotInPeopleDirectoryFails) {
   auto c = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
   t.approve(t.mallory, "carol@example.com", c);
   expect_not_pass(t.check(), "unknown key");
+  // The pull-request form says so too: the approval is there, and why it does not count.
+  auto md = countersign({"check", "main..feature", "--trusted-ref", "main", "--format", "markdown"}, t.g.path());
+  EXPECT_EQ(md.exit_code, 1);
+  EXPECT_NE(md.out.find("#### Approvals that do not count"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| unknown key | key SHA256:"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("belongs to nobody in the trusted people directory"), std::string::npos) << md.out;
 }
 
 TEST(SignoffGate, SeniorKeyPastValidBeforeFails) {

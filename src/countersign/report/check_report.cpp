@@ -228,6 +228,27 @@ void markdown_findings(Out& out, const gate::Decision& d) {
   if (total > rows) o += fmt::format("\n\u2026and {} more findings (run `countersign check --format json` for all).\n", total - rows);
 }
 
+// Statements that bind a commit but did not count, each with why: a reviewer reading "0/1" on a
+// pull request sees that an approval exists and what is wrong with it (stale, unknown key, ...).
+void markdown_uncounted(Out& out, const gate::Decision& d) {
+  constexpr size_t kMaxRows = 100;
+  auto& o = out.s();
+  size_t rows = 0, total = 0;
+  for (const auto& cd : d.commits)
+    for (const auto& n : cd.approvals) {
+      if (n.counted || (n.status == "valid" && n.reason.empty())) continue;
+      if (total++ == 0) o += "\n#### Approvals that do not count\n\n| commit | statement | status | why |\n|---|---|---|---|\n";
+      if (rows >= kMaxRows) continue;
+      ++rows;
+      std::string who = n.kind + " by " + (n.person.empty() ? std::string("an unknown signer") : n.person);
+      if (!n.fingerprint.empty()) who += " (key " + n.fingerprint + ")";
+      o += fmt::format("| `{}` | {} | {} | {} |\n", cd.provenance.commit.hex().substr(0, 10), md_cell(who), md_cell(n.status),
+                       md_cell(n.reason.empty() ? "-" : n.reason));
+    }
+  if (total > rows)
+    o += fmt::format("\n\u2026and {} more (run `countersign approvals` for all).\n", total - rows);
+}
+
 void markdown_report(Out& out, const gate::Decision& d) {
   constexpr size_t kMaxRows = 300;  // a pull-request comment has a size limit
   auto& o = out.s();
@@ -268,6 +289,7 @@ void markdown_report(Out& out, const gate::Decision& d) {
     out.maybe_flush();
   }
   if (total > rows) o += fmt::format("\n\u2026and {} more requirements (run `countersign check` for all).\n", total - rows);
+  markdown_uncounted(out, d);
   markdown_findings(out, d);
 }
 
