@@ -376,7 +376,13 @@ Result<Bytes> sign_with_pkey(evp_pkey_st* pkey, KeyKind kind, int ecdsa_bits, By
 }
 
 Bytes digest(std::string_view algorithm, ByteView data) {
-  const EVP_MD* md = algorithm == "sha512" ? EVP_sha512() : algorithm == "sha384" ? EVP_sha384() : EVP_sha256();
+  // Fetched once each: EVP_sha256() and its kin look the algorithm up on every call.
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* md = algorithm == "sha512"   ? (sha512 ? sha512 : EVP_sha512())
+                     : algorithm == "sha384" ? (sha384 ? sha384 : EVP_sha384())
+                                             : (sha256 ? sha256 : EVP_sha256());
   Bytes out(std::size_t(EVP_MD_get_size(md)));
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr);
