@@ -81,11 +81,10 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
   cd.provenance = std::move(*prov);
-  Decided out{std::move(cd), {raw.id, 0, {}, std::nullopt}};
+  Decided out{std::move(cd), {raw.id, 0, {}, std::nullopt, std::nullopt}};
   if (cx.store_present) {
-    auto key = signoff::paths_key(repo, *paths);
-    if (!key) return std::unexpected(key.error());
-    out.range = {raw.id, *key, std::nullopt, std::nullopt};
+    out.range.shape = signoff::shape_key(*paths);
+    out.range.paths = std::move(*paths);
   }
   return out;
 }
@@ -179,9 +178,7 @@ std::optional<Error> bind_candidate_digests(const git::Repository& repo, const s
       CommitDecision& cd = commits[todo[k]];
       auto commit = r.commit(range[todo[k]].id);
       if (!commit) return void(errors[t] = commit.error());
-      auto paths = r.changed_paths(*commit);
-      if (!paths) return void(errors[t] = paths.error());
-      if (auto b = detail::bind_digest(r, *commit, *paths, true, cd); !b) return void(errors[t] = b.error());
+      if (auto b = detail::bind_digest(r, *commit, range[todo[k]].paths, true, cd); !b) return void(errors[t] = b.error());
     }
   };
   std::vector<std::thread> pool;

@@ -210,13 +210,14 @@ class ApprovalSet {
   // Which commits of a range the store could bind, so that only their change digests need
   // computing (each costs every changed file's blobs and a diff). A digest covers the file and
   // mode lines, so a statement naming commit X binds only a commit whose changed paths and modes
-  // are X's (same paths_key), and reports as rewritten only one with X's author, author time and
-  // subject (same origin). Statements that cannot be traced that way (range approvals, unreadable
+  // are X's (same paths_key, looked at only where the shape is X's), and reports as rewritten
+  // only one with X's author, author time and subject (same origin). Statements that cannot be traced that way (range approvals, unreadable
   // files, named commits absent from the clone or that are merges, a statement whose change is
   // not its named commit's digest) make every commit a candidate.
   struct RangeCommit {
     git::ObjectId id;
-    uint64_t paths_key = 0;
+    uint64_t shape = 0;                    // shape_key() of its changed paths
+    std::vector<git::ChangedPath> paths;  // its changed paths, for paths_key() when the shape matches
     // origin_key() of the commit, when known: candidates() reads the commit for it only when a
     // statement names a commit outside the range.
     std::optional<std::string> origin;
@@ -252,6 +253,8 @@ std::optional<std::string> ineligibility(const Signatory& person, std::span<cons
 // digest's text has every file and mode line, and every added and removed line of every file,
 // whose lengths make up the change in its size. Sizes come from object headers, not contents.
 Result<uint64_t> paths_key(const git::Repository& repo, std::span<const git::ChangedPath> paths);
+// The same without the sizes, so without reading anything: equal paths_keys imply equal shapes.
+uint64_t shape_key(std::span<const git::ChangedPath> paths);
 // Author email, author time and subject: what a rebase or an amend keeps of a commit.
 std::string origin_key(const git::Commit& c);
 

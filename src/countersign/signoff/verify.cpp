@@ -351,6 +351,24 @@ std::string origin_key(const git::Commit& c) {
   return text::lower(c.author.email) + '\n' + std::to_string(c.author.time) + '\n' + std::string(subject);
 }
 
+namespace {
+
+// FNV-1a over a path, NUL and both modes, and (for paths_key) the growth in bytes.
+uint64_t entry_hash(const git::ChangedPath& p, std::optional<uint64_t> growth) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) h = (h ^ ((v >> (8 * i)) & 0xFF)) * 1099511628211ull;
+  };
+  for (char c : p.path) mix(static_cast<unsigned char>(c), 1);
+  mix(0, 1);
+  mix(p.old_mode, 4);
+  mix(p.new_mode, 4);
+  if (growth) mix(*growth, 8);  // wraps for a shrinking file, the same way for both sides
+  return h;
+}
+
+}  // namespace
+
 Result<uint64_t> paths_key(const git::Repository& repo, std::span<const git::ChangedPath> paths) {
   constexpr uint32_t kGitlink = 0160000;
   auto size = [&repo](uint32_t mode, const git::ObjectId& id) -> Result<uint64_t> {
@@ -364,17 +382,14 @@ Result<uint64_t> paths_key(const git::Repository& repo, std::span<const git::Cha
     if (!before) return std::unexpected(before.error());
     auto after = size(p.new_mode, p.new_blob);
     if (!after) return std::unexpected(after.error());
-    uint64_t h = 1469598103934665603ull;  // FNV-1a over path, NUL, modes, growth
-    auto mix = [&h](uint64_t v, int bytes) {
-      for (int i = 0; i < bytes; ++i) h = (h ^ ((v >> (8 * i)) & 0xFF)) * 1099511628211ull;
-    };
-    for (char c : p.path) mix(static_cast<unsigned char>(c), 1);
-    mix(0, 1);
-    mix(p.old_mode, 4);
-    mix(p.new_mode, 4);
-    mix(*after - *before, 8);  // wraps for a shrinking file, the same way for both sides
-    key += h * 0xFF51AFD7ED558CCDull;
+    key += entry_hash(p, *after - *before) * 0xFF51AFD7ED558CCDull;
   }
+  return key;
+}
+
+uint64_t shape_key(std::span<const git::ChangedPath> paths) {
+  uint64_t key = 0x9E3779B97F4A7C15ull;
+  for (const auto& p : paths) key += entry_hash(p, std::nullopt) * 0xFF51AFD7ED558CCDull;
   return key;
 }
 
@@ -384,9 +399,18 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
   std::unordered_map<git::ObjectId, size_t, git::ObjectIdHash> in_range;
   for (size_t i = 0; i < range.size(); ++i) in_range.emplace(range[i].id, i);
   std::vector<char> out(range.size(), 0);
-  std::unordered_set<uint64_t> keys;
+  std::unordered_set<uint64_t> keys, shapes;
   std::unordered_set<std::string> origins;
-  std::unordered_set<git::ObjectId, git::ObjectIdHash> outside;  // named commits outside the range, seen
+  std::unordered_set<git::ObjectId, git::ObjectIdHash> seen;  // named commits, each looked at once
+  std::vector<std::optional<uint64_t>> key_of(range.size());   // paths_key, once worked out
+  auto range_key = [&](size_t i) -> Result<uint64_t> {
+    if (!key_of[i]) {
+      auto k = paths_key(repo, range[i].paths);
+      if (!k) return std::unexpected(k.error());
+      key_of[i] = *k;
+    }
+    return *key_of[i];
+  };
   for (size_t i = 0; i < s.files.size(); ++i) {
     if (s.kinds[i] == StatementKind::revocation) continue;  // binds an approval, not a change
     const auto& st = s.statements[i];
@@ -398,10 +422,14 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
       if (named_digest && st->change != *named_digest && std::find(st->members.begin(), st->members.end(), *named_digest) == st->members.end())
         return all;
       out[it->second] = 1;
-      keys.insert(range[it->second].paths_key);
+      if (!seen.insert(*st->commit).second) continue;
+      auto key = range_key(it->second);
+      if (!key) return all;
+      keys.insert(*key);
+      shapes.insert(range[it->second].shape);
       continue;
     }
-    if (!outside.insert(*st->commit).second) continue;  // several statements, one commit
+    if (!seen.insert(*st->commit).second) continue;  // several statements, one commit
     auto named = repo.commit(*st->commit);
     if (!named || named->parents.size() > 1) return all;
     auto paths = repo.changed_paths(*named);
@@ -409,12 +437,19 @@ Result<std::vector<char>> ApprovalSet::candidates(const git::Repository& repo, s
     auto key = paths_key(repo, *paths);
     if (!key) return all;
     keys.insert(*key);
+    shapes.insert(shape_key(*paths));
     origins.insert(origin_key(*named));
   }
   for (size_t i = 0; i < range.size(); ++i) {
-    if (keys.contains(range[i].paths_key)) {
-      out[i] = 1;
-    } else if (!origins.empty()) {
+    if (out[i]) continue;
+    if (shapes.contains(range[i].shape)) {
+      auto key = range_key(i);
+      if (!key || keys.contains(*key)) {  // unreadable sizes: a candidate, to be safe
+        out[i] = 1;
+        continue;
+      }
+    }
+    if (!origins.empty()) {
       std::optional<std::string> origin = range[i].origin;
       if (!origin)
         if (auto c = repo.commit(range[i].id)) origin = origin_key(*c);
