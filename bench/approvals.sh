@@ -24,7 +24,6 @@ work="$here/work/approvals-$commits"
 repo="$work/repo"
 
 [ -x "$bin" ] || { echo "approvals.sh: no countersign binary at $bin" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "approvals.sh: /usr/bin/time missing (scripts/install-deps installs it)" >&2; exit 2; }
 
 if [ ! -f "$work/ready" ]; then
   echo "generating $commits commits, a trusted branch and $approved approvals into $work (once)"
@@ -97,8 +96,7 @@ if n0 != n or n1 != n or v0 == "error" or v1 == "error" or s0 != 0 or s1 < a * 0
 PY
 
 measure() {  # prints "wall cpu" of one check
-  /usr/bin/time -f "%e %U %S" "$bin" check "$range" --trusted-ref trusted >/dev/null 2>"$work/time" || true
-  tail -1 "$work/time" | awk '{print $1, $2 + $3}'
+  python3 "$here/lib/measure.py" "$bin" check "$range" --trusted-ref trusted 2>/dev/null | awk '{print $1, $2 + $3}'
 }
 : > "$work/without" ; : > "$work/with"
 for _ in $(seq "$runs"); do
@@ -115,7 +113,7 @@ def read(p):
 w0, c0 = read(sys.argv[1]); w1, c1 = read(sys.argv[2])
 n, a, runs = sys.argv[3], sys.argv[4], sys.argv[5]
 print(f"countersign check, {n}-commit range, median of {runs} alternating runs")
-print(f"  without approvals ref        : wall {w0:7.2f} s   cpu {c0:7.2f} s")
-print(f"  with {a} approved commits : wall {w1:7.2f} s   cpu {c1:7.2f} s")
+print(f"  without approvals ref        : wall {w0:7.3f} s   cpu {c0:7.3f} s")
+print(f"  with {a} approved commits : wall {w1:7.3f} s   cpu {c1:7.3f} s")
 print(f"  ratio with/without           : wall {w1 / w0:5.2f}x   cpu {c1 / c0:5.2f}x   (target <= 1.5x)")
 PY

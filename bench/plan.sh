@@ -19,17 +19,7 @@ size=$(stat -L -c %s "$big")  # -L: bench/work/big.json may be a link to a share
 cat "$big" > /dev/null  # both tools start from a warm page cache
 
 measure() {  # prints "wall_seconds user_seconds sys_seconds max_rss_kb" of one run of the command
-  # wait4() of the child, not /usr/bin/time, whose 10 ms steps are 10% of a run here.
-  python3 - "$@" <<'PY'
-import os, sys, time
-t = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.execvp(sys.argv[1], sys.argv[1:])
-_, _, ru = os.wait4(pid, 0)
-print(f"{time.perf_counter() - t:.4f} {ru.ru_utime:.4f} {ru.ru_stime:.4f} {ru.ru_maxrss}")
-PY
+  python3 "$here/lib/measure.py" "$@"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

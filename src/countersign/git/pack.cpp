@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 
@@ -398,33 +399,42 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
   name[41] = '\0';
   int fd = ::openat(objects_fd_, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ObjectType::none;
-  struct stat st{};
-  bool ok = fstat(fd, &st) == 0 && st.st_size > 0 && uint64_t(st.st_size) <= kMaxObject;
-  if (ok) {
-    loose_.resize(size_t(st.st_size));
-    ok = ::read(fd, loose_.data(), loose_.size()) == st.st_size;
+  // Read to the end without asking the size first: most loose objects fit the first read.
+  size_t have = 0;
+  bool ok = true;
+  for (;;) {
+    if (loose_.size() < have + 16384) loose_.resize(have + 16384);
+    ssize_t n = ::read(fd, loose_.data() + have, loose_.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0 && have > 0;
+      break;
+    }
+    have += size_t(n);
+    if (have > kMaxObject) {
+      ok = false;
+      break;
+    }
   }
   ::close(fd);
   if (!ok) return ObjectType::none;
+  // loose_ keeps its size (resizing it down and up again would clear the bytes each time).
 
   // One libdeflate pass into a buffer that usually fits (loose objects rarely shrink more than
   // 8:1), made larger when it does not, up to the largest object read at all.
   const size_t limit = size_t(kMaxObject) + 64;
-  size_t cap = std::min(std::max<size_t>(loose_.size() * 8, 4096), limit);
-  const bool fixed = loose_.size() > 2 && ((uint8_t(loose_[2]) >> 1) & 3) == 1;
+  size_t cap = std::min(std::max<size_t>(have * 8, 4096), limit);
+  const bool fixed = have > 2 && ((uint8_t(loose_[2]) >> 1) & 3) == 1;
+  size_t length = 0;  // of the inflated object; inflated_ keeps its size, as loose_ does
   for (;;) {
-    inflated_.resize(cap);
-    size_t got = 0;
-    auto r = libdeflate_zlib_decompress(fixed ? fixed_inflater_ : inflater_, loose_.data(), loose_.size(),
-                                        inflated_.data(), cap, &got);
-    if (r == LIBDEFLATE_SUCCESS) {
-      inflated_.resize(got);
-      break;
-    }
+    if (inflated_.size() < cap) inflated_.resize(cap);
+    auto r = libdeflate_zlib_decompress(fixed ? fixed_inflater_ : inflater_, loose_.data(), have,
+                                        inflated_.data(), cap, &length);
+    if (r == LIBDEFLATE_SUCCESS) break;
     if (r != LIBDEFLATE_INSUFFICIENT_SPACE || cap == limit) return ObjectType::none;
     cap = std::min(cap * 4, limit);
   }
-  std::string_view got(inflated_.data(), std::min<size_t>(inflated_.size(), 64));
+  std::string_view got(inflated_.data(), std::min<size_t>(length, 64));
   size_t nul = got.find('\0'), space = got.find(' ');
   if (nul == std::string_view::npos || space == std::string_view::npos || space > nul) return ObjectType::none;
   std::string_view kind = got.substr(0, space), digits = got.substr(space + 1, nul - space - 1);
@@ -439,8 +449,10 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
     if (c < '0' || c > '9') return ObjectType::none;
     size = size * 10 + uint64_t(c - '0');
   }
-  if (size > kMaxObject || inflated_.size() != nul + 1 + size) return ObjectType::none;
+  if (size > kMaxObject || length != nul + 1 + size) return ObjectType::none;
   out.assign(inflated_, nul + 1, size);
+  if (inflated_.size() > (size_t(1) << 20)) std::string().swap(inflated_);  // a large one passed
+  if (loose_.size() > (size_t(1) << 20)) std::string().swap(loose_);
   return type;
 }
 

@@ -125,12 +125,13 @@ Checked ApprovalSet::State::verify(size_t i) {
     return done(Status::too_old, "made " + format_time(st.time) + ", older than the policy's max_age");
 
   if (st.kind == StatementKind::approval) {
-    ChangeDigest self = ChangeDigest::of(texts[i]);
+    std::optional<ChangeDigest> self;  // hashed only when a revocation is filed beside it
     if (auto it = by_dir.find(st.change); it != by_dir.end()) {
       for (size_t j : it->second) {
         if (kinds[j] != StatementKind::revocation) continue;
+        if (!self) self = ChangeDigest::of(texts[i]);
         const Checked& r = check(j);
-        if (r.status == Status::valid && r.statement->revokes == self && r.person == c.person)
+        if (r.status == Status::valid && r.statement->revokes == *self && r.person == c.person)
           return done(Status::revoked, "revoked by " + c.person->id + " at " + format_time(r.statement->time));
       }
     }
