@@ -235,13 +235,6 @@ bool small_order(P3 p) {
   return is_identity(p);
 }
 
-void encode(uint8_t out[32], const P3& p) {
-  Fe zi = invert(p.Z);
-  Fe x = mul(p.X, zi), y = mul(p.Y, zi);
-  to_bytes(out, y);
-  out[31] ^= uint8_t(is_negative(x) << 7);
-}
-
 // The point a 32-byte encoding names (y and the sign of x), or false when no point has it.
 bool decode(P3& out, const uint8_t s[32]) {
   Fe y = from_bytes(s);
@@ -344,26 +337,53 @@ std::unique_ptr<const PrecomputedKey> PrecomputedKey::make(std::span<const uint8
 }
 
 bool PrecomputedKey::verify(std::span<const uint8_t, 64> signature, std::span<const uint8_t> message) const {
-  const uint8_t* r = signature.data();
-  const uint8_t* s = signature.data() + 32;
-  if (!canonical_scalar(s)) return false;
-  crypto_hash_sha512_state st;
-  crypto_hash_sha512_init(&st);
-  crypto_hash_sha512_update(&st, r, 32);
-  crypto_hash_sha512_update(&st, key_.data(), 32);
-  crypto_hash_sha512_update(&st, message.data(), message.size());
-  uint8_t wide[64], h[32];
-  crypto_hash_sha512_final(&st, wide);
-  crypto_core_ed25519_scalar_reduce(h, wide);
+  const Signed one{signature, message};
+  bool ok = false;
+  verify_many({&one, 1}, {&ok, 1});
+  return ok;
+}
 
-  P3 acc = kIdentity;
-  accumulate(acc, base_table(), s, false);
-  accumulate(acc, *multiples_, h, true);
-  uint8_t check[32];
-  encode(check, acc);
-  // R must be what [S]B - [h]A encodes to, and (as libsodium refuses such R outright) not a
-  // point of small order.
-  return std::memcmp(check, r, 32) == 0 && !small_order(acc);
+void PrecomputedKey::verify_many(std::span<const Signed> items, std::span<bool> ok) const {
+  // [S]B - [h]A for each item whose S is canonical; the rest are refused outright.
+  std::vector<P3> points;
+  std::vector<size_t> of;  // points[j] belongs to items[of[j]]
+  points.reserve(items.size());
+  of.reserve(items.size());
+  for (size_t k = 0; k < items.size(); ++k) {
+    ok[k] = false;
+    const uint8_t* r = items[k].signature.data();
+    const uint8_t* s = r + 32;
+    if (!canonical_scalar(s)) continue;
+    crypto_hash_sha512_state st;
+    crypto_hash_sha512_init(&st);
+    crypto_hash_sha512_update(&st, r, 32);
+    crypto_hash_sha512_update(&st, key_.data(), 32);
+    crypto_hash_sha512_update(&st, items[k].message.data(), items[k].message.size());
+    uint8_t wide[64], h[32];
+    crypto_hash_sha512_final(&st, wide);
+    crypto_core_ed25519_scalar_reduce(h, wide);
+    P3 acc = kIdentity;
+    accumulate(acc, base_table(), s, false);
+    accumulate(acc, *multiples_, h, true);
+    points.push_back(acc);
+    of.push_back(k);
+  }
+  if (points.empty()) return;
+  // 1/Z of every point from a single inversion.
+  std::vector<Fe> prefix(points.size());
+  Fe run = kOne;
+  for (size_t j = 0; j < points.size(); ++j) prefix[j] = run = mul(run, points[j].Z);
+  Fe inv = invert(run);
+  for (size_t j = points.size(); j-- > 0;) {
+    Fe zi = j ? mul(inv, prefix[j - 1]) : inv;
+    inv = mul(inv, points[j].Z);
+    uint8_t check[32];
+    to_bytes(check, mul(points[j].Y, zi));
+    check[31] ^= uint8_t(is_negative(mul(points[j].X, zi)) << 7);
+    // R must be what [S]B - [h]A encodes to, and (as libsodium refuses such R outright) not a
+    // point of small order.
+    ok[of[j]] = std::memcmp(check, items[of[j]].signature.data(), 32) == 0 && !small_order(points[j]);
+  }
 }
 
 }  // namespace cs::signoff::ed25519

@@ -21,6 +21,14 @@ class PrecomputedKey {
   // [S]B - [H(R || A || message) mod L]A, a point not of small order.
   bool verify(std::span<const uint8_t, 64> signature, std::span<const uint8_t> message) const;
 
+  // verify() for each of `items` (ok[k] answers items[k]), with one field inversion shared by all
+  // of them instead of one each (Montgomery's trick).
+  struct Signed {
+    std::span<const uint8_t, 64> signature;
+    std::span<const uint8_t> message;
+  };
+  void verify_many(std::span<const Signed> items, std::span<bool> ok) const;
+
   struct Table;  // multiples of a point, by window
   ~PrecomputedKey();
 

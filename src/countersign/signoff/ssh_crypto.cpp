@@ -122,16 +122,25 @@ constexpr uint32_t kTabulateAfter = 32;
 constexpr int kMaxTables = 16;
 std::atomic<int> live_tables{0};
 
-bool ed25519_verify(const VerifyKey& key, ByteView sig, ByteView data) {
+bool sodium_ready() {
   static const bool ready = sodium_init() >= 0;
-  if (!ready) return evp_verify(key.pkey.get(), nullptr, sig, data);
-  if (key.ed25519_uses.load(std::memory_order_relaxed) >= kTabulateAfter) {
-    std::call_once(key.ed25519_tabulating, [&key] {
-      if (live_tables.fetch_add(1) < kMaxTables) key.ed25519_table = ed25519::PrecomputedKey::make(key.ed25519);
-      if (!key.ed25519_table) live_tables.fetch_sub(1);
-    });
-    if (key.ed25519_table) return key.ed25519_table->verify(std::span<const uint8_t, 64>(sig.data(), 64), data);
-  }
+  return ready;
+}
+
+// The key's table, once it has earned one; null before (and when the table budget is spent).
+const ed25519::PrecomputedKey* table_of(const VerifyKey& key) {
+  if (key.kind != KeyKind::ed25519 || !sodium_ready() || key.ed25519_uses.load(std::memory_order_relaxed) < kTabulateAfter)
+    return nullptr;
+  std::call_once(key.ed25519_tabulating, [&key] {
+    if (live_tables.fetch_add(1) < kMaxTables) key.ed25519_table = ed25519::PrecomputedKey::make(key.ed25519);
+    if (!key.ed25519_table) live_tables.fetch_sub(1);
+  });
+  return key.ed25519_table.get();
+}
+
+bool ed25519_verify(const VerifyKey& key, ByteView sig, ByteView data) {
+  if (!sodium_ready()) return evp_verify(key.pkey.get(), nullptr, sig, data);
+  if (const auto* table = table_of(key)) return table->verify(std::span<const uint8_t, 64>(sig.data(), 64), data);
   bool ok = crypto_sign_verify_detached(sig.data(), data.data(), data.size(), key.ed25519.data()) == 0;
   if (ok) key.ed25519_uses.fetch_add(1, std::memory_order_relaxed);
   return ok;
@@ -339,6 +348,52 @@ Result<void> verify_signature(const VerifyKey& key, ByteView signature, ByteView
     default:
       return fail(Errc::internal, "unreachable key kind");
   }
+}
+
+std::vector<Result<void>> verify_signatures(const VerifyKey& key, std::span<const SignedData> items) {
+  std::vector<Result<void>> out;
+  out.reserve(items.size());
+  const ed25519::PrecomputedKey* table = table_of(key);
+  if (!table) {
+    for (const auto& it : items) out.push_back(verify_signature(key, it.signature, it.data));
+    return out;
+  }
+  // The same checks as verify_signature's for ssh-ed25519, then one batch for the curve.
+  std::vector<ed25519::PrecomputedKey::Signed> batch;
+  std::vector<size_t> of;
+  for (size_t k = 0; k < items.size(); ++k) {
+    out.emplace_back();
+    WireReader r(items[k].signature);
+    auto algorithm = r.text();
+    if (!algorithm) {
+      out[k] = std::unexpected(algorithm.error());
+      continue;
+    }
+    if (*algorithm != key.type) {
+      out[k] = fail(Errc::crypto, fmt::format("signature algorithm {} does not match key type {}", *algorithm, key.type));
+      continue;
+    }
+    auto inner = r.string();
+    if (!inner) {
+      out[k] = std::unexpected(inner.error());
+      continue;
+    }
+    if (auto end = r.expect_end("SSH signature"); !end) {
+      out[k] = std::unexpected(end.error());
+      continue;
+    }
+    if (inner->size() != 64) {
+      out[k] = fail(Errc::parse, "Ed25519 signature must be 64 bytes");
+      continue;
+    }
+    batch.push_back({std::span<const uint8_t, 64>(inner->data(), 64), items[k].data});
+    of.push_back(k);
+  }
+  std::unique_ptr<bool[]> ok(new bool[batch.size() + 1]);
+  table->verify_many(batch, {ok.get(), batch.size()});
+  for (size_t j = 0; j < batch.size(); ++j)
+    if (!ok[j]) out[of[j]] = bad_signature();
+  return out;
 }
 
 Result<Bytes> sign_with_pkey(evp_pkey_st* pkey, KeyKind kind, int ecdsa_bits, ByteView data,

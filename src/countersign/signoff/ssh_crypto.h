@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "countersign/signoff/ed25519.h"
 #include "countersign/signoff/ssh_wire.h"
@@ -54,6 +55,14 @@ Result<std::shared_ptr<const VerifyKey>> cached_public_key(ByteView blob);
 // as ssh-rsa with SHA-1), Errc::crypto (the signature does not verify, or an sk- signature
 // lacks user presence).
 Result<void> verify_signature(const VerifyKey& key, ByteView signature, ByteView data);
+
+// verify_signature for many signatures by one key, answers in order. The signatures of an
+// Ed25519 key that has earned a table are checked as one batch.
+struct SignedData {
+  ByteView signature;  // the SSH signature blob
+  ByteView data;       // what it signs
+};
+std::vector<Result<void>> verify_signatures(const VerifyKey& key, std::span<const SignedData> items);
 
 // Makes an SSH signature blob over `data` with a private key of this kind. For RSA,
 // `rsa_algorithm` is "rsa-sha2-256" or "rsa-sha2-512".

@@ -101,7 +101,15 @@ Result<Sshsig> sshsig_parse(std::string_view armored) {
   return sshsig_parse_blob(*blob);
 }
 
-Result<void> sshsig_verify(const Sshsig& sig, std::string_view message, std::string_view expected_namespace) {
+namespace {
+
+// What sshsig_verify checks before the signature itself: the key, and the bytes it must sign.
+struct Prepared {
+  std::shared_ptr<const VerifyKey> key;
+  Bytes signed_data;
+};
+
+Result<Prepared> prepare(const Sshsig& sig, std::string_view message, std::string_view expected_namespace) {
   if (sig.sig_namespace != expected_namespace)
     return fail(Errc::invalid_argument, fmt::format("wrong namespace: signed for \"{}\", expected \"{}\"",
                                                     text::sanitize_utf8(sig.sig_namespace), expected_namespace));
@@ -111,9 +119,44 @@ Result<void> sshsig_verify(const Sshsig& sig, std::string_view message, std::str
   auto key = cached_public_key(sig.key.blob);
   if (!key) return std::unexpected(key.error());
   // The reserved field is signed as empty, as ssh-keygen does: a non-empty one cannot verify.
-  const Bytes signed_data =
-      sshsig_signed_data(expected_namespace, sig.hash_algorithm, digest(sig.hash_algorithm, as_bytes(message)));
-  return verify_signature(**key, sig.signature, signed_data);
+  return Prepared{std::move(*key), sshsig_signed_data(expected_namespace, sig.hash_algorithm,
+                                                      digest(sig.hash_algorithm, as_bytes(message)))};
+}
+
+}  // namespace
+
+Result<void> sshsig_verify(const Sshsig& sig, std::string_view message, std::string_view expected_namespace) {
+  auto p = prepare(sig, message, expected_namespace);
+  if (!p) return std::unexpected(p.error());
+  return verify_signature(*p->key, sig.signature, p->signed_data);
+}
+
+std::vector<Result<void>> sshsig_verify_many(std::span<const Sshsig* const> sigs, std::span<const std::string_view> messages,
+                                             std::string_view expected_namespace) {
+  std::vector<Result<void>> out(sigs.size());
+  std::vector<std::optional<Prepared>> prepared(sigs.size());
+  for (size_t k = 0; k < sigs.size(); ++k) {
+    auto p = prepare(*sigs[k], messages[k], expected_namespace);
+    if (p) prepared[k] = std::move(*p);
+    else out[k] = std::unexpected(p.error());
+  }
+  // One call per key, in the order keys first appear.
+  std::vector<char> done(sigs.size(), 0);
+  for (size_t k = 0; k < sigs.size(); ++k) {
+    if (!prepared[k] || done[k]) continue;
+    const VerifyKey* key = prepared[k]->key.get();
+    std::vector<SignedData> items;
+    std::vector<size_t> of;
+    for (size_t j = k; j < sigs.size(); ++j) {
+      if (!prepared[j] || done[j] || prepared[j]->key.get() != key) continue;
+      items.push_back({sigs[j]->signature, prepared[j]->signed_data});
+      of.push_back(j);
+      done[j] = 1;
+    }
+    auto answers = verify_signatures(*key, items);
+    for (size_t i = 0; i < of.size(); ++i) out[of[i]] = std::move(answers[i]);
+  }
+  return out;
 }
 
 }  // namespace cs::signoff

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <string>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "countersign/signoff/ssh_key.h"
 
@@ -41,6 +43,11 @@ Result<Sshsig> sshsig_parse_blob(ByteView blob);
 //   Errc::crypto            bad signature (does not verify), or a security-key signature
 //                           without user presence
 Result<void> sshsig_verify(const Sshsig& sig, std::string_view message, std::string_view expected_namespace);
+
+// sshsig_verify for each of `sigs` over messages[k], answers in order: what a gate checking many
+// statements calls, so that one busy key's signatures are checked together.
+std::vector<Result<void>> sshsig_verify_many(std::span<const Sshsig* const> sigs, std::span<const std::string_view> messages,
+                                             std::string_view expected_namespace);
 
 // The bytes a signer signs: "SSHSIG" || string namespace || string reserved || string hash
 // algorithm || string H(message). Exposed for tests that build signatures by hand.

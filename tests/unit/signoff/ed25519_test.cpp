@@ -252,6 +252,54 @@ TEST_F(Ed25519Test, KeysWithATorsionComponentAgreeWithLibsodium) {
   EXPECT_GT(refused, 0);
 }
 
+// Many signatures at once, honest ones mixed with every kind of bad one: each answer is
+// libsodium's, whatever its neighbours.
+TEST_F(Ed25519Test, ABatchAnswersEachSignatureAsLibsodiumDoes) {
+  uint8_t a[32];
+  random_scalar(a);
+  Key clean, pk;
+  ASSERT_EQ(crypto_scalarmult_ed25519_base_noclamp(clean.data(), a), 0);
+  ASSERT_EQ(crypto_core_ed25519_add(pk.data(), clean.data(), from_hex(kTorsion[1]).data()), 0);  // order-2 part
+  auto fast = PrecomputedKey::make(pk);
+  ASSERT_TRUE(fast);
+  std::vector<Msg> messages;
+  std::vector<Sig> sigs;
+  for (int i = 0; i < 96; ++i) {
+    messages.push_back(message());
+    const Msg& m = messages.back();
+    const uint8_t zero[32] = {};
+    const Key r_point = from_hex(kTorsion[i % 8]);
+    switch (i % 4) {
+      case 0: sigs.push_back(sign_by_hand(pk, a, m)); break;
+      case 1: sigs.push_back(sign_by_hand(pk, a, m, &r_point, zero)); break;
+      case 2: {
+        Sig bad = sign_by_hand(pk, a, m);
+        bad[rng() % 64] ^= uint8_t(1u << (rng() % 8));
+        sigs.push_back(bad);
+        break;
+      }
+      default: {
+        Sig high = sign_by_hand(pk, a, m);
+        high[63] |= 0xf0;  // S far above L
+        sigs.push_back(high);
+      }
+    }
+  }
+  std::vector<PrecomputedKey::Signed> items;
+  for (size_t i = 0; i < sigs.size(); ++i) items.push_back({sigs[i], messages[i]});
+  std::unique_ptr<bool[]> ok(new bool[items.size()]);
+  fast->verify_many(items, {ok.get(), items.size()});
+  int accepted = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    bool want = sodium_says(pk, sigs[i], messages[i]);
+    EXPECT_EQ(ok[i], want) << i;
+    EXPECT_EQ(fast->verify(sigs[i], messages[i]), want) << i;
+    accepted += want;
+  }
+  EXPECT_GT(accepted, 3);
+  EXPECT_LT(accepted, 60);
+}
+
 TEST_F(Ed25519Test, RandomSignaturesAgreeWithLibsodium) {
   Key pk;
   uint8_t sk[64];

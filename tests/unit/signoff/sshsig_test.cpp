@@ -180,5 +180,47 @@ TEST(Sshsig, ABusyKeyGivesTheSameAnswersOnEveryThread) {
   EXPECT_TRUE(third.empty()) << third.size();
 }
 
+// Many signatures at once (the gate's batch): every answer is what sshsig_verify gives for that
+// signature alone, across keys, namespaces, tampered messages and a key's switch to its table.
+TEST(Sshsig, ManyAtOnceAnswerEachAsAlone) {
+  test::TempDir dir;
+  auto busy = load(make_ssh_key(dir.path(), "busy", {"ed25519"}));
+  auto other = load(make_ssh_key(dir.path(), "other", {"ecdsa", 256}));
+  ASSERT_TRUE(busy && other);
+  std::vector<Sshsig> sigs;
+  std::vector<std::string> statements;
+  for (int i = 0; i < 150; ++i) {
+    statements.push_back(kStatement + "commit " + std::to_string(i) + "\n");
+    Signer& signer = i % 10 == 3 ? *other : *busy;
+    auto armored = sshsig_sign(signer, statements.back(), i % 17 == 5 ? "file" : kApprovalNamespace);
+    ASSERT_TRUE(armored) << armored.error().describe();
+    auto sig = sshsig_parse(*armored);
+    ASSERT_TRUE(sig);
+    sigs.push_back(std::move(*sig));
+    if (i % 3 == 1) statements.back() += "tampered";
+  }
+  for (size_t start : {size_t(0), size_t(64)}) {  // the second pass: the busy key has its table
+    std::vector<const Sshsig*> batch;
+    std::vector<std::string_view> messages;
+    for (size_t i = start; i < sigs.size(); ++i) {
+      batch.push_back(&sigs[i]);
+      messages.push_back(statements[i]);
+    }
+    auto answers = sshsig_verify_many(batch, messages, kApprovalNamespace);
+    ASSERT_EQ(answers.size(), batch.size());
+    int good = 0;
+    for (size_t k = 0; k < batch.size(); ++k) {
+      auto alone = sshsig_verify(*batch[k], messages[k], kApprovalNamespace);
+      ASSERT_EQ(bool(answers[k]), bool(alone)) << start + k;
+      if (!alone) {
+        EXPECT_EQ(answers[k].error().code, alone.error().code) << start + k;
+      }
+      good += bool(alone);
+    }
+    EXPECT_GT(good, 40);
+    EXPECT_LT(good, int(batch.size()));
+  }
+}
+
 }  // namespace
 }  // namespace cs::signoff
