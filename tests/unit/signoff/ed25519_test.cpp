@@ -53,6 +53,10 @@ class Ed25519Test : public ::testing::Test {
     for (auto& b : seed) b = uint8_t(rng());
     crypto_sign_seed_keypair(pk.data(), sk, seed);
   }
+  std::unique_ptr<const PrecomputedKey> tabulated_keypair(Key& pk, uint8_t sk[64]) {
+    keypair(pk, sk);
+    return PrecomputedKey::make(pk);
+  }
   void random_scalar(uint8_t out[32]) {
     uint8_t wide[64];
     for (auto& b : wide) b = uint8_t(rng());
@@ -93,8 +97,7 @@ TEST_F(Ed25519Test, HonestSignaturesVerifyAndDamagedOnesAgreeWithLibsodium) {
   for (int k = 0; k < 8; ++k) {
     Key pk;
     uint8_t sk[64];
-    keypair(pk, sk);
-    auto fast = PrecomputedKey::make(pk);
+    auto fast = tabulated_keypair(pk, sk);
     ASSERT_TRUE(fast);
     for (int i = 0; i < 64; ++i) {
       Msg m = message();
@@ -129,8 +132,7 @@ TEST_F(Ed25519Test, SignaturesByAnotherKeyFail) {
 TEST_F(Ed25519Test, ScalarsAtOrAboveTheGroupOrderAreRefused) {
   Key pk;
   uint8_t sk[64];
-  keypair(pk, sk);
-  auto fast = PrecomputedKey::make(pk);
+  auto fast = tabulated_keypair(pk, sk);
   ASSERT_TRUE(fast);
   const Key order = from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
   for (int i = 0; i < 16; ++i) {
@@ -303,8 +305,7 @@ TEST_F(Ed25519Test, ABatchAnswersEachSignatureAsLibsodiumDoes) {
 TEST_F(Ed25519Test, RandomSignaturesAgreeWithLibsodium) {
   Key pk;
   uint8_t sk[64];
-  keypair(pk, sk);
-  auto fast = PrecomputedKey::make(pk);
+  auto fast = tabulated_keypair(pk, sk);
   ASSERT_TRUE(fast);
   for (int i = 0; i < 256; ++i) {
     Sig sig;
