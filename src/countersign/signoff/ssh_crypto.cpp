@@ -111,9 +111,6 @@ bool evp_verify(evp_pkey_st* pkey, const EVP_MD* md, ByteView sig, ByteView data
   return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
 }
 
-// Ed25519 through libsodium: twice as fast as OpenSSL 3.0's, which matters when a gate checks
-// thousands of approvals. It is also stricter (non-canonical encodings and small-order points are
-// refused); ssh-keygen's honest signatures are never either.
 // A key's table costs about as much as a hundred verifications and takes half a megabyte: it is
 // made once the key has verified kTabulateAfter signatures (both ways give the same answers:
 // ed25519_test.cpp), for at most kMaxTables keys at a time, so that made-up keys signing junk
@@ -138,6 +135,9 @@ const ed25519::PrecomputedKey* table_of(const VerifyKey& key) {
   return key.ed25519_table.get();
 }
 
+// Ed25519 through libsodium (twice as fast as OpenSSL 3.0's), or the key's table once it has
+// one. Both are stricter than OpenSSH (non-canonical encodings and small-order points are
+// refused); ssh-keygen's honest signatures are never either.
 bool ed25519_verify(const VerifyKey& key, ByteView sig, ByteView data) {
   if (!sodium_ready()) return evp_verify(key.pkey.get(), nullptr, sig, data);
   if (const auto* table = table_of(key)) return table->verify(std::span<const uint8_t, 64>(sig.data(), 64), data);
