@@ -75,10 +75,14 @@ class Ed25519Test : public ::testing::Test {
                    const uint8_t* r_scalar = nullptr) {
     Sig sig{};
     uint8_t r[32];
-    if (r_scalar) std::memcpy(r, r_scalar, 32);
-    else random_scalar(r);
-    if (r_point) std::memcpy(sig.data(), r_point->data(), 32);
-    else EXPECT_EQ(crypto_scalarmult_ed25519_base_noclamp(sig.data(), r), 0);
+    if (r_scalar)
+      std::memcpy(r, r_scalar, 32);
+    else
+      random_scalar(r);
+    if (r_point)
+      std::memcpy(sig.data(), r_point->data(), 32);
+    else
+      EXPECT_EQ(crypto_scalarmult_ed25519_base_noclamp(sig.data(), r), 0);
     uint8_t wide[64], h[32], ha[32];
     crypto_hash_sha512_state st;
     crypto_hash_sha512_init(&st);
@@ -272,8 +276,12 @@ TEST_F(Ed25519Test, ABatchAnswersEachSignatureAsLibsodiumDoes) {
     const uint8_t zero[32] = {};
     const Key r_point = from_hex(kTorsion[i % 8]);
     switch (i % 4) {
-      case 0: sigs.push_back(sign_by_hand(pk, a, m)); break;
-      case 1: sigs.push_back(sign_by_hand(pk, a, m, &r_point, zero)); break;
+      case 0:
+        sigs.push_back(sign_by_hand(pk, a, m));
+        break;
+      case 1:
+        sigs.push_back(sign_by_hand(pk, a, m, &r_point, zero));
+        break;
       case 2: {
         Sig bad = sign_by_hand(pk, a, m);
         bad[rng() % 64] ^= uint8_t(1u << (rng() % 8));
