@@ -168,13 +168,19 @@ void expect_right_or_nothing(const fs::path& objects_dir, const std::vector<List
   }
 }
 
+// What `git cat-file` prints for each of `objects`: the truth damaged packs are held to.
+std::vector<std::string> contents_of(test::GitRepo& repo, const std::vector<Listed>& objects) {
+  std::vector<std::string> truth;
+  for (const auto& o : objects) truth.push_back(test::sh("git cat-file " + o.type + " " + o.id, repo.path()).out);
+  return truth;
+}
+
 TEST(PackReader, DamagedPacksGiveRightBytesOrNothing) {
   test::GitRepo repo;
   grow_history(repo, 25);
   repo.git("repack -adf -q --depth=50 --window=50");
   auto objects = all_objects(repo);
-  std::vector<std::string> truth;
-  for (const auto& o : objects) truth.push_back(test::sh("git cat-file " + o.type + " " + o.id, repo.path()).out);
+  auto truth = contents_of(repo, objects);
   fs::path pack_dir = repo.path() / ".git/objects/pack";
   fs::path pack = only(pack_dir, ".pack"), idx = only(pack_dir, ".idx");
   auto size = fs::file_size(pack);
@@ -206,8 +212,7 @@ TEST(PackReader, RandomDamageGivesRightBytesOrNothing) {
   grow_history(repo, 12);
   repo.git("repack -adf -q --depth=50 --window=50");
   auto objects = all_objects(repo);
-  std::vector<std::string> truth;
-  for (const auto& o : objects) truth.push_back(test::sh("git cat-file " + o.type + " " + o.id, repo.path()).out);
+  auto truth = contents_of(repo, objects);
   fs::path pack_dir = repo.path() / ".git/objects/pack";
   const fs::path files[] = {only(pack_dir, ".pack"), only(pack_dir, ".idx")};
   std::vector<std::string> pristine;
