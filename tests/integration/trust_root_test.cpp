@@ -175,9 +175,10 @@ TEST(TrustRoot, TrustedRevisionMayNotContainTheRange) {
 // A protected branch named on the left side, or with --into, is the branch the change goes into;
 // a branch that is not protected is not trusted by --into.
 TEST(TrustRoot, ProtectedBranchesComeFromTheDefaultBranch) {
-  Remote t("version: 1\nbranches: { protected: [\"release/*\"] }\nrules:\n"
-           "  - name: ai\n    match: { provenance: [ai_assisted, ai_authored, unknown] }\n"
-           "    require: { approvals: 1, roles: [senior] }\n");
+  Remote t(
+      "version: 1\nbranches: { protected: [\"release/*\"] }\nrules:\n"
+      "  - name: ai\n    match: { provenance: [ai_assisted, ai_authored, unknown] }\n"
+      "    require: { approvals: 1, roles: [senior] }\n");
   t.git("push -q origin " + t.base + ":refs/heads/release/1");
   t.git("fetch -q");
   t.promote_and_change();
@@ -197,9 +198,10 @@ TEST(TrustRoot, ProtectedBranchesComeFromTheDefaultBranch) {
 
 // `overdue` read HEAD: the candidate could remove break_glass so that no review was owed.
 TEST(TrustRoot, OverdueReadsTheDefaultBranch) {
-  Remote t("version: 1\nbreak_glass: { roles: [senior] }\nrules:\n"
-           "  - name: ai\n    match: { provenance: [ai_assisted, ai_authored, unknown] }\n"
-           "    require: { approvals: 1, roles: [senior] }\n");
+  Remote t(
+      "version: 1\nbreak_glass: { roles: [senior] }\nrules:\n"
+      "  - name: ai\n    match: { provenance: [ai_assisted, ai_authored, unknown] }\n"
+      "    require: { approvals: 1, roles: [senior] }\n");
   t.write("app.py", "def cost(x):\n    return 0\n");
   auto c = t.commit(std::string("fix cost") + kAi);
   auto o = t.run({"override", c, "--reason", "outage", "--role", "senior", "--key", t.carol.string(), "--approver",

@@ -2,9 +2,9 @@
 // --trusted-ref, else the deployed revision of the deploy form, else the branch the change goes
 // into. Never the candidate's branch or its upstream, never a revision holding a commit of the
 // range, never an ambiguous name; when none can be found, the gate errors and says what to pass.
-#include <algorithm>
-
 #include "countersign/gate/trust.h"
+
+#include <algorithm>
 
 namespace cs::gate {
 namespace {
@@ -29,7 +29,8 @@ Result<TrustRoot> at(const git::Repository& repo, std::string ref, std::string s
 std::optional<std::string> remote_of(const git::Repository& repo, const std::optional<std::string>& branch) {
   auto remotes = repo.remotes();
   if (branch)
-    if (auto r = repo.branch_remote(*branch); r && std::find(remotes.begin(), remotes.end(), *r) != remotes.end()) return r;
+    if (auto r = repo.branch_remote(*branch); r && std::find(remotes.begin(), remotes.end(), *r) != remotes.end())
+      return r;
   if (std::find(remotes.begin(), remotes.end(), "origin") != remotes.end()) return "origin";
   if (remotes.size() == 1) return remotes.front();
   return std::nullopt;
@@ -100,9 +101,9 @@ Result<TrustRoot> choose_trust_root(const git::Repository& repo, const TrustQuer
   if (!def)
     return fail(Errc::invalid_argument,
                 "no trusted revision: " +
-                    (remote ? "the remote " + *remote + " has no default branch in this clone (refs/remotes/" + *remote +
-                                  "/HEAD, main or master; git fetch " + *remote + " and git remote set-head " + *remote +
-                                  " --auto)"
+                    (remote ? "the remote " + *remote + " has no default branch in this clone (refs/remotes/" +
+                                  *remote + "/HEAD, main or master; git fetch " + *remote +
+                                  " and git remote set-head " + *remote + " --auto)"
                             : std::string("there is no remote and no local main or master branch")) +
                     "; " + std::string(kPassTrustedRef));
   auto ref_for = [&](const std::string& branch) -> std::optional<std::string> {
@@ -173,7 +174,9 @@ Error contains_range_commit(const TrustRoot& root, std::string_view range, const
                "the trusted revision " + root.ref + " (" + root.source + ") already contains commit " +
                    commit.hex().substr(0, 12) + " of the range " + std::string(range) +
                    ": policy and people must come from a revision without the change; check only what the change "
-                   "adds (" + root.ref + "..<candidate>), use the deploy form (--deployed), or pass --trusted-ref "
+                   "adds (" +
+                   root.ref +
+                   "..<candidate>), use the deploy form (--deployed), or pass --trusted-ref "
                    "naming a revision from before it",
                {}};
 }
@@ -191,18 +194,19 @@ Result<void> check_complete(const git::Repository& repo, const TrustRoot& root, 
                             std::span<const git::ObjectId> walked) {
   auto boundary = repo.shallow_boundary();
   for (const auto& id : walked)
-    if (std::find(boundary.begin(), boundary.end(), id) != boundary.end()) return std::unexpected(shallow_cut(range, id));
+    if (std::find(boundary.begin(), boundary.end(), id) != boundary.end())
+      return std::unexpected(shallow_cut(range, id));
   if (!walked.empty()) return {};
   auto ends = repo.range_ends(range);
   if (!ends) return std::unexpected(ends.error());
   for (const auto& tip : ends->tips) {
     auto in = repo.is_ancestor(tip, *root.commit);
     if (in && *in) continue;
-    std::string why = in ? "but " + tip.hex().substr(0, 12) + " is not in the trusted revision " + root.ref +
-                               ": the range does not cover what the candidate adds (check " + root.ref + ".." +
-                               tip.hex().substr(0, 12) + ")"
-                         : "and whether the candidate adds anything to " + root.ref + " cannot be told (" +
-                               in.error().message + ")";
+    std::string why =
+        in ? "but " + tip.hex().substr(0, 12) + " is not in the trusted revision " + root.ref +
+                 ": the range does not cover what the candidate adds (check " + root.ref + ".." +
+                 tip.hex().substr(0, 12) + ")"
+           : "and whether the candidate adds anything to " + root.ref + " cannot be told (" + in.error().message + ")";
     if (!boundary.empty()) why += "; this clone is shallow: " + std::string(kUnshallow);
     return fail(Errc::invalid_argument, "the range " + std::string(range) + " has no commits, " + why);
   }

@@ -28,7 +28,8 @@ std::string_view name_part(std::string_view revision) {
 }
 
 bool is_pseudo_ref(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == '_'; });
+  return !name.empty() &&
+         std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == '_'; });
 }
 
 bool looks_like_object_id(std::string_view name) {
@@ -47,8 +48,9 @@ bool ref_exists(git_repository* repo, const std::string& name) {
 std::vector<std::string> refs_named(git_repository* repo, std::string_view name) {
   std::string n(name);
   std::vector<std::string> out;
-  const std::string rules[] = {is_pseudo_ref(n) ? n : std::string(), "refs/" + n, "refs/tags/" + n, "refs/heads/" + n,
-                               "refs/remotes/" + n, "refs/remotes/" + n + "/HEAD"};
+  const std::string rules[] = {
+      is_pseudo_ref(n) ? n : std::string(), "refs/" + n, "refs/tags/" + n, "refs/heads/" + n, "refs/remotes/" + n,
+      "refs/remotes/" + n + "/HEAD"};
   for (const auto& r : rules)
     if (!r.empty() && ref_exists(repo, r)) out.push_back(r);
   return out;
@@ -150,7 +152,8 @@ Result<std::vector<ObjectId>> Repository::reachable_only(const ObjectId& tip, st
   if (git_revwalk_push(raw, &t) != 0) return std::unexpected(last_error("walking " + tip.hex()));
   for (const auto& h : hidden) {
     git_oid o = to_oid(h);
-    if (git_revwalk_hide(raw, &o) != 0) return std::unexpected(last_error("walking " + tip.hex() + " without " + h.hex()));
+    if (git_revwalk_hide(raw, &o) != 0)
+      return std::unexpected(last_error("walking " + tip.hex() + " without " + h.hex()));
   }
   std::vector<ObjectId> out;
   git_oid id;
