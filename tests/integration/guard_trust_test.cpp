@@ -42,6 +42,7 @@ TEST(GuardTrust, WorkTreePolicyOnlyAddsProduction) {
   auto e = t.explain(staging);
   EXPECT_TRUE(has(e.out, "environment: staging (production)")) << e.out;
   EXPECT_TRUE(has(e.out, "decision: ask")) << e.out;
+  EXPECT_TRUE(has(e.out, "environments from: refs/heads/main:.countersign/policy.yaml (the trusted revision)")) << e.out;
   auto held = t.hook(staging);
   EXPECT_EQ(held.exit_code, 0) << held.err;
   EXPECT_TRUE(has(held.out, "\"permissionDecision\":\"ask\"") || has(held.out, "\"permissionDecision\":\"deny\""))

@@ -393,6 +393,10 @@ std::string Guard::explain(std::string_view command, const Context& context) con
   out << "  environments: production = ";
   for (std::size_t i = 0; i < impl_->envs.production.size(); ++i) out << (i ? ", " : "") << impl_->envs.production[i];
   out << "; unknown is " << (impl_->envs.default_production ? "production" : "non-production") << "\n";
+  out << "  environments from: "
+      << (impl_->config.trusted_policy ? impl_->config.trusted_policy->name + " (the trusted revision)"
+                                       : std::string("the built-in names (no trusted revision)"))
+      << "; the work tree's policy.yaml can only add production names\n";
   out << "\nmatches:\n";
   if (v.matches.empty()) out << "  (no rule matched)\n";
   for (const auto& m : v.matches) {
