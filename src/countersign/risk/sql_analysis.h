@@ -80,6 +80,8 @@ class Analyzer {
   Analyzer(MigrationContext& ctx, std::string_view source, std::size_t begin, std::size_t end, Mode mode,
            std::optional<std::size_t> pinned);
   void run();
+  // The file is run by psql: read its meta-commands (\set, \i, \gexec ...) as psql does.
+  void read_psql_commands() { lexer_.read_psql_commands(true); }
 
  private:
   struct DmlFrame {
@@ -121,6 +123,7 @@ class Analyzer {
   void not_null_without_default(const std::string& column, std::string_view how);
   void analyse_string(const Token& t, bool plpgsql, std::string note);
   void report(std::string rule, Severity severity, std::string resource, std::size_t offset, std::string message);
+  void on_psql_command(const Token& t);
 
   // Name and type readers over a window of tokens.
   bool is_word(const std::vector<Tok>& item, std::size_t i, std::string_view kw) const;

@@ -63,6 +63,10 @@ void Analyzer::run() {
       if (!empty_) end_statement();
       return;
     }
+    if (t.kind == TokenKind::psql_command) {
+      on_psql_command(t);
+      continue;
+    }
     if (t.kind == TokenKind::semicolon) {
       if (pending_end_) {
         pending_end_ = false;
@@ -80,6 +84,32 @@ void Analyzer::run() {
       continue;
     }
     feed(t);
+  }
+}
+
+// psql runs a meta-command when it reads it and goes on with the query buffer on the next line:
+// most are not SQL at all (\set ON_ERROR_STOP on), the \g family sends the buffer like ';', and a
+// few run what the file does not show.
+void Analyzer::on_psql_command(const Token& t) {
+  std::string_view body = lexer_.body(t);
+  std::string_view verb = body.substr(0, std::min(body.find_first_of(" \t\r"), body.size()));
+  std::string_view args = body.substr(verb.size());
+  while (!args.empty() && (args.front() == ' ' || args.front() == '\t')) args.remove_prefix(1);
+  if (t.shell)
+    report("unreviewable", Severity::high, "", t.begin,
+           "psql runs a shell command here (\\! or a `backquoted` argument): what it does cannot be read from the "
+           "migration");
+  if (verb == "g" || verb == "gx" || verb == "gset" || verb == "gexec" || verb == "gdesc" || verb == "crosstabview") {
+    if (!empty_) end_statement();
+    if (verb == "gexec")
+      report("unreviewable", Severity::high, "", t.begin,
+             "psql \\gexec runs every value the query returns as a statement: what runs is not in the file, so it "
+             "cannot be reviewed");
+  } else if (verb == "i" || verb == "ir" || verb == "include" || verb == "include_relative") {
+    report("unreviewable", Severity::high, std::string(args), t.begin,
+           "psql includes " + (args.empty() ? std::string("another file") : std::string(args)) +
+               " here and runs its statements as part of this migration: review that file too (countersign does "
+               "not read included files)");
   }
 }
 
