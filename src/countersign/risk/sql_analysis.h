@@ -127,6 +127,8 @@ class Analyzer {
 
   // Name and type readers over a window of tokens.
   bool is_word(const std::vector<Tok>& item, std::size_t i, std::string_view kw) const;
+  // A WHERE clause (its first tokens) that holds for every row (sql_condition.cpp).
+  bool always_true(const std::vector<Tok>& where) const;
   std::optional<std::string> read_name(const std::vector<Tok>& item, std::size_t& i) const;
   std::string identifier(const Token& t) const;
   ColumnType read_type(const std::vector<Tok>& item, std::size_t& i) const;

@@ -65,16 +65,8 @@ void Analyzer::report(std::string rule, Severity severity, std::string resource,
 void Analyzer::close_dml(DmlFrame& f) {
   bool trivial = false;
   if (f.has_where) {
-    const auto& w = f.where;
-    auto txt = [&](std::size_t i) { return lexer_.text(w[i].token); };
-    if (f.where_long || w.empty()) return;
-    if (w.size() == 1) {
-      trivial = (w[0].token.kind == TokenKind::word && is_keyword(txt(0), "TRUE")) ||
-                (w[0].token.kind == TokenKind::number && txt(0) != "0");
-    } else if (w.size() == 3 && txt(1) == "=" && w[0].token.kind == w[2].token.kind &&
-               (w[0].token.kind == TokenKind::number || w[0].token.kind == TokenKind::string)) {
-      trivial = txt(0) == txt(2);
-    }
+    if (f.where_long || f.where.empty()) return;
+    trivial = always_true(f.where);
     if (!trivial) return;
   }
   std::size_t i = 0;

@@ -11,7 +11,7 @@ namespace {
 constexpr std::size_t kMaxItemTokens = 4096;  // enough for any CREATE TABLE; the rest is skipped
 constexpr std::size_t kMaxDmlFrames = 64;
 constexpr std::size_t kTargetTokens = 8;
-constexpr std::size_t kWhereTokens = 5;
+constexpr std::size_t kWhereTokens = 48;  // enough for `a = 1 OR (1 = 1)` and casts
 
 bool any_keyword(std::string_view w, std::initializer_list<std::string_view> kws) {
   return std::any_of(kws.begin(), kws.end(), [&](std::string_view k) { return is_keyword(w, k); });
@@ -228,7 +228,7 @@ void Analyzer::feed_dml_into(DmlFrame& f, const Tok& tk) {
     if (tk.depth == f.depth && tk.token.kind == TokenKind::word &&
         any_keyword(lexer_.text(tk.token), {"RETURNING", "ORDER", "LIMIT"})) {
       f.where_closed = true;
-    } else if (tk.depth != f.depth || f.where.size() >= kWhereTokens) {
+    } else if (tk.depth < f.depth || f.where.size() >= kWhereTokens) {
       f.where_long = true;
     } else {
       f.where.push_back(tk);
