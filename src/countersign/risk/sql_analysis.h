@@ -165,8 +165,10 @@ class Analyzer {
   std::string language_;
 
   // What the head said, for the later parts.
-  enum class Kind : std::uint8_t { other, drop_table, drop_schema, drop_database, truncate, alter_table, rename_table,
-                                   create_function, do_block, execute, call_site } kind_ = Kind::other;
+  enum class Kind : std::uint8_t { other, drop_table, drop_schema, drop_database, drop_type, truncate, alter_table,
+                                   rename_table, create_function, do_block, execute, call_site } kind_ = Kind::other;
+  std::string dropped_kind_;               // DROP TYPE / DOMAIN / EXTENSION: which
+  std::vector<std::string> dropped_types_;  // ... and the names, reported at the end when CASCADE
   std::string table_;  // ALTER TABLE target
   bool mysql_schema_is_database_ = false;
 };

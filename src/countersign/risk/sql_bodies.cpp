@@ -130,6 +130,20 @@ void Analyzer::maybe_call(const Token&) {
 
 void Analyzer::on_statement_end() {
   const auto& h = head_;
+  if (kind_ == Kind::drop_type) {
+    // Without CASCADE PostgreSQL refuses to drop a type something uses; with it, every column of
+    // that type goes, with its data, in every table (and an extension takes its types along).
+    bool cascade = has_prev_ && prev_.token.kind == TokenKind::word && is_keyword(lexer_.text(prev_.token), "CASCADE");
+    for (const auto& name : dropped_types_)
+      if (cascade)
+        report("sql-drop-cascade", Severity::critical, name, begin_,
+               fmt::format("DROP {} {} CASCADE also drops every column (and its data), default and view that uses it, in "
+                           "every table; drop those explicitly first so that the migration says what goes",
+                           dropped_kind_, name));
+    dropped_types_.clear();
+    dropped_kind_.clear();
+    return;
+  }
   if (kind_ == Kind::create_function) {
     std::size_t i = 1;
     if (is_word(h, i, "OR") && is_word(h, i + 1, "REPLACE")) i += 2;

@@ -39,3 +39,28 @@ TEST(SqlCondition, ClausesThatDependOnARowDoNot) {
 
 }  // namespace
 }  // namespace cs::risk
+
+namespace cs::risk {
+namespace {
+
+TEST(SqlGrammar, DropTypeDomainExtensionCascadeDropsColumns) {
+  for (const char* sql : {"DROP TYPE mood CASCADE;", "DROP TYPE IF EXISTS public.mood CASCADE;",
+                          "DROP DOMAIN posint CASCADE;", "DROP EXTENSION hstore CASCADE;",
+                          "drop type a, b cascade;"}) {
+    EXPECT_GE(count(sql, "sql-drop-cascade"), 1) << sql;
+  }
+  EXPECT_EQ(count("drop type a, b cascade;", "sql-drop-cascade"), 2);
+  // Without CASCADE PostgreSQL refuses when anything uses the type: nothing else goes.
+  EXPECT_EQ(count("DROP TYPE mood;", "sql-drop-cascade"), 0);
+  EXPECT_EQ(count("DROP TYPE mood RESTRICT;", "sql-drop-cascade"), 0);
+}
+
+TEST(SqlGrammar, OnlyWithParentheses) {
+  EXPECT_EQ(count("TRUNCATE ONLY (users);", "sql-truncate"), 1);
+  EXPECT_EQ(count("TRUNCATE TABLE ONLY (public.users), orders;", "sql-truncate"), 2);
+  EXPECT_EQ(count("ALTER TABLE ONLY (users) DROP COLUMN c;", "sql-drop-column"), 1);
+  EXPECT_EQ(count("ALTER TABLE IF EXISTS ONLY (users) DROP COLUMN c;", "sql-drop-column"), 1);
+}
+
+}  // namespace
+}  // namespace cs::risk
