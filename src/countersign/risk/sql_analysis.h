@@ -117,6 +117,7 @@ class Analyzer {
   void on_create_table(const std::vector<Tok>& item);
   void on_create_index(const std::vector<Tok>& item);
   void on_statement_end();
+  void on_merge();
   void analyse_body(std::string_view source, std::size_t begin, std::size_t end, bool plpgsql,
                     std::optional<std::size_t> pinned, std::string note);
   void type_change(const std::string& column, const ColumnType& next);

@@ -64,3 +64,24 @@ TEST(SqlGrammar, OnlyWithParentheses) {
 
 }  // namespace
 }  // namespace cs::risk
+
+namespace cs::risk {
+namespace {
+
+TEST(SqlGrammar, MergeThenDelete) {
+  EXPECT_EQ(count("MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE;", "sql-delete-without-where"), 1);
+  EXPECT_EQ(count("MERGE INTO t USING (SELECT 1) s ON 1 = 1 WHEN MATCHED AND t.a > 0 THEN UPDATE SET a = 0 "
+                  "WHEN MATCHED THEN DELETE;",
+                  "sql-delete-without-where"),
+            1);
+  EXPECT_EQ(count("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED BY SOURCE THEN DELETE;",
+                  "sql-delete-without-where"),
+            1);
+  // Rows matched by a real condition, or no DELETE at all.
+  EXPECT_EQ(count("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;", "sql-delete-without-where"), 0);
+  EXPECT_EQ(count("MERGE INTO t USING s ON true WHEN MATCHED THEN UPDATE SET a = 1;", "sql-delete-without-where"), 0);
+  EXPECT_EQ(count("MERGE INTO t USING s ON true WHEN NOT MATCHED THEN INSERT VALUES (1);", "sql-delete-without-where"), 0);
+}
+
+}  // namespace
+}  // namespace cs::risk
