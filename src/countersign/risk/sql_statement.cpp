@@ -195,7 +195,7 @@ void Analyzer::feed(const Token& t) {
       bool first = !has_prev_;
       bool in_with = !head_.empty() && is_keyword(lexer_.text(head_.front().token), "WITH") && has_prev_ &&
                      (prev_.token.kind == TokenKind::lparen ||
-                      (prev_.token.kind == TokenKind::rparen && tk.depth == 0));
+                      prev_.token.kind == TokenKind::rparen);  // after a CTE, at any depth: a CTE's own WITH
       if (first || in_with) frames_.push_back(DmlFrame{del, tk.depth, t.begin, {}, false, false, {}, false});
     }
   }

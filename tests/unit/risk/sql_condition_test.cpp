@@ -85,3 +85,22 @@ TEST(SqlGrammar, MergeThenDelete) {
 
 }  // namespace
 }  // namespace cs::risk
+
+namespace cs::risk {
+namespace {
+
+TEST(SqlGrammar, DataModifyingCteWithItsOwnWith) {
+  EXPECT_EQ(count("WITH x AS (WITH y AS (SELECT 1) DELETE FROM users RETURNING *) SELECT * FROM x;",
+                  "sql-delete-without-where"),
+            1);
+  EXPECT_EQ(count("WITH x AS (WITH y AS (SELECT 1), z AS (SELECT 2) UPDATE users SET a = 1 RETURNING *) SELECT 1;",
+                  "sql-update-without-where"),
+            1);
+  EXPECT_EQ(count("WITH x AS (WITH y AS (SELECT 1) DELETE FROM users WHERE id = 1 RETURNING *) SELECT 1;",
+                  "sql-delete-without-where"),
+            0);
+  EXPECT_EQ(count("WITH x AS (SELECT * FROM t WHERE (a) FOR UPDATE) SELECT 1;", "sql-update-without-where"), 0);
+}
+
+}  // namespace
+}  // namespace cs::risk
