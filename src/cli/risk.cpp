@@ -18,6 +18,7 @@ struct RiskArgs {
   std::string format = "text";
   std::string fail_on = "high";
   std::string dialect = "postgres";
+  std::size_t max_input_mib = 4096;
 };
 
 std::optional<std::string> slurp(const std::string& path) {
@@ -31,6 +32,7 @@ std::optional<std::string> slurp(const std::string& path) {
 int run_risk(const RiskArgs& a) {
   risk::Config config;
   config.sql_dialect = *risk::sql_dialect_from_string(a.dialect);
+  config.max_input_bytes = a.max_input_mib << 20;
   std::vector<risk::Finding> findings;
   bool error = false;
   // Rendered manifests are compared with --base; every other input stands on its own.
@@ -89,6 +91,8 @@ void add_risk(CLI::App& app, int& exit_code) {
   cmd->add_option("--fail-on", args->fail_on, "Exit 1 when a finding reaches this severity (low|medium|high|critical)")
       ->check(CLI::IsMember({"low", "medium", "high", "critical"}))
       ->capture_default_str();
+  cmd->add_option("--max-input", args->max_input_mib, "Refuse inputs larger than this many MiB (default 4096)")
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 20));
   cmd->add_option("--dialect", args->dialect, "SQL dialect of migrations: postgres or mysql")
       ->check(CLI::IsMember({"postgres", "postgresql", "mysql"}))
       ->capture_default_str();

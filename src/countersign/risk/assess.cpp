@@ -28,6 +28,7 @@ std::string today_utc() {
 }
 
 Result<std::vector<Finding>> infrastructure(ChangeSet set, const Config& config, bool terraform) {
+  if (!set.wrong_document.empty()) return fail(Errc::invalid_argument, set.file + ": " + set.wrong_document);
   auto cat = catalog();
   if (!cat) return std::unexpected(cat.error());
   const bool readable = std::none_of(set.findings.begin(), set.findings.end(),
@@ -42,6 +43,8 @@ Result<std::vector<Finding>> infrastructure(ChangeSet set, const Config& config,
 // Every analyzer takes the input with kPadding readable bytes after its end.
 Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view padded, const Config& config) {
   const InputKind kind = detect_kind(path, padded);
+  // A UTF-8 byte-order mark before JSON (Windows tools write one): the document starts after it.
+  if (kind != InputKind::sql_migration && padded.starts_with("\xef\xbb\xbf")) padded.remove_prefix(3);
   switch (kind) {
     case InputKind::terraform_plan:
       return infrastructure(read_terraform_plan(path, padded, config.plan_threads), config, true);
@@ -97,6 +100,11 @@ InputKind detect_kind(std::string_view path, std::string_view contents) {
   if (head.starts_with("\xef\xbb\xbf")) head.remove_prefix(3);
   const auto first = head.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && head[first] == '{') {
+    // Keys may come in any order (a key-sorted plan puts a large "configuration" first): when the
+    // head does not tell, look at the whole document.
+    if (head.size() < contents.size() && !has(head, "\"format_version\"") && !has(head, "\"ChangeSet") &&
+        !has(head, "\"steps\"") && !has(head, "\"StackResources\""))
+      head = contents.starts_with("\xef\xbb\xbf") ? contents.substr(3) : contents;
     if (has(head, "\"format_version\"") &&
         (has(head, "\"terraform_version\"") || has(head, "\"resource_changes\"") || has(head, "\"planned_values\"")))
       return InputKind::terraform_plan;
@@ -123,7 +131,7 @@ Result<std::vector<Finding>> assess_file(std::string_view path, std::string_view
 }
 
 Result<std::vector<Finding>> assess_path(const std::string& path, const Config& config) {
-  auto buf = InputBuffer::load(path);
+  auto buf = InputBuffer::load(path, config.max_input_bytes);
   if (!buf) return std::unexpected(buf.error());
   return dispatch(path, buf->view(), config);
 }

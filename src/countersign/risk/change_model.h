@@ -42,6 +42,9 @@ struct ChangeSet {
   std::vector<ResourceChange> changes;  // every change but managed no-ops
   std::size_t unchanged = 0;            // managed no-op changes, counted only
   std::vector<Finding> findings;  // found while reading (unreviewable, plan-incomplete, ...)
+  // Set when the input is another document of the same tool (a Terraform state instead of a
+  // plan): the gate errors (exit 2) instead of finding nothing in it.
+  std::string wrong_document;
 };
 
 // The rules common to every infrastructure format.

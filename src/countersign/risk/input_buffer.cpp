@@ -36,7 +36,11 @@ InputBuffer InputBuffer::copy_of(std::string_view contents) {
   return b;
 }
 
-Result<InputBuffer> InputBuffer::load(const std::string& path) {
+Result<InputBuffer> InputBuffer::load(const std::string& path, std::size_t max_bytes) {
+  auto too_large = [&] {
+    return fail(Errc::invalid_argument, path + ": larger than the input limit of " + std::to_string(max_bytes >> 20) +
+                                            " MiB (--max-input)");
+  };
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return fail(errno == ENOENT ? Errc::not_found : Errc::io, path + ": " + std::strerror(errno));
   struct stat st {};
@@ -47,6 +51,7 @@ Result<InputBuffer> InputBuffer::load(const std::string& path) {
     // Reserve size + padding of zero pages, then map the file over the start: the bytes after
     // the end of the file are readable zeros, and the file itself is never copied.
     const auto size = static_cast<std::size_t>(st.st_size);
+    if (size > max_bytes) return too_large();
     const std::size_t total = page_round(size + kPadding);
     void* base = ::mmap(nullptr, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) return fail(Errc::io, path + ": cannot map: " + std::strerror(errno));
@@ -75,6 +80,7 @@ Result<InputBuffer> InputBuffer::load(const std::string& path) {
       return fail(Errc::io, path + ": " + std::strerror(errno));
     }
     if (n == 0) break;
+    if (all.size() + static_cast<std::size_t>(n) > max_bytes) return too_large();
     all.append(chunk, static_cast<std::size_t>(n));
   }
   return copy_of(all);

@@ -16,7 +16,9 @@ inline constexpr std::size_t kPadding = 128;  // >= SIMDJSON_PADDING
 
 class InputBuffer {
  public:
-  static Result<InputBuffer> load(const std::string& path);
+  // Fails (Errc::invalid_argument) on an input larger than `max_bytes`: a file, or a pipe or
+  // device such as /dev/zero that would otherwise be read without end.
+  static Result<InputBuffer> load(const std::string& path, std::size_t max_bytes);
   static InputBuffer copy_of(std::string_view contents);
 
   InputBuffer(InputBuffer&&) noexcept;

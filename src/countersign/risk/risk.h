@@ -92,6 +92,9 @@ struct Config {
   std::string today;  // YYYY-MM-DD for suppression expiry; empty = the current UTC date
   // Threads reading a large Terraform plan: 0 = every core when one is idle, else one.
   unsigned plan_threads = 0;
+  // Inputs larger than this are refused (exit 2), so that /dev/zero or a runaway file cannot grow
+  // memory without end.
+  std::size_t max_input_bytes = std::size_t(4) << 30;
 };
 
 // The role of a changed file under `config` (select_file, else the glob lists, in that order).

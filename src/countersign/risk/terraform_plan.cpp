@@ -131,12 +131,14 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, un
   }
 
   std::string format_version;
-  bool errored = false, incomplete = false, have_format = false;
+  bool errored = false, incomplete = false, have_format = false, has_values = false, has_planned = false;
   std::uint32_t seen = 0;
   std::string problem, problem_at = "$";
   constexpr auto stop = kStop;
   ElementReader reader(file, padded, threads);
   auto top = scan.members_from(first, [&](std::string_view key, std::size_t begin) -> std::size_t {
+    if (key == "values") has_values = true;
+    if (key == "planned_values") has_planned = true;
     const int bit = key == "format_version"     ? 1
                     : key == "resource_changes" ? 2
                     : key == "prior_state"      ? 4
@@ -185,6 +187,12 @@ ChangeSet read_terraform_plan(std::string_view file, std::string_view padded, un
   if (!top && problem.empty()) problem = top.error().message, problem_at = "$";
   if (!problem.empty()) {
     set.findings.push_back(unreviewable(file, problem_at, problem));
+    return set;
+  }
+  if (have_format && has_values && !has_planned && !(seen & 2)) {
+    set.wrong_document =
+        "a Terraform state (`terraform show -json` without a plan file), not a plan: it says what exists, not what "
+        "the change does; give `terraform show -json PLANFILE`";
     return set;
   }
   if (!have_format) {
