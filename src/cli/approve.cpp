@@ -54,7 +54,8 @@ int finish(const git::Repository& repo, const SignArgs& a, const std::vector<sig
 bool sign_anyway(const gate::SignoffCheck& check, bool force) {
   constexpr size_t kShown = 20;
   std::fprintf(stderr, "countersign: this approval would not count:\n");
-  for (size_t i = 0; i < check.refusals.size() && i < kShown; ++i) std::fprintf(stderr, "  - %s\n", check.refusals[i].c_str());
+  for (size_t i = 0; i < check.refusals.size() && i < kShown; ++i)
+    std::fprintf(stderr, "  - %s\n", check.refusals[i].c_str());
   if (check.refusals.size() > kShown) std::fprintf(stderr, "  ... and %zu more\n", check.refusals.size() - kShown);
   std::fprintf(stderr, force ? "signing it anyway (--force): the gate will not count it\n"
                              : "nothing signed (--force signs anyway; the gate will still not count it)\n");
@@ -86,10 +87,11 @@ int run_approve(const SignArgs& a) {
   if (signing.approver.empty()) signing.approver = check->approver;  // the key's owner; else user.email (--force)
   auto done = signoff::approve(*repo, a.targets, a.role, expires, signing);
   if (!done) return report_error(done.error());
-  std::printf("trusted revision %s (%s); one person %s meet several roles' requirements on one commit "
-              "(approvals.one_person_many_roles: %s)\n",
-              check->trust.ref.c_str(), check->trust.source.c_str(), check->one_person_many_roles ? "may" : "may not",
-              check->one_person_many_roles ? "true" : "false");
+  std::printf(
+      "trusted revision %s (%s); one person %s meet several roles' requirements on one commit "
+      "(approvals.one_person_many_roles: %s)\n",
+      check->trust.ref.c_str(), check->trust.source.c_str(), check->one_person_many_roles ? "may" : "may not",
+      check->one_person_many_roles ? "true" : "false");
   return finish(*repo, a, *done, "approved");
 }
 
@@ -116,7 +118,8 @@ void add_approve(CLI::App& app, int& exit_code) {
   cmd->add_option("--role", a->role, "The role you approve as (default: senior)");
   cmd->add_option("--expires", a->expires, "Let the approval expire after this long (30m, 4h, 7d, 2w)");
   cmd->add_option("--trusted-ref", a->trusted_ref, "Where policy and people are read from (default: as check chooses)");
-  cmd->add_option("--environment", a->environment, "Target environment the requirements are for (default: the policy's)");
+  cmd->add_option("--environment", a->environment,
+                  "Target environment the requirements are for (default: the policy's)");
   cmd->add_flag("--force", a->force, "Sign even when the approval would not count (it still will not)");
   common(cmd, *a);
   cmd->callback([a, &exit_code] { exit_code = run_approve(*a); });

@@ -1,11 +1,11 @@
-#include <CLI/CLI.hpp>
+#include "countersign/policy/policy.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "countersign/git/git.h"
-#include "countersign/policy/policy.h"
 #include "countersign/provenance/provenance.h"
 #include "countersign/signoff/signoff.h"
 

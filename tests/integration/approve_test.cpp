@@ -45,9 +45,10 @@ TEST(ApproveCli, ApprovesPushesAndTwoClonesMergeWithoutConflict) {
 
   auto rv = countersign({"revoke", change, "--key", carol.string(), "--approver", "carol@example.com"}, a.path());
   ASSERT_EQ(rv.exit_code, 0) << rv.err;
-  auto ov = countersign({"override", "HEAD~1..HEAD", "--reason", "payments outage", "--ttl", "2h", "--role", "sre",
-                         "--key", carol.string(), "--approver", "carol@example.com", "--trusted-ref", "main~1", "--force"},
-                        a.path());
+  auto ov =
+      countersign({"override", "HEAD~1..HEAD", "--reason", "payments outage", "--ttl", "2h", "--role", "sre", "--key",
+                   carol.string(), "--approver", "carol@example.com", "--trusted-ref", "main~1", "--force"},
+                  a.path());
   ASSERT_EQ(ov.exit_code, 0) << ov.err;
   EXPECT_NE(ov.out.find("post-hoc review"), std::string::npos);
 }
@@ -68,7 +69,8 @@ TEST(ApproveCli, ClearErrors) {
   r = countersign({"approve", "nope", "--key", carol.string(), "--trusted-ref", "HEAD~1"}, a.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown revision"), std::string::npos) << r.err;
-  r = countersign({"approve", "HEAD", "--key", (keys.path() / "missing").string(), "--trusted-ref", "HEAD~1"}, a.path());
+  r = countersign({"approve", "HEAD", "--key", (keys.path() / "missing").string(), "--trusted-ref", "HEAD~1"},
+                  a.path());
   EXPECT_EQ(r.exit_code, 2);
   r = countersign({"override", "HEAD", "--reason", "x", "--role", "sre", "--ttl", "forever", "--key", carol.string()},
                   a.path());

@@ -396,11 +396,12 @@ TEST(SignoffGate, OverrideLetsThisRangeThroughWithAReviewOwedButNotALaterCommit)
 TEST(SignoffGate, OverrideByARoleTheBreakGlassSectionDoesNotPermitFails) {
   GateRepo t(kSeniorPolicy);
   t.ai_commit("app.py", kFix);
-  auto refused = countersign({"override", "main..feature", "--role", "developer", "--reason", "me", "--ttl", "1h", "--key",
-                              t.dev.string(), "--trusted-ref", "main"},
+  auto refused = countersign({"override", "main..feature", "--role", "developer", "--reason", "me", "--ttl", "1h",
+                              "--key", t.dev.string(), "--trusted-ref", "main"},
                              t.g.path());
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_NE(refused.err.find("role developer may not override (break_glass permits: senior)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("role developer may not override (break_glass permits: senior)"), std::string::npos)
+      << refused.err;
   auto ov = countersign({"override", "main..feature", "--role", "developer", "--reason", "me", "--ttl", "1h", "--key",
                          t.dev.string(), "--approver", "dev@example.com", "--trusted-ref", "main", "--force"},
                         t.g.path());

@@ -150,7 +150,7 @@ Decision check(const Request& request);
 // already count in another role on it.
 struct SignoffRequest {
   std::string repo_path = ".";
-  std::vector<std::string> targets;        // commits, or ranges A..B
+  std::vector<std::string> targets;  // commits, or ranges A..B
   std::string role;
   std::optional<std::string> trusted_ref;  // as for check()
   std::optional<std::string> environment;  // as for check(): requirements depend on it
@@ -159,10 +159,10 @@ struct SignoffRequest {
 };
 
 struct SignoffCheck {
-  TrustRoot trust;           // of the last target
-  std::string person;        // the key's owner (people directory id); empty when nobody's
-  std::string approver;      // what the statement's approver line will say
-  std::string fingerprint;   // of the signing key
+  TrustRoot trust;          // of the last target
+  std::string person;       // the key's owner (people directory id); empty when nobody's
+  std::string approver;     // what the statement's approver line will say
+  std::string fingerprint;  // of the signing key
   bool one_person_many_roles = false;
   std::vector<std::string> refusals;  // why the approval would not count; empty: it counts
   std::vector<std::string> notes;     // what the signer should know (commits that need nothing, ...)

@@ -53,7 +53,8 @@ void count_with(std::vector<RequirementStatus>& reqs, const policy::People& peop
                 const std::vector<size_t>& choice) {
   std::vector<VerifiedApproval> limited;
   for (const VerifiedApproval* a : approvals) {
-    auto it = std::find_if(approvers.begin(), approvers.end(), [&](const Approver& x) { return x.person == a->person; });
+    auto it =
+        std::find_if(approvers.begin(), approvers.end(), [&](const Approver& x) { return x.person == a->person; });
     if (it == approvers.end()) continue;
     const std::string& role = it->roles[choice[size_t(it - approvers.begin())]];
     if (std::find(a->roles.begin(), a->roles.end(), role) == a->roles.end()) continue;

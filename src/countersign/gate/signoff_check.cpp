@@ -9,7 +9,9 @@
 namespace cs::gate {
 namespace {
 
-bool contains(const std::vector<std::string>& v, std::string_view s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
   std::string out;
@@ -18,14 +20,17 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 // A commit alone is <rev>^! (a merge without what it merged); a range is checked as given.
-std::string range_of(const std::string& target) { return target.find("..") != std::string::npos ? target : target + "^!"; }
+std::string range_of(const std::string& target) {
+  return target.find("..") != std::string::npos ? target : target + "^!";
+}
 
 std::string commit_name(const CommitDecision& cd) {
   return "commit " + cd.provenance.commit.hex().substr(0, 12) + " (" + cd.subject + ")";
 }
 
 // Why the key cannot sign for anybody here: nobody's, not valid now, or not the --approver's.
-std::optional<std::string> key_refusal(const signoff::KeyOwner& owner, const SignoffRequest& req, const TrustRoot& root) {
+std::optional<std::string> key_refusal(const signoff::KeyOwner& owner, const SignoffRequest& req,
+                                       const TrustRoot& root) {
   const std::string where = " (trusted revision " + root.ref + ")";
   if (!owner.person || !owner.problem.empty()) return owner.problem + where;
   const signoff::Signatory& p = *owner.person;
@@ -52,12 +57,13 @@ std::optional<std::string> person_refusal(const signoff::KeyOwner& owner, const 
     if (auto c = policy::closest(req.role, candidates)) why += " (did you mean '" + *c + "'?)";
     return why + where;
   }
-  return p.id + " does not hold role " + req.role + " (holds: " + (p.roles.empty() ? "none" : join(p.roles, ", ")) + ")" +
-         where;
+  return p.id + " does not hold role " + req.role + " (holds: " + (p.roles.empty() ? "none" : join(p.roles, ", ")) +
+         ")" + where;
 }
 
 // Why an approval by `person` in `role` would not count toward `cd`; nullopt when it would.
-std::optional<std::string> commit_refusal(const CommitDecision& cd, const std::string& person, const std::string& role) {
+std::optional<std::string> commit_refusal(const CommitDecision& cd, const std::string& person,
+                                          const std::string& role) {
   std::vector<std::string> needed;
   std::string excluded;
   for (const auto& rs : cd.requirements) {
@@ -148,7 +154,9 @@ Result<SignoffCheck> check_override(const SignoffRequest& req, int64_t ttl) {
   st.expires = now + ttl;
   would_be.statement = st;
   if (auto why = signoff::override_refusal(would_be, trusted->rules)) out.refusals.push_back(*why);
-  if (d->verdict == Verdict::pass) out.notes.push_back("nothing to override: every commit of " + req.targets.front() + " is signed off or needs nothing");
+  if (d->verdict == Verdict::pass)
+    out.notes.push_back("nothing to override: every commit of " + req.targets.front() +
+                        " is signed off or needs nothing");
   return out;
 }
 
@@ -188,8 +196,8 @@ Result<SignoffCheck> check_signoff(const SignoffRequest& req) {
     if (!person_ok) continue;
     for (const auto& cd : d.commits) {
       if (cd.requirements.empty()) {
-        out.notes.push_back(commit_name(cd) + " needs no sign-off under the trusted policy (environment " + d.environment +
-                            ")");
+        out.notes.push_back(commit_name(cd) + " needs no sign-off under the trusted policy (environment " +
+                            d.environment + ")");
         continue;
       }
       if (auto why = commit_refusal(cd, out.person, req.role)) out.refusals.push_back(*why);

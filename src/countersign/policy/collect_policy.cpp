@@ -10,8 +10,8 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv, "rules"sv, "max_age"sv, "break_glass"sv,
-                                   "environments"sv, "risk"sv, "unknown"sv, "approvals"sv};
+constexpr std::array kTopFields = {"version"sv,      "rules"sv, "max_age"sv, "break_glass"sv,
+                                   "environments"sv, "risk"sv,  "unknown"sv, "approvals"sv};
 constexpr std::array kRuleFields = {"name"sv, "description"sv, "match"sv, "require"sv};
 constexpr std::array kMatchFields = {"provenance"sv, "min_ai_share"sv, "paths"sv, "environments"sv, "min_severity"sv};
 constexpr std::array kRequireFields = {"approvals"sv, "roles"sv, "exclude"sv};
@@ -322,7 +322,8 @@ void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pendi
     } else if (f.key == "approvals") {
       if (auto af = r.fields(f.value, "approvals", kApprovalFields))
         for (const auto& g : *af)
-          if (auto b = r.boolean(g.value, "approvals.one_person_many_roles")) policy.approvals.one_person_many_roles = *b;
+          if (auto b = r.boolean(g.value, "approvals.one_person_many_roles"))
+            policy.approvals.one_person_many_roles = *b;
     }
   }
   if (!has_version) r.warning(root, "no version: field; assuming version: 1");

@@ -24,8 +24,9 @@ size_t holders(const People& people, const std::vector<std::string>& roles,
 }
 
 std::string shortfall(int approvals, const std::vector<std::string>& roles, size_t have) {
-  return "needs " + std::to_string(approvals) + " approval" + (approvals == 1 ? "" : "s") + " from role " + or_list(roles) +
-         ", but " + (have == 0 ? std::string("nobody") : "only " + std::to_string(have) + (have == 1 ? " person" : " people")) +
+  return "needs " + std::to_string(approvals) + " approval" + (approvals == 1 ? "" : "s") + " from role " +
+         or_list(roles) + ", but " +
+         (have == 0 ? std::string("nobody") : "only " + std::to_string(have) + (have == 1 ? " person" : " people")) +
          " in the people directory " + (have <= 1 ? "holds" : "hold") + " one (agent identities never count)";
 }
 
@@ -42,17 +43,18 @@ Diagnostics unmeetable_requirements(const Policy& policy, const People& people,
     bool reported = std::none_of(rule.require.roles.begin(), rule.require.roles.end(),
                                  [&](const std::string& r) { return people.role_defined(r); });
     if (reported) continue;
-    out.items.push_back({Level::error, Error{Errc::policy,
-                                             "rule '" + rule.name + "' " + shortfall(rule.require.approvals, rule.require.roles, have) +
-                                                 ": no commit it matches can ever be signed off",
-                                             rule.where}});
+    out.items.push_back(
+        {Level::error, Error{Errc::policy,
+                             "rule '" + rule.name + "' " + shortfall(rule.require.approvals, rule.require.roles, have) +
+                                 ": no commit it matches can ever be signed off",
+                             rule.where}});
   }
   for (const auto& e : policy.risk.escalate) {
     size_t have = holders(people, e.roles, is_agent);
     if (e.roles.empty() || have >= size_t(std::max(0, e.approvals))) continue;
     out.items.push_back({Level::warning, Error{Errc::policy,
-                                               "risk escalation for " + std::string(to_string(e.severity)) + " findings " +
-                                                   shortfall(e.approvals, e.roles, have) +
+                                               "risk escalation for " + std::string(to_string(e.severity)) +
+                                                   " findings " + shortfall(e.approvals, e.roles, have) +
                                                    ": no commit with such a finding can ever be signed off",
                                                {}}});
   }

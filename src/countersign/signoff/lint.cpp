@@ -35,15 +35,18 @@ policy::Diagnostics key_diagnostics(const policy::People& people) {
       const std::string& line = person.keys[k];
       InputLocation where = k < person.key_locations.size() ? person.key_locations[k] : person.where;
       if (line.find_first_of("\r\n") != std::string::npos) {
-        out.items.push_back({policy::Level::error, Error{Errc::parse, "key " + std::to_string(k + 1) + " of '" + person.id +
-                                                                          "' is not a single line", where}});
+        out.items.push_back(
+            {policy::Level::error,
+             Error{Errc::parse, "key " + std::to_string(k + 1) + " of '" + person.id + "' is not a single line",
+                   where}});
         continue;
       }
       auto parsed = parse_allowed_signers(std::string(kPrincipal) + line + "\n", "people directory");
       if (parsed) continue;
-      std::string message = "key " + std::to_string(k + 1) + " of '" + person.id + "' is unusable: " + parsed.error().message;
-      out.items.push_back({policy::Level::error, Error{parsed.error().code, std::move(message),
-                                                       place(where, parsed.error().where.column)}});
+      std::string message =
+          "key " + std::to_string(k + 1) + " of '" + person.id + "' is unusable: " + parsed.error().message;
+      out.items.push_back({policy::Level::error,
+                           Error{parsed.error().code, std::move(message), place(where, parsed.error().where.column)}});
     }
   }
   return out;

@@ -176,7 +176,8 @@ Result<Recorded> record_override(const git::Repository& repo, std::string_view t
   st.reason = std::string(reason);
   st.time = signing.now;
   st.expires = signing.now + ttl;
-  auto file = sign_and_file(*session, st, store::file_key(session->signer->public_key().fingerprint()) + ".override.sig");
+  auto file =
+      sign_and_file(*session, st, store::file_key(session->signer->public_key().fingerprint()) + ".override.sig");
   if (!file) return std::unexpected(file.error());
   Recorded rec{t, file->first, st, session->signer->public_key().fingerprint()};
   if (auto r = store::add(repo, {*file}, "override " + t + " by " + session->approver + ": " + st.reason); !r)

@@ -180,8 +180,10 @@ std::string approval_name(std::string_view fingerprint, std::string_view role) {
   std::string out = file_key(fingerprint) + ".role-";
   for (unsigned char c : role) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (plain) out += char(c);
-    else out += {'%', kHex[c >> 4], kHex[c & 15]};
+    if (plain)
+      out += char(c);
+    else
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
   }
   return out + ".sig";
 }
@@ -192,7 +194,8 @@ std::string revocation_name(std::string_view approval) {
 }
 
 bool is_approval_of(std::string_view name, std::string_view key) {
-  if (!name.starts_with(key) || !name.ends_with(".sig") || name.ends_with(".revoke.sig") || name.ends_with(".override.sig"))
+  if (!name.starts_with(key) || !name.ends_with(".sig") || name.ends_with(".revoke.sig") ||
+      name.ends_with(".override.sig"))
     return false;
   std::string_view rest = name.substr(key.size());
   return rest == ".sig" || (rest.starts_with(".role-") && rest.find('.', 1) == rest.size() - 4);

@@ -39,13 +39,15 @@ std::optional<size_t> person_of(std::string_view principal, size_t people) {
 bool filed_under_its_key(std::string_view name, const std::string& fingerprint, const Statement& st) {
   const std::string key = store::file_key(fingerprint);
   switch (st.kind) {
-    case StatementKind::approval: return name == key + ".sig" || name == store::approval_name(fingerprint, st.role);
+    case StatementKind::approval:
+      return name == key + ".sig" || name == store::approval_name(fingerprint, st.role);
     case StatementKind::revocation: {
       if (!name.ends_with(".revoke.sig")) return false;
       std::string approval = std::string(name.substr(0, name.size() - 11)) + ".sig";
       return store::is_approval_of(approval, key);
     }
-    case StatementKind::override: return name == key + ".override.sig";
+    case StatementKind::override:
+      return name == key + ".override.sig";
   }
   return false;
 }
@@ -85,9 +87,9 @@ AllowedSigners trusted_signers(const Trust& trust, std::vector<store::Problem>& 
     for (const auto& e : parsed.signers.entries) {
       for (size_t p = 0; p < trust.people.size(); ++p) {
         const Signatory& person = trust.people[p];
-        bool match = e.matches_principal(person.id) ||
-                     std::any_of(person.emails.begin(), person.emails.end(),
-                                 [&](const std::string& m) { return e.matches_principal(m); });
+        bool match =
+            e.matches_principal(person.id) || std::any_of(person.emails.begin(), person.emails.end(),
+                                                          [&](const std::string& m) { return e.matches_principal(m); });
         if (!match) continue;
         AllowedSigner copy = e;
         copy.principals = principal_of(p);
