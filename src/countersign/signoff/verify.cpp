@@ -156,12 +156,13 @@ Checked ApprovalSet::State::verify(size_t i) {
   parsed[i].reset();
   if (!sig) return done(Status::malformed, "unreadable signature: " + sig.error().message);
   c.fingerprint = sig->key.fingerprint();
-  if (!filed_under_its_key(f.name, c.fingerprint, st))
-    return done(Status::malformed, "file name does not match the signing key " + c.fingerprint);
   if (auto v = signature[i] ? *signature[i] : sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
     if (v.error().code == Errc::invalid_argument) return done(Status::wrong_namespace, v.error().message);
     return done(Status::bad_signature, "signature does not verify: " + v.error().message);
   }
+  // After the signature: a statement edited after signing (its role, say) is a bad signature.
+  if (!filed_under_its_key(f.name, c.fingerprint, st))
+    return done(Status::malformed, "file name does not match the signing key " + c.fingerprint + " and role " + st.role);
   if (st.repo != trust.repo_id)
     return done(Status::wrong_repository, "made for repository " + st.repo + ", this is " + trust.repo_id);
 
