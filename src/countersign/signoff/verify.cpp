@@ -162,7 +162,8 @@ Checked ApprovalSet::State::verify(size_t i) {
   }
   // After the signature: a statement edited after signing (its role, say) is a bad signature.
   if (!filed_under_its_key(f.name, c.fingerprint, st))
-    return done(Status::malformed, "file name does not match the signing key " + c.fingerprint + " and role " + st.role);
+    return done(Status::malformed,
+                "file name does not match the signing key " + c.fingerprint + " and role " + st.role);
   if (st.repo != trust.repo_id)
     return done(Status::wrong_repository, "made for repository " + st.repo + ", this is " + trust.repo_id);
 
