@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "cli/commands.h"
+#include "countersign/gate/gate.h"
 #include "countersign/git/git.h"
 #include "countersign/signoff/signoff.h"
 
@@ -18,6 +19,9 @@ struct SignArgs {
   std::string key;
   std::string approver;
   std::string reason;
+  std::string trusted_ref;
+  std::string environment;
+  bool force = false;
   bool push = false;
 };
 
@@ -46,6 +50,18 @@ int finish(const git::Repository& repo, const SignArgs& a, const std::vector<sig
   return 0;
 }
 
+// Says why the approval would not count; true when it is to be signed all the same (--force).
+bool sign_anyway(const gate::SignoffCheck& check, bool force) {
+  constexpr size_t kShown = 20;
+  std::fprintf(stderr, "countersign: this approval would not count:\n");
+  for (size_t i = 0; i < check.refusals.size() && i < kShown; ++i)
+    std::fprintf(stderr, "  - %s\n", check.refusals[i].c_str());
+  if (check.refusals.size() > kShown) std::fprintf(stderr, "  ... and %zu more\n", check.refusals.size() - kShown);
+  std::fprintf(stderr, force ? "signing it anyway (--force): the gate will not count it\n"
+                             : "nothing signed (--force signs anyway; the gate will still not count it)\n");
+  return force;
+}
+
 int run_approve(const SignArgs& a) {
   auto repo = git::Repository::open(a.repo);
   if (!repo) return report_error(repo.error());
@@ -55,15 +71,34 @@ int run_approve(const SignArgs& a) {
     if (!d) return report_error(d.error());
     expires = *d;
   }
-  auto done = signoff::approve(*repo, a.targets, a.role, expires, signing_of(a));
+  gate::SignoffRequest request;
+  request.repo_path = a.repo;
+  request.targets = a.targets;
+  request.role = a.role;
+  if (!a.trusted_ref.empty()) request.trusted_ref = a.trusted_ref;
+  if (!a.environment.empty()) request.environment = a.environment;
+  request.signing = signing_of(a);
+  request.now = request.signing.now;
+  auto check = gate::check_signoff(request);
+  if (!check) return report_error(check.error());
+  for (const auto& n : check->notes) std::printf("note: %s\n", n.c_str());
+  if (!check->counts() && !sign_anyway(*check, a.force)) return 2;
+  signoff::SigningOptions signing = request.signing;
+  if (signing.approver.empty()) signing.approver = check->approver;  // the key's owner; else user.email (--force)
+  auto done = signoff::approve(*repo, a.targets, a.role, expires, signing);
   if (!done) return report_error(done.error());
+  std::printf(
+      "trusted revision %s (%s); one person %s meet several roles' requirements on one commit "
+      "(approvals.one_person_many_roles: %s)\n",
+      check->trust.ref.c_str(), check->trust.source.c_str(), check->one_person_many_roles ? "may" : "may not",
+      check->one_person_many_roles ? "true" : "false");
   return finish(*repo, a, *done, "approved");
 }
 
 int run_revoke(const SignArgs& a) {
   auto repo = git::Repository::open(a.repo);
   if (!repo) return report_error(repo.error());
-  auto done = signoff::revoke(*repo, a.targets, a.reason, signing_of(a));
+  auto done = signoff::revoke(*repo, a.targets, a.reason, signing_of(a), a.role);
   if (!done) return report_error(done.error());
   return finish(*repo, a, *done, "revoked approval of");
 }
@@ -71,7 +106,8 @@ int run_revoke(const SignArgs& a) {
 void common(CLI::App* cmd, SignArgs& a) {
   cmd->add_option("--repo", a.repo, "Repository (default: the current directory)");
   cmd->add_option("--key", a.key, "Private key file, or the .pub of a key in ssh-agent (default: the agent's first key)");
-  cmd->add_option("--approver", a.approver, "Your principal (default: git config user.email)");
+  cmd->add_option("--approver", a.approver,
+                  "Your principal (approve: the key's owner in the people directory; revoke: git config user.email)");
   cmd->add_flag("--push", a.push, "Push refs/countersign/approvals to origin afterwards");
 }
 
@@ -81,6 +117,10 @@ void add_approve(CLI::App& app, int& exit_code) {
   cmd->add_option("targets", a->targets, "Commits, or ranges A..B (a range approval covers its commits)")->required();
   cmd->add_option("--role", a->role, "The role you approve as (default: senior)");
   cmd->add_option("--expires", a->expires, "Let the approval expire after this long (30m, 4h, 7d, 2w)");
+  cmd->add_option("--trusted-ref", a->trusted_ref, "Where policy and people are read from (default: as check chooses)");
+  cmd->add_option("--environment", a->environment,
+                  "Target environment the requirements are for (default: the policy's)");
+  cmd->add_flag("--force", a->force, "Sign even when the approval would not count (it still will not)");
   common(cmd, *a);
   cmd->callback([a, &exit_code] { exit_code = run_approve(*a); });
 }
@@ -90,6 +130,8 @@ void add_revoke(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("revoke", "Withdraw your own approval of commits or a range (signed)");
   cmd->add_option("targets", a->targets, "Commits or ranges A..B you approved")->required();
   cmd->add_option("--reason", a->reason, "Why (recorded in the revocation)");
+  a->role.clear();
+  cmd->add_option("--role", a->role, "Revoke only your approval in this role (default: every role)");
   common(cmd, *a);
   cmd->callback([a, &exit_code] { exit_code = run_revoke(*a); });
 }

@@ -19,6 +19,8 @@ struct OverrideArgs {
   std::string role;
   std::string key;
   std::string approver;
+  std::string trusted_ref;
+  bool force = false;
   bool push = false;
 };
 
@@ -36,6 +38,26 @@ int run_override(const OverrideArgs& a) {
   if (!a.key.empty()) s.key_file = a.key;
   s.approver = a.approver;
   s.now = static_cast<int64_t>(std::time(nullptr));
+  gate::SignoffRequest request;
+  request.repo_path = a.repo;
+  request.targets = {a.target};
+  request.role = a.role;
+  if (!a.trusted_ref.empty()) request.trusted_ref = a.trusted_ref;
+  request.signing = s;
+  request.now = s.now;
+  auto check = gate::check_override(request, *ttl);
+  if (!check) return report_error(check.error());
+  for (const auto& n : check->notes) std::printf("note: %s\n", n.c_str());
+  if (!check->counts()) {
+    std::fprintf(stderr, "countersign: this override would not let anything through:\n");
+    for (const auto& r : check->refusals) std::fprintf(stderr, "  - %s\n", r.c_str());
+    if (!a.force) {
+      std::fprintf(stderr, "nothing signed (--force signs anyway; the gate will still not count it)\n");
+      return 2;
+    }
+    std::fprintf(stderr, "signing it anyway (--force): the gate will not count it\n");
+  }
+  if (s.approver.empty()) s.approver = check->approver;  // the key's owner; else user.email (--force)
   auto rec = signoff::record_override(*repo, a.target, a.role, a.reason, *ttl, s);
   if (!rec) return report_error(rec.error());
   std::printf("override of %s recorded as %s (role %s) with %s\n  reason: %s\n  valid until %s; a post-hoc review "
@@ -58,7 +80,9 @@ void add_override(CLI::App& app, int& exit_code) {
   cmd->add_option("--role", a->role, "The role you act as; the policy's break_glass section must permit it")->required();
   cmd->add_option("--repo", a->repo, "Repository (default: the current directory)");
   cmd->add_option("--key", a->key, "Private key file, or the .pub of a key in ssh-agent (default: the agent's first key)");
-  cmd->add_option("--approver", a->approver, "Your principal (default: git config user.email)");
+  cmd->add_option("--approver", a->approver, "Not needed: the key's owner in the people directory");
+  cmd->add_option("--trusted-ref", a->trusted_ref, "Where policy and people are read from (default: as check chooses)");
+  cmd->add_flag("--force", a->force, "Sign even when break_glass would not permit it (it still will not count)");
   cmd->add_flag("--push", a->push, "Push refs/countersign/approvals to origin afterwards");
   cmd->callback([a, &exit_code] { exit_code = run_override(*a); });
 }

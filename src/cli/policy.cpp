@@ -1,11 +1,13 @@
-#include <CLI/CLI.hpp>
+#include "countersign/policy/policy.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "countersign/git/git.h"
-#include "countersign/policy/policy.h"
+#include "countersign/provenance/provenance.h"
+#include "countersign/signoff/signoff.h"
 
 namespace cs::cli {
 namespace {
@@ -59,6 +61,24 @@ int lint(const LintArgs& a) {
     what = policy_file.value_or("") + (policy_file && people_file ? ", " : "") + people_file.value_or("");
   }
   if (!loaded) return std::fprintf(stderr, "countersign: %s\n", loaded.error().describe().c_str()), 2;
+  // Beyond what loading checks: key lines as verification parses them, and requirements that
+  // nobody in the directory can meet (agent identities by the registry, as the gate knows them).
+  std::optional<provenance::Assessor> agents;
+  if (auto repo = git::Repository::open(a.repo)) {
+    provenance::AssessOptions options;
+    options.extra_agents = loaded->people.agents;
+    options.line_share = false;
+    if (auto made = provenance::Assessor::create(*repo, options)) agents = std::move(*made);
+  }
+  auto is_agent = [&agents](const policy::Person& p) {
+    if (!agents) return false;
+    for (const auto& e : p.emails)
+      if (agents->is_agent(p.name, e)) return true;
+    return p.emails.empty() && agents->is_agent(p.name, "");
+  };
+  for (auto more : {signoff::key_diagnostics(loaded->people),
+                    policy::unmeetable_requirements(loaded->policy, loaded->people, is_agent)})
+    for (auto& item : more.items) loaded->diagnostics.items.push_back(std::move(item));
   const auto& d = loaded->diagnostics;
   std::fputs(d.format().c_str(), stdout);
   size_t errors = d.count(policy::Level::error), warnings = d.count(policy::Level::warning);

@@ -27,11 +27,16 @@ TEST(ApproveCli, ApprovesPushesAndTwoClonesMergeWithoutConflict) {
   b.git("fetch -q origin");
   b.git("checkout -q -b main origin/main");
 
-  auto r1 = countersign({"approve", change, "--key", carol.string(), "--approver", "carol@example.com", "--push"}, a.path());
+  // Neither key is in a people directory (main has none): signed with --force, they do not count.
+  auto r1 = countersign({"approve", change, "--key", carol.string(), "--approver", "carol@example.com", "--push",
+                         "--trusted-ref", "main~1", "--force"},
+                        a.path());
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   EXPECT_NE(r1.out.find("approved " + change), std::string::npos) << r1.out;
   // The second clone never fetched carol's approval: its push must merge, not overwrite.
-  auto r2 = countersign({"approve", change, "--key", dave.string(), "--approver", "dave@example.com", "--push"}, b.path());
+  auto r2 = countersign({"approve", change, "--key", dave.string(), "--approver", "dave@example.com", "--push",
+                         "--trusted-ref", "origin/main~1", "--force"},
+                        b.path());
   ASSERT_EQ(r2.exit_code, 0) << r2.err << r2.out;
   auto files = sh("git ls-tree -r --name-only refs/countersign/approvals", remote.path());
   int sigs = 0;
@@ -40,9 +45,10 @@ TEST(ApproveCli, ApprovesPushesAndTwoClonesMergeWithoutConflict) {
 
   auto rv = countersign({"revoke", change, "--key", carol.string(), "--approver", "carol@example.com"}, a.path());
   ASSERT_EQ(rv.exit_code, 0) << rv.err;
-  auto ov = countersign({"override", "HEAD~1..HEAD", "--reason", "payments outage", "--ttl", "2h", "--role", "sre",
-                         "--key", carol.string(), "--approver", "carol@example.com"},
-                        a.path());
+  auto ov =
+      countersign({"override", "HEAD~1..HEAD", "--reason", "payments outage", "--ttl", "2h", "--role", "sre", "--key",
+                   carol.string(), "--approver", "carol@example.com", "--trusted-ref", "main~1", "--force"},
+                  a.path());
   ASSERT_EQ(ov.exit_code, 0) << ov.err;
   EXPECT_NE(ov.out.find("post-hoc review"), std::string::npos);
 }
@@ -51,17 +57,20 @@ TEST(ApproveCli, ClearErrors) {
   GitRepo a;
   a.write("f.txt", "one\n");
   a.commit("base");
+  a.write("f.txt", "two\n");
+  a.commit("change");
   TempDir keys;
   auto carol = make_ssh_key(keys.path(), "carol", {"ed25519"});
   // No origin and no configured name: which repository would the approval name?
-  auto r = countersign({"approve", "HEAD", "--key", carol.string()}, a.path());
+  auto r = countersign({"approve", "HEAD", "--key", carol.string(), "--trusted-ref", "HEAD~1", "--force"}, a.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("countersign.repo"), std::string::npos) << r.err;
   a.git("config countersign.repo demo");
-  r = countersign({"approve", "nope", "--key", carol.string()}, a.path());
+  r = countersign({"approve", "nope", "--key", carol.string(), "--trusted-ref", "HEAD~1"}, a.path());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown revision"), std::string::npos) << r.err;
-  r = countersign({"approve", "HEAD", "--key", (keys.path() / "missing").string()}, a.path());
+  r = countersign({"approve", "HEAD", "--key", (keys.path() / "missing").string(), "--trusted-ref", "HEAD~1"},
+                  a.path());
   EXPECT_EQ(r.exit_code, 2);
   r = countersign({"override", "HEAD", "--reason", "x", "--role", "sre", "--ttl", "forever", "--key", carol.string()},
                   a.path());
@@ -95,13 +104,13 @@ TEST(ApproveCli, OverrideLeavesAReviewOpenUntilASeniorApproves) {
   g.write("hotfix.py", "fix = True\n");
   auto c = g.commit("hotfix", "Dev", "dev@example.com");
   auto ov = countersign({"override", c, "--reason", "outage", "--role", "sre", "--ttl", "1h", "--key", sam.string(),
-                         "--approver", "sam@example.com"},
+                         "--trusted-ref", "HEAD~1"},
                         g.path());
   ASSERT_EQ(ov.exit_code, 0) << ov.err;
   auto open = countersign({"overdue", "--trusted-ref", "HEAD~1"}, g.path());
   EXPECT_EQ(open.exit_code, 0) << open.out << open.err;
   EXPECT_NE(open.out.find("0 override review(s) overdue, 1 open"), std::string::npos) << open.out << open.err;
-  auto ap = countersign({"approve", c, "--key", carol.string(), "--approver", "carol@example.com"}, g.path());
+  auto ap = countersign({"approve", c, "--key", carol.string(), "--trusted-ref", "HEAD~1"}, g.path());
   ASSERT_EQ(ap.exit_code, 0) << ap.err;
   auto closed = countersign({"overdue", "--trusted-ref", "HEAD~1"}, g.path());
   EXPECT_NE(closed.out.find("0 override review(s) overdue, 0 open"), std::string::npos) << closed.out << closed.err;

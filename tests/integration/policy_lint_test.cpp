@@ -6,17 +6,32 @@ namespace cs::test {
 
 TEST(PolicyLint, CleanWorkTreeExitsZero) {
   GitRepo repo;
-  repo.write(".countersign/people.yaml", "people:\n  - id: alice\n    emails: [alice@example.com]\n    roles: [senior]\n");
+  // Two seniors: the built-in escalation (critical findings need two) can be met.
+  repo.write(".countersign/people.yaml",
+             "people:\n  - id: alice\n    emails: [alice@example.com]\n    roles: [senior]\n"
+             "  - id: bob\n    emails: [bob@example.com]\n    roles: [senior]\n");
   repo.write(".countersign/policy.yaml",
              "version: 1\nrules:\n  - name: r\n    match: { provenance: [ai_assisted] }\n    require: { roles: [senior] }\n");
   auto r = countersign({"policy", "lint", "--repo", repo.path().string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("clean (1 rules, 1 people, 0 agents)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("clean (1 rules, 2 people, 0 agents)"), std::string::npos) << r.out;
+  // With one senior, the escalation can never be met: a warning, and the files are still usable.
+  repo.write(".countersign/people.yaml",
+             "people:\n  - id: alice\n    emails: [alice@example.com]\n    roles: [senior]\n");
+  auto one = countersign({"policy", "lint", "--repo", repo.path().string()});
+  EXPECT_EQ(one.exit_code, 0) << one.out << one.err;
+  EXPECT_NE(
+      one.out.find("warning: risk escalation for critical findings needs 2 approvals from role senior, but only 1 "
+                   "person in the people directory holds one"),
+      std::string::npos)
+      << one.out;
 }
 
 TEST(PolicyLint, ProblemsArePrintedWithPositionsAndExitTwo) {
   GitRepo repo;
-  repo.write(".countersign/people.yaml", "people:\n  - id: alice\n    emails: [alice@example.com]\n    roles: [senior]\n");
+  repo.write(".countersign/people.yaml",
+             "people:\n  - id: alice\n    emails: [alice@example.com]\n    roles: [senior]\n"
+             "  - id: bob\n    emails: [bob@example.com]\n    roles: [senior]\n");
   repo.write(".countersign/policy.yaml",
              "version: 1\nrules:\n  - name: r\n    match: { provenance: [ai_assisted], pathz: [a] }\n"
              "    require: { approvals: 1, approvals: 2, roles: [seniors] }\n");

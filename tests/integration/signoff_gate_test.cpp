@@ -68,7 +68,7 @@ struct GateRepo {
   }
   RunResult approve(const std::filesystem::path& key, const std::string& who, const std::string& target,
                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"approve", target, "--key", key.string(), "--approver", who};
+    std::vector<std::string> args{"approve", target, "--key", key.string(), "--approver", who, "--trusted-ref", "main"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = countersign(args, g.path());
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -209,7 +209,7 @@ TEST(SignoffGate, ForgedSignatureFails) {
   auto [path, contents] = t.stored();
   // Reuse carol's signature on a statement for another change: edited, moved to its digest.
   auto b = t.ai_commit("evil.py", "import os\nos.system('rm -rf /')\n", "sneak");
-  t.approve(t.mallory, "carol@example.com", b);  // learn b's digest directory
+  t.approve(t.mallory, "carol@example.com", b, {"--force"});  // learn b's digest directory
   auto names = GateRepo::split_lines(sh("git ls-tree -r --name-only refs/countersign/approvals", t.g.path()).out);
   std::string b_dir;
   for (auto& n : names)
@@ -229,7 +229,7 @@ TEST(SignoffGate, ForgedSignatureFails) {
 TEST(SignoffGate, KeyNotInPeopleDirectoryFails) {
   GateRepo t;
   auto c = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
-  t.approve(t.mallory, "carol@example.com", c);
+  t.approve(t.mallory, "carol@example.com", c, {"--force"});
   expect_not_pass(t.check(), "unknown key");
   // The pull-request form says so too: the approval is there, and why it does not count.
   auto md = countersign({"check", "main..feature", "--trusted-ref", "main", "--format", "markdown"}, t.g.path());
@@ -243,7 +243,7 @@ TEST(SignoffGate, SeniorKeyPastValidBeforeFails) {
   // erin's key is known only through the trusted allowed_signers file, which expired it.
   GateRepo t("", "", "erin@example.com valid-before=\"20200101Z\" {erin}\n");
   auto c = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
-  t.approve(t.erin, "erin@example.com", c);
+  t.approve(t.erin, "erin@example.com", c, {"--force"});
   expect_not_pass(t.check(), "key expired");
 }
 
@@ -280,7 +280,7 @@ TEST(SignoffGate, AuthorMayNotApprove) {
   GateRepo t;
   t.g.write("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
   auto c = t.g.commit(std::string("fix") + kAiTrailer, "Alice Doe", "alice@example.com");
-  t.approve(t.alice, "alice@example.com", c);
+  t.approve(t.alice, "alice@example.com", c, {"--force"});
   expect_not_pass(t.check(), "author");
 }
 
@@ -289,14 +289,14 @@ TEST(SignoffGate, OperatorOfTheAgentMayNotApprove) {
   t.g.write("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
   auto c = t.g.commit("agent fix\n\nAgent-Operator: Dave Senior <dave@example.com>\n", "Cursor Agent",
                       "cursoragent@cursor.com");
-  t.approve(t.dave, "dave@example.com", c);
+  t.approve(t.dave, "dave@example.com", c, {"--force"});
   expect_not_pass(t.check(), "operator");
 }
 
 TEST(SignoffGate, AgentListedAsSeniorNeverCounts) {
   GateRepo t;
   auto c = t.ai_commit("app.py", "def cost(x):\n    return x * 3\n\n\ndef other():\n    return 1\n");
-  t.approve(t.claude, "noreply@anthropic.com", c);
+  t.approve(t.claude, "noreply@anthropic.com", c, {"--force"});
   expect_not_pass(t.check(), "agent");
 }
 
@@ -324,8 +324,8 @@ TEST(SignoffGate, CandidateCannotMakeItsAuthorSenior) {
             "    keys: [\"" + pub_line(t.mallory) + "\"]\n";
   t.g.write(".countersign/people.yaml", people);
   auto c = t.g.commit(std::string("promote myself") + kAiTrailer, "Dev Junior", "dev@example.com");
-  t.approve(t.mallory, "dev2@example.com", c);
-  t.approve(t.dev, "dev@example.com", c);
+  t.approve(t.mallory, "dev2@example.com", c, {"--force"});
+  t.approve(t.dev, "dev@example.com", c, {"--force"});
   auto r = t.check();
   expect_not_pass(r, "unknown key");
   EXPECT_NE((r.out + r.err).find("policy-admin"), std::string::npos) << r.out;
@@ -376,7 +376,7 @@ TEST(SignoffGate, OverrideLetsThisRangeThroughWithAReviewOwedButNotALaterCommit)
   GateRepo t(kSeniorPolicy);
   t.ai_commit("app.py", kFix);
   auto ov = countersign({"override", "main..feature", "--role", "senior", "--reason", "outage", "--ttl", "1h", "--key",
-                         t.dave.string(), "--approver", "dave@example.com"},
+                         t.dave.string(), "--approver", "dave@example.com", "--trusted-ref", "main"},
                         t.g.path());
   ASSERT_EQ(ov.exit_code, 0) << ov.out << ov.err;
   auto r = t.check();
@@ -396,8 +396,14 @@ TEST(SignoffGate, OverrideLetsThisRangeThroughWithAReviewOwedButNotALaterCommit)
 TEST(SignoffGate, OverrideByARoleTheBreakGlassSectionDoesNotPermitFails) {
   GateRepo t(kSeniorPolicy);
   t.ai_commit("app.py", kFix);
+  auto refused = countersign({"override", "main..feature", "--role", "developer", "--reason", "me", "--ttl", "1h",
+                              "--key", t.dev.string(), "--trusted-ref", "main"},
+                             t.g.path());
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("role developer may not override (break_glass permits: senior)"), std::string::npos)
+      << refused.err;
   auto ov = countersign({"override", "main..feature", "--role", "developer", "--reason", "me", "--ttl", "1h", "--key",
-                         t.dev.string(), "--approver", "dev@example.com"},
+                         t.dev.string(), "--approver", "dev@example.com", "--trusted-ref", "main", "--force"},
                         t.g.path());
   ASSERT_EQ(ov.exit_code, 0) << ov.out << ov.err;
   expect_not_pass(t.check(), "may not override");
@@ -423,8 +429,8 @@ TEST(SignoffGate, ApprovalsListsEachApprovalWithItsStatus) {
   GateRepo t(kSeniorPolicy);
   auto c = t.ai_commit("app.py", kFix);
   t.approve(t.carol, "carol@example.com", c);
-  t.approve(t.mallory, "carol@example.com", c);
-  t.approve(t.dev, "dev@example.com", c);
+  t.approve(t.mallory, "carol@example.com", c, {"--force"});
+  t.approve(t.dev, "dev@example.com", c, {"--force"});
   auto r = countersign({"approvals", "main..feature", "--trusted-ref", "main"}, t.g.path());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("approval by carol"), std::string::npos) << r.out;

@@ -76,6 +76,8 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
     cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
+  if (!mine.empty() && !cx.policy.approvals.one_person_many_roles)
+    detail::count_commit(cd.requirements, cx.people, mine, false);
   // With an approval store, digests are computed for the commits it could bind: now for those a
   // statement names (their signatures are checked by the thread that read the store), afterwards
   // for the rest (ApprovalSet::candidates). `countersign approvals` lists every commit's.
@@ -262,6 +264,7 @@ Decision check(const Request& request) {
                                           " error(s); fix them there (countersign policy lint --ref " + d.trust.ref + ")",
                                       {}});
   d.trust.default_policy = loaded.policy.builtin_default;
+  d.one_person_many_roles = loaded.policy.approvals.one_person_many_roles;
   d.trust.people_present = loaded.people.present;
   if (loaded.policy.builtin_default)
     d.notes.push_back("no .countersign/policy.yaml on " + d.trust.ref +

@@ -16,6 +16,7 @@
 #include "countersign/policy/policy.h"
 #include "countersign/provenance/provenance.h"
 #include "countersign/risk/risk.h"
+#include "countersign/signoff/signoff.h"
 
 namespace cs::gate {
 
@@ -76,6 +77,7 @@ struct RequirementStatus {
   std::vector<std::string> eligible;      // person ids who could give it
   std::vector<Exclusion> excluded;        // holders of a role who may not
   std::vector<std::string> satisfied_by;  // person ids whose verified approvals count
+  std::vector<std::string> satisfied_as;  // the role each of satisfied_by counts in
   bool met() const { return satisfied_by.size() >= static_cast<size_t>(requirement.approvals); }
 };
 
@@ -152,6 +154,9 @@ struct Decision {
   std::vector<std::string> notes;    // things the reader must know, e.g. "the built-in default applies"
   std::vector<CommitDecision> commits;  // newest first, as git log lists them
   std::vector<PostHocReview> reviews;   // owed by the overrides this decision relied on
+  // The policy's approvals.one_person_many_roles: whether one person may meet the requirements
+  // of two roles on one commit.
+  bool one_person_many_roles = false;
   std::optional<Error> error;        // set when verdict is error
   policy::Diagnostics diagnostics;   // from loading policy and people (errors make the verdict error)
 };
@@ -159,6 +164,42 @@ struct Decision {
 // Runs the pipeline. Never throws and never returns without a verdict: any failure (unreadable
 // repository, unknown revision, missing objects, malformed policy) is Verdict::error.
 Decision check(const Request& request);
+
+// Before `countersign approve` signs: would the approval count? Judged by the rule check()
+// applies, by running it over exactly the targets (a commit as <rev>^!, a range as given), with
+// the trusted revision it chooses. The approver is the signing key's owner in that revision's
+// people directory; they must hold the role claimed and be eligible for a requirement of every
+// target commit that needs sign-off in that role (not its author, committer or operator, not
+// an agent), and, unless the policy lets one person meet several roles' requirements, not
+// already count in another role on it.
+struct SignoffRequest {
+  std::string repo_path = ".";
+  std::vector<std::string> targets;  // commits, or ranges A..B
+  std::string role;
+  std::optional<std::string> trusted_ref;  // as for check()
+  std::optional<std::string> environment;  // as for check(): requirements depend on it
+  signoff::SigningOptions signing;         // the key; `approver`, when set, must be its owner
+  int64_t now = 0;                         // 0: the current time
+};
+
+struct SignoffCheck {
+  TrustRoot trust;          // of the last target
+  std::string person;       // the key's owner (people directory id); empty when nobody's
+  std::string approver;     // what the statement's approver line will say
+  std::string fingerprint;  // of the signing key
+  bool one_person_many_roles = false;
+  std::vector<std::string> refusals;  // why the approval would not count; empty: it counts
+  std::vector<std::string> notes;     // what the signer should know (commits that need nothing, ...)
+  bool counts() const { return refusals.empty(); }
+};
+
+// An error when the gate cannot decide (unknown revision, no trusted revision, a policy with
+// errors): then nobody can say whether the approval would count.
+Result<SignoffCheck> check_signoff(const SignoffRequest& request);
+// The same for `countersign override` of one target (`targets` holds it) lasting `ttl` seconds:
+// the key's owner must be someone the trusted policy's break_glass section lets override in
+// `role` (signoff::override_refusal, the rule check() applies to a stored override).
+Result<SignoffCheck> check_override(const SignoffRequest& request, int64_t ttl);
 
 // Lower level, for callers that already hold the pieces (the server, tests): who may give a
 // requirement for this commit, and which of the approvals meet it.

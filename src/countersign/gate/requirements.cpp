@@ -51,10 +51,12 @@ void detail::count_approvals(RequirementStatus& s, const policy::People& people,
     if (std::find(s.satisfied_by.begin(), s.satisfied_by.end(), a->person) != s.satisfied_by.end()) continue;
     const policy::Person* p = people.by_id(a->person);
     // The role must be claimed in the signed statement and held in the trusted directory.
-    bool role_ok = std::any_of(a->roles.begin(), a->roles.end(), [&](const std::string& r) {
+    auto role = std::find_if(a->roles.begin(), a->roles.end(), [&](const std::string& r) {
       return p && p->has_role(r) && std::find(s.requirement.roles.begin(), s.requirement.roles.end(), r) != s.requirement.roles.end();
     });
-    if (role_ok) s.satisfied_by.push_back(a->person);
+    if (role == a->roles.end()) continue;
+    s.satisfied_by.push_back(a->person);
+    s.satisfied_as.push_back(*role);
   }
 }
 

@@ -3,6 +3,7 @@
 #include "countersign/gate/signoff_step.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace cs::gate::detail {
@@ -55,21 +56,34 @@ std::string not_counted_because(const CommitDecision& cd, const git::Commit& com
   return "another approval by " + p.id + " already counts: distinct people, not keys, are counted";
 }
 
+// The role `person` counts in on this commit, if any, and whether it is `role`.
+std::optional<std::string> counted_role(const CommitDecision& cd, std::string_view person, std::string_view role) {
+  std::optional<std::string> out;
+  for (const auto& r : cd.requirements)
+    for (size_t k = 0; k < r.satisfied_by.size() && k < r.satisfied_as.size(); ++k)
+      if (r.satisfied_by[k] == person && (!out || r.satisfied_as[k] == role)) out = r.satisfied_as[k];
+  return out;
+}
+
 // `commit` reads the commit: only an approval that does not count needs it, to say why.
 Result<void> note_approvals(CommitDecision& cd, const std::function<Result<const git::Commit*>()>& commit,
-                            const std::vector<const signoff::Checked*>& approvals) {
+                            const std::vector<const signoff::Checked*>& approvals, bool many_roles) {
   for (const signoff::Checked* a : approvals) {
     ApprovalNote n = note_of(*a, "approval");
     if (a->status == signoff::Status::valid) {
-      bool counted = std::any_of(cd.requirements.begin(), cd.requirements.end(),
-                                 [&](const RequirementStatus& r) { return contains(r.satisfied_by, a->person->id); });
+      auto as = counted_role(cd, a->person->id, a->statement->role);
+      bool counted = as && *as == a->statement->role;
       bool first = std::none_of(cd.approvals.begin(), cd.approvals.end(), [&](const ApprovalNote& o) {
-        return o.counted && o.kind == "approval" && o.person == a->person->id;
+        return o.counted && o.kind == "approval" && o.person == a->person->id && o.role == a->statement->role;
       });
       if (cd.requirements.empty()) {
         n.reason = "";  // valid; this commit needs nothing
       } else if (counted && first) {
         n.counted = true;
+      } else if (as && !counted && !many_roles) {
+        n.reason = a->person->id + " already counts as " + *as +
+                   " on this commit, and the policy lets one person meet one role's requirements per commit "
+                   "(approvals.one_person_many_roles: false)";
       } else if (counted) {
         n.reason = "another approval by " + a->person->id + " already counts: distinct people, not keys, are counted";
       } else {
@@ -209,10 +223,7 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
     if (!verified.empty() && !cd.requirements.empty()) {
       std::vector<const VerifiedApproval*> all = given ? given(ids[i]) : std::vector<const VerifiedApproval*>{};
       for (const auto& v : verified) all.push_back(&v);
-      for (auto& rs : cd.requirements) {
-        rs.satisfied_by.clear();
-        count_approvals(rs, loaded.people, all);
-      }
+      count_commit(cd.requirements, loaded.people, all, loaded.policy.approvals.one_person_many_roles);
     }
     std::optional<git::Commit> commit;
     auto read_commit = [&]() -> Result<const git::Commit*> {
@@ -223,7 +234,8 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
       }
       return &*commit;
     };
-    if (auto r = note_approvals(cd, read_commit, approvals); !r) return std::unexpected(r.error());
+    if (auto r = note_approvals(cd, read_commit, approvals, loaded.policy.approvals.one_person_many_roles); !r)
+      return std::unexpected(r.error());
     note_stale(cd, stale);
     if (const signoff::Checked* o = note_overrides(cd, overrides, rules))
       if (std::find(used.begin(), used.end(), o) == used.end()) used.push_back(o);

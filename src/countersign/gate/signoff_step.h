@@ -30,6 +30,13 @@ Result<void> bind_digest(const git::Repository& repo, const git::Commit& commit,
 // `s` already found eligible and who hold a role they signed for.
 void count_approvals(RequirementStatus& s, const policy::People& people, std::span<const VerifiedApproval* const> approvals);
 
+// Counts `approvals` toward every requirement of one commit, replacing what was counted. With
+// `many_roles` false a person counts in one role only on the commit: for each person the role
+// among those they approved in that meets the most requirements (requirements that accept that
+// role may all count them).
+void count_commit(std::vector<RequirementStatus>& requirements, const policy::People& people,
+                  std::span<const VerifiedApproval* const> approvals, bool many_roles);
+
 // Approvals verified elsewhere (Request::approvals) for one commit.
 using GivenApprovals = std::function<std::vector<const VerifiedApproval*>(const git::ObjectId&)>;
 

@@ -236,6 +236,14 @@ Result<Repository::Tips> Repository::range_tips(std::string_view range) const {
     } else {
       out.hidden.push_back(*a);
     }
+  } else if (spec.size() > 2 && spec.ends_with("^!")) {
+    // git's <rev>^!: the commit without its parents, so exactly that one commit.
+    auto b = resolve(spec.substr(0, spec.size() - 2));
+    if (!b) return std::unexpected(b.error());
+    auto c = commit(*b);
+    if (!c) return std::unexpected(c.error());
+    out.tips.push_back(*b);
+    out.hidden = c->parents;
   } else {
     auto b = resolve(spec);
     if (!b) return std::unexpected(b.error());

@@ -118,7 +118,10 @@ void collect_person(YamlReader& r, const YAML::Node& node, People& people) {
       if (auto list = r.strings(f.value, "keys"))
         for (auto& [key, item] : *list) {
           if (auto why = key_line_problem(key)) r.error(item, *why);
-          else p.keys.push_back(std::move(key));
+          else {
+            p.keys.push_back(std::move(key));
+            p.key_locations.push_back(r.at(item));
+          }
         }
     }
   }

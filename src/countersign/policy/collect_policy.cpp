@@ -10,8 +10,8 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv, "rules"sv, "max_age"sv, "break_glass"sv,
-                                   "environments"sv, "risk"sv, "unknown"sv, "branches"sv};
+constexpr std::array kTopFields = {"version"sv,      "rules"sv, "max_age"sv, "break_glass"sv, "environments"sv,
+                                   "risk"sv,         "unknown"sv, "approvals"sv, "branches"sv};
 constexpr std::array kBranchesFields = {"protected"sv};
 constexpr std::array kRuleFields = {"name"sv, "description"sv, "match"sv, "require"sv};
 constexpr std::array kMatchFields = {"provenance"sv, "min_ai_share"sv, "paths"sv, "environments"sv, "min_severity"sv};
@@ -25,6 +25,7 @@ constexpr std::array kEscalateFields = {"severity"sv, "approvals"sv, "roles"sv};
 constexpr std::array kSuppressFields = {"rule"sv, "resource"sv, "expires"sv, "reason"sv};
 constexpr std::array kEnvRebuildFields = {"min_resources"sv, "min_share"sv, "count"sv};
 constexpr std::array kUnknownFields = {"treat_as"sv};
+constexpr std::array kApprovalFields = {"one_person_many_roles"sv};
 constexpr std::array kClasses = {"human"sv, "ai_assisted"sv, "ai_authored"sv, "unknown"sv};
 constexpr std::array kSeverities = {"low"sv, "medium"sv, "high"sv, "critical"sv};
 constexpr int kMaxApprovals = 20;
@@ -342,6 +343,11 @@ void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pendi
       if (auto uf = r.fields(f.value, "unknown", kUnknownFields))
         for (const auto& g : *uf)
           if (auto c = parse_class(r, g.value, "unknown.treat_as")) policy.unknown.treat_as = *c;
+    } else if (f.key == "approvals") {
+      if (auto af = r.fields(f.value, "approvals", kApprovalFields))
+        for (const auto& g : *af)
+          if (auto b = r.boolean(g.value, "approvals.one_person_many_roles"))
+            policy.approvals.one_person_many_roles = *b;
     }
   }
   if (!has_version) r.warning(root, "no version: field; assuming version: 1");

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -86,6 +87,7 @@ struct Person {
   std::vector<std::string> emails;
   std::vector<std::string> roles;
   std::vector<std::string> keys;  // OpenSSH public key lines, unparsed (signoff parses them)
+  std::vector<InputLocation> key_locations;  // where each of `keys` is written, when loaded from YAML
   InputLocation where;
   bool has_role(std::string_view role) const;
   bool has_email(std::string_view email) const;  // case-insensitive
@@ -210,6 +212,15 @@ struct UnknownHandling {
   provenance::Class treat_as = provenance::Class::ai_assisted;
 };
 
+// `approvals`: how approvals are counted.
+struct ApprovalCounting {
+  // Whether one person may meet the requirements of two roles on one commit (a senior who is
+  // also the policy-admin, approving as both). Off by default: a policy that asks for two roles
+  // asks for two reviews, and one reviewer is one pair of eyes, whatever roles they hold. On, a
+  // person approves once per role (`approve --role`) and each counts.
+  bool one_person_many_roles = false;
+};
+
 struct Policy {
   int version = 1;
   std::vector<Rule> rules;
@@ -219,6 +230,7 @@ struct Policy {
   Branches branches;
   RiskPolicy risk;
   UnknownHandling unknown;
+  ApprovalCounting approvals;
   bool builtin_default = false;  // true when the trusted revision had no policy.yaml
 };
 
@@ -279,6 +291,13 @@ struct Requirement {
 // Every requirement the commit must meet: each matching rule, the policy-admin rule when a
 // path under .countersign/ changed, and risk escalations. Empty: the commit needs nothing.
 std::vector<Requirement> evaluate(const Policy& policy, const CommitFacts& facts);
+
+// For `policy lint`: rules (errors) and risk escalations (warnings) that ask for more approvals
+// than there are people holding one of their roles, not counting those `is_agent` says are agent
+// identities. Exclusions depend on the commit, so they are not counted here. Empty without a
+// people directory.
+Diagnostics unmeetable_requirements(const Policy& policy, const People& people,
+                                    const std::function<bool(const Person&)>& is_agent);
 
 // Levenshtein distance, and the closest candidate within a small distance ("did you mean").
 size_t edit_distance(std::string_view a, std::string_view b);

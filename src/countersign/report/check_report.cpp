@@ -2,6 +2,8 @@
 // needs and who could give it. JSON field names are a contract (docs/formats.md).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "countersign/core/text.h"
 #include "countersign/report/approval_notes.h"
 #include "countersign/report/commit_json.h"
@@ -84,6 +86,21 @@ std::string trust_line(const gate::Decision& d) {
                      t.source, t.people_present ? "" : "; no people directory");
 }
 
+// Whether the commit's requirements ask for more than one role, so that counting one person in
+// several of them is a question the policy answers.
+bool several_roles(const gate::CommitDecision& cd) {
+  for (const auto& r : cd.requirements)
+    if (r.requirement.roles != cd.requirements.front().requirement.roles) return true;
+  return false;
+}
+
+std::string roles_line(const gate::Decision& d) {
+  return d.one_person_many_roles
+             ? "one person may meet several roles' requirements here (policy approvals.one_person_many_roles: true)"
+             : "one person meets one role's requirements here, not several (policy approvals.one_person_many_roles: "
+               "false)";
+}
+
 void text_report(Out& out, const gate::Decision& d) {
   auto& o = out.s();
   o += fmt::format("countersign check {}: {}\n", d.range.empty() ? "(HEAD's commits not in the trusted revision)" : d.range,
@@ -106,6 +123,7 @@ void text_report(Out& out, const gate::Decision& d) {
     for (const auto& r : cd.requirements)
       o += fmt::format("  [{}] {}: {}\n      because: {}\n", r.met() ? "ok" : "missing", r.requirement.rule, needs_line(r),
                        r.requirement.reason);
+    if (several_roles(cd)) o += "  " + roles_line(d) + "\n";
     for (const auto& f : cd.findings)
       o += fmt::format("  risk: {} {} {} ({}{}{})\n      {}\n", to_string(f.severity), f.rule, text::sanitize_utf8(f.resource),
                        text::sanitize_utf8(f.file), f.location.empty() ? "" : " at ", text::sanitize_utf8(f.location),
@@ -150,6 +168,7 @@ void json_report(Out& out, const gate::Decision& d) {
   o += ",\"trusted\":{\"ref\":" + json_quote(d.trust.ref) + ",\"source\":" + json_quote(d.trust.source) + ",\"commit\":" +
        (d.trust.commit ? json_quote(d.trust.commit->hex()) : "null") + ",\"default_policy\":" +
        (d.trust.default_policy || !d.trust.commit ? "true" : "false") + ",\"people\":" + (d.trust.people_present ? "true" : "false") + "}";
+  o += std::string(",\"one_person_many_roles\":") + (d.one_person_many_roles ? "true" : "false");
   o += ",\"notes\":" + json_strings(d.notes) + ",\"error\":";
   if (d.error) json_error(o, *d.error);
   else o += "null";
@@ -269,6 +288,8 @@ void markdown_report(Out& out, const gate::Decision& d) {
                    md_cell(d.environment));
   for (const auto& n : d.notes) o += "\n> **Note:** " + md_cell(n) + "\n";
   for (const auto& r : d.reviews) o += "\n> **Break glass:** " + md_cell(review_line(r)) + "\n";
+  if (std::any_of(d.commits.begin(), d.commits.end(), several_roles))
+    o += "\n> **Roles:** " + md_cell(roles_line(d)) + "\n";
   if (c.blocked + c.satisfied + c.overridden == 0) return markdown_findings(out, d);
   o += "\n| commit | provenance | requirement | status | eligible | excluded |\n|---|---|---|---|---|---|\n";
   size_t rows = 0, total = 0;

@@ -69,14 +69,13 @@ Result<Session> open_session(const git::Repository& repo, const SigningOptions& 
   return s;
 }
 
-Result<std::pair<std::string, std::string>> sign_and_file(Session& s, const Statement& st, std::string_view suffix) {
+Result<std::pair<std::string, std::string>> sign_and_file(Session& s, const Statement& st, const std::string& name) {
   std::string text = render(st);
   // Only what parses back is signed: a reason or principal with a line break would not.
   if (auto back = parse_statement(text); !back)
     return fail(Errc::invalid_argument, "cannot record this statement: " + back.error().message);
   auto armored = sshsig_sign(*s.signer, text, kApprovalNamespace);
   if (!armored) return std::unexpected(armored.error());
-  std::string name = store::file_key(s.signer->public_key().fingerprint()) + std::string(suffix);
   return std::pair{store::path_for(st.change.hex(), name), text + *armored};
 }
 
@@ -102,7 +101,7 @@ Result<std::vector<Recorded>> approve(const git::Repository& repo, std::span<con
     st.role = std::string(role);
     st.time = signing.now;
     if (expires_in) st.expires = signing.now + *expires_in;
-    auto file = sign_and_file(*session, st, ".sig");
+    auto file = sign_and_file(*session, st, store::approval_name(session->signer->public_key().fingerprint(), role));
     if (!file) return std::unexpected(file.error());
     out.push_back({target, file->first, st, session->signer->public_key().fingerprint()});
     files.push_back(std::move(*file));
@@ -113,7 +112,7 @@ Result<std::vector<Recorded>> approve(const git::Repository& repo, std::span<con
 }
 
 Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<const std::string> targets,
-                                     std::string_view reason, const SigningOptions& signing) {
+                                     std::string_view reason, const SigningOptions& signing, std::string_view role) {
   if (targets.empty()) return fail(Errc::invalid_argument, "nothing to revoke");
   auto session = open_session(repo, signing);
   if (!session) return std::unexpected(session.error());
@@ -125,25 +124,31 @@ Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<cons
   for (const auto& target : targets) {
     auto b = binding_of(repo, target);
     if (!b) return std::unexpected(b.error());
-    std::string mine = store::path_for(b->change.hex(), key + ".sig");
-    const store::File* found = nullptr;
-    for (const auto& f : contents->files)
-      if (f.path == mine) found = &f;
-    if (!found) return fail(Errc::not_found, "no approval of " + target + " by this key to revoke");
-    auto begin = found->contents.find("-----BEGIN SSH SIGNATURE-----");
-    if (begin == std::string::npos) return fail(Errc::parse, "the approval at " + mine + " is unreadable");
-    Statement st;
-    st.kind = StatementKind::revocation;
-    st.repo = session->repo_id;
-    st.change = b->change;
-    st.revokes = ChangeDigest::of(std::string_view(found->contents).substr(0, begin));
-    st.approver = session->approver;
-    st.reason = std::string(reason);
-    st.time = signing.now;
-    auto file = sign_and_file(*session, st, ".revoke.sig");
-    if (!file) return std::unexpected(file.error());
-    out.push_back({target, file->first, st, session->signer->public_key().fingerprint()});
-    files.push_back(std::move(*file));
+    const std::string dir = b->change.hex();
+    size_t before = files.size();
+    for (const auto& f : contents->files) {
+      if (f.digest != dir || !store::is_approval_of(f.name, key)) continue;
+      auto begin = f.contents.find("-----BEGIN SSH SIGNATURE-----");
+      if (begin == std::string::npos) return fail(Errc::parse, "the approval at " + f.path + " is unreadable");
+      std::string_view text = std::string_view(f.contents).substr(0, begin);
+      auto approved = parse_statement(text);
+      if (!role.empty() && (!approved || approved->role != role)) continue;
+      Statement st;
+      st.kind = StatementKind::revocation;
+      st.repo = session->repo_id;
+      st.change = b->change;
+      st.revokes = ChangeDigest::of(text);
+      st.approver = session->approver;
+      st.reason = std::string(reason);
+      st.time = signing.now;
+      auto file = sign_and_file(*session, st, store::revocation_name(f.name));
+      if (!file) return std::unexpected(file.error());
+      out.push_back({target, file->first, st, session->signer->public_key().fingerprint()});
+      files.push_back(std::move(*file));
+    }
+    if (files.size() == before)
+      return fail(Errc::not_found, "no approval of " + target + (role.empty() ? "" : " as " + std::string(role)) +
+                                       " by this key to revoke");
   }
   if (auto r = store::add(repo, files, "revoke " + std::to_string(files.size()) + " approval(s) of " + session->approver);
       !r)
@@ -171,7 +176,8 @@ Result<Recorded> record_override(const git::Repository& repo, std::string_view t
   st.reason = std::string(reason);
   st.time = signing.now;
   st.expires = signing.now + ttl;
-  auto file = sign_and_file(*session, st, ".override.sig");
+  auto file =
+      sign_and_file(*session, st, store::file_key(session->signer->public_key().fingerprint()) + ".override.sig");
   if (!file) return std::unexpected(file.error());
   Recorded rec{t, file->first, st, session->signer->public_key().fingerprint()};
   if (auto r = store::add(repo, {*file}, "override " + t + " by " + session->approver + ": " + st.reason); !r)

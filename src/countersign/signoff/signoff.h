@@ -17,6 +17,7 @@
 #include "countersign/git/git.h"
 
 namespace cs::policy {
+struct Diagnostics;
 struct People;
 struct Policy;
 }  // namespace cs::policy
@@ -137,7 +138,8 @@ struct Trust {
   std::optional<int64_t> max_age;  // seconds: older approvals no longer count
 };
 
-// Where statements are stored (a tree keyed <digest[0:2]>/<digest[2:]>/<fingerprint>.sig).
+// Where statements are stored (a tree keyed <digest[0:2]>/<digest[2:]>/<fingerprint>.role-<role>.sig,
+// see docs/formats.md).
 inline constexpr const char* kApprovalsRef = "refs/countersign/approvals";
 
 // ---- Verification ----------------------------------------------------------------------------
@@ -323,6 +325,11 @@ struct TrustedState {
 };
 Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view trusted_ref, int64_t now);
 
+// For `policy lint`: every key line of the people directory that the key parser verification
+// uses rejects (bad base64, a truncated key, an unsupported type), as an error at its place in
+// people.yaml.
+policy::Diagnostics key_diagnostics(const policy::People& people);
+
 // ---- Recording statements ---------------------------------------------------------------------
 
 struct SigningOptions {
@@ -331,6 +338,16 @@ struct SigningOptions {
   int64_t now = 0;
 };
 
+// The key `signing` signs with (key file or ssh-agent) and its owner in `trust`: the one person
+// whose key it is (people directory or allowed_signers). `problem` says why it cannot sign an
+// approval that counts: nobody's key, several people's, or not valid now or for approvals.
+struct KeyOwner {
+  std::string fingerprint;
+  const Signatory* person = nullptr;  // into trust.people; nullptr: nobody
+  std::string problem;                // empty: the key may sign approvals for `person`
+};
+Result<KeyOwner> key_owner(const Trust& trust, const SigningOptions& signing);
+
 struct Recorded {
   std::string target;  // what the user named
   std::string path;    // where it is stored
@@ -338,13 +355,15 @@ struct Recorded {
   std::string fingerprint;
 };
 
-// Approves commits (their own digest) and ranges "A..B" (range digest with members).
+// Approves commits (their own digest) and ranges "A..B" (range digest with members). Each is
+// filed as <digest>/<key>.role-<role>.sig: approvals in another role lie beside it.
 Result<std::vector<Recorded>> approve(const git::Repository& repo, std::span<const std::string> targets,
                                       std::string_view role, std::optional<int64_t> expires_in,
                                       const SigningOptions& signing);
-// Revokes the signer's own approvals of these targets.
+// Revokes the signer's own approvals of these targets: those in `role`, or every role when empty.
 Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<const std::string> targets,
-                                     std::string_view reason, const SigningOptions& signing);
+                                     std::string_view reason, const SigningOptions& signing,
+                                     std::string_view role = {});
 // Records a break-glass override of a commit or range "A..B", valid for `ttl` seconds.
 Result<Recorded> record_override(const git::Repository& repo, std::string_view target, std::string_view role,
                                  std::string_view reason, int64_t ttl, const SigningOptions& signing);

@@ -175,6 +175,32 @@ std::string file_key(std::string_view fingerprint) {
   return out;
 }
 
+std::string approval_name(std::string_view fingerprint, std::string_view role) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = file_key(fingerprint) + ".role-";
+  for (unsigned char c : role) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (plain)
+      out += char(c);
+    else
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+  }
+  return out + ".sig";
+}
+
+std::string revocation_name(std::string_view approval) {
+  std::string_view stem = approval.substr(0, approval.size() - std::string_view(".sig").size());
+  return std::string(stem) + ".revoke.sig";
+}
+
+bool is_approval_of(std::string_view name, std::string_view key) {
+  if (!name.starts_with(key) || !name.ends_with(".sig") || name.ends_with(".revoke.sig") ||
+      name.ends_with(".override.sig"))
+    return false;
+  std::string_view rest = name.substr(key.size());
+  return rest == ".sig" || (rest.starts_with(".role-") && rest.find('.', 1) == rest.size() - 4);
+}
+
 Result<Contents> read(const git::Repository& repo, const std::string& ref) {
   git_oid tip;
   int rc = git_reference_name_to_id(&tip, repo.raw(), ref.c_str());

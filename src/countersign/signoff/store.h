@@ -55,4 +55,14 @@ std::string path_for(std::string_view digest_hex, std::string_view name);
 // A fingerprint "SHA256:abc/+x" made safe as a file name: '/' → '_', '+' → '-'.
 std::string file_key(std::string_view fingerprint);
 
+// An approval is filed as "<file_key>.role-<role>.sig", so that one key's approvals of one change
+// in several roles lie side by side. The role is kept to letters, digits, '-' and '_' (anything
+// else as %XX), so no role can make the name read as a revocation or override.
+// "<file_key>.sig", one approval per key and change, is the earlier name and stays readable.
+std::string approval_name(std::string_view fingerprint, std::string_view role);
+// Where the revocation of the approval filed as `approval` goes: beside it, "….revoke.sig".
+std::string revocation_name(std::string_view approval);
+// Whether `name` belongs to an approval signed by the key `file_key`: either scheme, any role.
+bool is_approval_of(std::string_view name, std::string_view file_key);
+
 }  // namespace cs::signoff::store

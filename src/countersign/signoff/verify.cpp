@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 
 #include "countersign/core/text.h"
 #include "countersign/signoff/allowed_signers.h"
@@ -33,19 +34,82 @@ std::optional<size_t> person_of(std::string_view principal, size_t people) {
   return n;
 }
 
-std::string_view suffix_of(StatementKind k) {
-  switch (k) {
-    case StatementKind::approval: return ".sig";
-    case StatementKind::revocation: return ".revoke.sig";
-    case StatementKind::override: return ".override.sig";
+// A statement is filed under its signing key: an approval as <key>.role-<role>.sig (or the earlier
+// <key>.sig), its revocation beside it, an override as <key>.override.sig.
+bool filed_under_its_key(std::string_view name, const std::string& fingerprint, const Statement& st) {
+  const std::string key = store::file_key(fingerprint);
+  switch (st.kind) {
+    case StatementKind::approval:
+      return name == key + ".sig" || name == store::approval_name(fingerprint, st.role);
+    case StatementKind::revocation: {
+      if (!name.ends_with(".revoke.sig")) return false;
+      std::string approval = std::string(name.substr(0, name.size() - 11)) + ".sig";
+      return store::is_approval_of(approval, key);
+    }
+    case StatementKind::override:
+      return name == key + ".override.sig";
   }
-  return ".sig";
+  return false;
 }
 
 StatementKind kind_of_name(std::string_view name) {
   if (name.ends_with(".revoke.sig")) return StatementKind::revocation;
   if (name.ends_with(".override.sig")) return StatementKind::override;
   return StatementKind::approval;
+}
+
+// Every trusted key as an allowed_signers entry for its owner, principal "person#<index>": the
+// people directory's keys, and the lines of the trusted allowed_signers file naming a person.
+AllowedSigners trusted_signers(const Trust& trust, std::vector<store::Problem>& problems) {
+  AllowedSigners signers;
+  for (size_t p = 0; p < trust.people.size(); ++p) {
+    const Signatory& person = trust.people[p];
+    for (const auto& line : person.keys) {
+      // One key per line: a line break would let the rest of the line name other principals.
+      if (line.find_first_of("\r\n") != std::string::npos) {
+        problems.push_back({"people directory: " + person.id, "unusable key: a key line must be a single line"});
+        continue;
+      }
+      auto parsed = parse_allowed_signers(principal_of(p) + " " + line + "\n", "people directory (" + person.id + ")");
+      if (parsed) {
+        for (auto& e : parsed->entries) {
+          e.principals = principal_of(p);  // whatever the line said: this person
+          signers.entries.push_back(std::move(e));
+        }
+      } else {
+        problems.push_back({"people directory: " + person.id, "unusable key: " + parsed.error().message});
+      }
+    }
+  }
+  if (trust.allowed_signers) {
+    auto parsed = read_allowed_signers(*trust.allowed_signers, trust.allowed_signers_name);
+    for (const auto& e : parsed.errors) problems.push_back({trust.allowed_signers_name, e.describe()});
+    for (const auto& e : parsed.signers.entries) {
+      for (size_t p = 0; p < trust.people.size(); ++p) {
+        const Signatory& person = trust.people[p];
+        bool match =
+            e.matches_principal(person.id) || std::any_of(person.emails.begin(), person.emails.end(),
+                                                          [&](const std::string& m) { return e.matches_principal(m); });
+        if (!match) continue;
+        AllowedSigner copy = e;
+        copy.principals = principal_of(p);
+        signers.entries.push_back(std::move(copy));
+      }
+    }
+  }
+  return signers;
+}
+
+// The one person `key` belongs to, or why there is none.
+std::variant<size_t, std::string> owner_of(const AllowedSigners& signers, const PublicKey& key, size_t people) {
+  std::vector<size_t> owners;
+  for (const AllowedSigner* e : signers.entries_for(key)) {
+    auto p = person_of(e->principals, people);
+    if (p && std::find(owners.begin(), owners.end(), *p) == owners.end()) owners.push_back(*p);
+  }
+  if (owners.empty()) return "key " + key.fingerprint() + " belongs to nobody in the trusted people directory";
+  if (owners.size() > 1) return "key " + key.fingerprint() + " is listed for several people; it identifies nobody";
+  return owners[0];
 }
 
 using Index = std::unordered_map<ChangeDigest, std::vector<size_t>, ChangeDigestHash>;
@@ -92,26 +156,22 @@ Checked ApprovalSet::State::verify(size_t i) {
   parsed[i].reset();
   if (!sig) return done(Status::malformed, "unreadable signature: " + sig.error().message);
   c.fingerprint = sig->key.fingerprint();
-  if (f.name != store::file_key(c.fingerprint) + std::string(suffix_of(st.kind)))
-    return done(Status::malformed, "file name does not match the signing key " + c.fingerprint);
   if (auto v = signature[i] ? *signature[i] : sshsig_verify(*sig, texts[i], kApprovalNamespace); !v) {
     if (v.error().code == Errc::invalid_argument) return done(Status::wrong_namespace, v.error().message);
     return done(Status::bad_signature, "signature does not verify: " + v.error().message);
   }
+  // After the signature: a statement edited after signing (its role, say) is a bad signature.
+  if (!filed_under_its_key(f.name, c.fingerprint, st))
+    return done(Status::malformed,
+                "file name does not match the signing key " + c.fingerprint + " and role " + st.role);
   if (st.repo != trust.repo_id)
     return done(Status::wrong_repository, "made for repository " + st.repo + ", this is " + trust.repo_id);
 
-  std::vector<size_t> owners;
-  for (const AllowedSigner* e : signers.entries_for(sig->key)) {
-    auto p = person_of(e->principals, trust.people.size());
-    if (p && std::find(owners.begin(), owners.end(), *p) == owners.end()) owners.push_back(*p);
-  }
-  if (owners.empty())
-    return done(Status::unknown_key, "key " + c.fingerprint + " belongs to nobody in the trusted people directory");
-  if (owners.size() > 1)
-    return done(Status::unknown_key, "key " + c.fingerprint + " is listed for several people; it identifies nobody");
-  c.person = &trust.people[owners[0]];
-  auto decision = signers.check(sig->key, principal_of(owners[0]), kApprovalNamespace, trust.now);
+  auto owner = owner_of(signers, sig->key, trust.people.size());
+  if (auto* why = std::get_if<std::string>(&owner)) return done(Status::unknown_key, *why);
+  const size_t index = std::get<size_t>(owner);
+  c.person = &trust.people[index];
+  auto decision = signers.check(sig->key, principal_of(index), kApprovalNamespace, trust.now);
   switch (decision.status) {
     case SignerStatus::allowed: break;
     case SignerStatus::expired:
@@ -200,42 +260,7 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
   s->trust = std::move(trust);
   s->problems = std::move(contents->problems);
 
-  // Every trusted key becomes an allowed_signers entry for its owner.
-  for (size_t p = 0; p < s->trust.people.size(); ++p) {
-    const Signatory& person = s->trust.people[p];
-    for (const auto& line : person.keys) {
-      // One key per line: a line break would let the rest of the line name other principals.
-      if (line.find_first_of("\r\n") != std::string::npos) {
-        s->problems.push_back({"people directory: " + person.id, "unusable key: a key line must be a single line"});
-        continue;
-      }
-      auto parsed = parse_allowed_signers(principal_of(p) + " " + line + "\n", "people directory (" + person.id + ")");
-      if (parsed) {
-        for (auto& e : parsed->entries) {
-          e.principals = principal_of(p);  // whatever the line said: this person
-          s->signers.entries.push_back(std::move(e));
-        }
-      } else {
-        s->problems.push_back({"people directory: " + person.id, "unusable key: " + parsed.error().message});
-      }
-    }
-  }
-  if (s->trust.allowed_signers) {
-    auto parsed = read_allowed_signers(*s->trust.allowed_signers, s->trust.allowed_signers_name);
-    for (const auto& e : parsed.errors) s->problems.push_back({s->trust.allowed_signers_name, e.describe()});
-    for (const auto& e : parsed.signers.entries) {
-      for (size_t p = 0; p < s->trust.people.size(); ++p) {
-        const Signatory& person = s->trust.people[p];
-        bool match = e.matches_principal(person.id) ||
-                     std::any_of(person.emails.begin(), person.emails.end(),
-                                 [&](const std::string& m) { return e.matches_principal(m); });
-        if (!match) continue;
-        AllowedSigner copy = e;
-        copy.principals = principal_of(p);
-        s->signers.entries.push_back(std::move(copy));
-      }
-    }
-  }
+  s->signers = trusted_signers(s->trust, s->problems);
 
   size_t n = contents->files.size();
   s->files = std::move(contents->files);
@@ -527,6 +552,28 @@ std::vector<const Checked*> ApprovalSet::overrides() const {
 std::vector<std::pair<std::string, std::string>> ApprovalSet::problems() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& p : state_->problems) out.emplace_back(p.path, p.reason);
+  return out;
+}
+
+Result<KeyOwner> key_owner(const Trust& trust, const SigningOptions& signing) {
+  std::optional<std::filesystem::path> file;
+  if (signing.key_file) file = *signing.key_file;
+  auto signer = choose_signer(file);
+  if (!signer) return std::unexpected(signer.error());
+  const PublicKey& key = (*signer)->public_key();
+  KeyOwner out;
+  out.fingerprint = key.fingerprint();
+  std::vector<store::Problem> ignored;  // reported by the check that reads the store
+  AllowedSigners signers = trusted_signers(trust, ignored);
+  auto owner = owner_of(signers, key, trust.people.size());
+  if (auto* why = std::get_if<std::string>(&owner)) {
+    out.problem = *why;
+    return out;
+  }
+  const size_t index = std::get<size_t>(owner);
+  out.person = &trust.people[index];
+  auto decision = signers.check(key, principal_of(index), kApprovalNamespace, trust.now);
+  if (!decision.allowed()) out.problem = "key " + out.fingerprint + " of " + out.person->id + ": " + decision.reason;
   return out;
 }
 

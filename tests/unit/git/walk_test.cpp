@@ -121,6 +121,18 @@ TEST(Walk, PackedObjectsWalkLikeRevList) {
   expect_like_rev_list(h);
 }
 
+// <rev>^! is the commit alone (approve checks exactly its target): a merge without either side,
+// a root commit, and a name as well as an id.
+TEST(Walk, CaretBangIsTheCommitAlone) {
+  History h;
+  auto r = Repository::open(h.repo.path().string());
+  ASSERT_TRUE(r);
+  for (const auto& range : {h.m + "^!", h.c1 + "^!", h.f2 + "^!", std::string("main^!")})
+    EXPECT_EQ(ours(*r, range), rev_list(h.repo, range)) << range;
+  EXPECT_EQ(ours(*r, h.m + "^!"), std::vector<std::string>{h.m});
+  EXPECT_EQ(ours(*r, "nope^!").front().rfind("error: ", 0), 0u);
+}
+
 TEST(Walk, RawCommitsCarryTheStoredBytes) {
   History h;
   h.repo.git("repack -adq");
