@@ -10,6 +10,7 @@
 
 #include "countersign/core/pipeline.h"
 #include "countersign/core/text.h"
+#include "countersign/gate/independence.h"
 #include "countersign/gate/risk_stage.h"
 #include "countersign/gate/signoff_step.h"
 #include "countersign/gate/trust.h"
@@ -32,7 +33,8 @@ struct Context {
   bool store_present = false;  // refs/countersign/approvals exists: digests are needed
   const signoff::ApprovalSet* store = nullptr;
   const risk::Config* risk = nullptr;
-  std::span<const risk::Finding> range_findings;  // --plan findings, for the newest commit
+  std::span<const risk::Finding> range_findings;    // --plan findings, for the newest commit
+  const signoff::CommitSigners* signers = nullptr;  // authorship: verified
 };
 
 Decision failed(Decision d, Error e) {
@@ -69,9 +71,19 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   static const std::vector<const VerifiedApproval*> none;
   auto it = cx.approvals.find(raw.id);
   const auto& mine = it == cx.approvals.end() ? none : it->second;
+  // With verified authorship the commit's signer made it, whatever its author line claims.
+  std::optional<std::string> signer;
+  if (cx.signers) {
+    auto sig = cx.signers->signer_of(raw.bytes);
+    if (sig.person)
+      signer = sig.person->id;
+    else
+      cd.authorship_problem = "authorship not verified: " + sig.problem;
+  }
+  cd.parties = detail::parties_of(cx.people, *prov, *commit, signer ? &*signer : nullptr);
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
-    cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
+    cd.requirements.push_back(detail::assess_with_parties(req, cx.people, cd.parties, mine));
   // With an approval store, digests are computed for the commits it could bind: now for those a
   // statement names (their signatures are checked by the thread that read the store), afterwards
   // for the rest (ApprovalSet::candidates). `countersign approvals` lists every commit's.
@@ -200,6 +212,21 @@ ApprovalIndex index_approvals(const std::vector<VerifiedApproval>& approvals, co
   return index;
 }
 
+// The trusted keys commits must be signed with under `authorship: verified`; nullopt otherwise.
+Result<std::optional<signoff::CommitSigners>> commit_signers(const git::Repository& repo, const policy::Loaded& loaded,
+                                                             const TrustRoot& root, const provenance::Assessor& agents,
+                                                             int64_t now) {
+  if (loaded.policy.authorship != policy::Authorship::verified) return std::optional<signoff::CommitSigners>{};
+  std::optional<std::string> allowed;
+  if (root.commit) {
+    auto s = repo.file_at(*root.commit, signoff::kAllowedSignersFile);
+    if (!s) return std::unexpected(s.error());
+    allowed = std::move(*s);
+  }
+  return std::optional<signoff::CommitSigners>(
+      signoff::CommitSigners(signoff::trust_from(loaded.people, loaded.policy, std::move(allowed), "", now, agents)));
+}
+
 // A person whose address is an agent identity can never approve, whatever the directory says.
 void drop_agent_people(policy::People& people, const provenance::Assessor& assessor, std::vector<std::string>& notes) {
   std::erase_if(people.people, [&](const policy::Person& p) {
@@ -302,6 +329,9 @@ Decision check(const Request& request) {
     if (store_error) return std::unexpected(*store_error);
     return {};
   };
+  // Before agents leave the directory, so that a commit signed by an agent's key is the agent's.
+  auto signers = commit_signers(*repo, loaded, d.trust, *assessor, now);
+  if (!signers) return failed(std::move(d), signers.error());
   drop_agent_people(loaded.people, *assessor, d.notes);
 
   ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
@@ -311,8 +341,8 @@ Decision check(const Request& request) {
 
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
-  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, false, nullptr,
-             &risk_config, *plan_findings};
+  Context cx{request, loaded.policy, loaded.people, *assessor,    approvals,      d.environment,
+             now,     false,         nullptr,       &risk_config, *plan_findings, *signers ? &**signers : nullptr};
   std::vector<signoff::ApprovalSet::RangeCommit> range;
   auto ready = [&]() -> Result<void> {
     if (auto r = store_ready(); !r) return r;

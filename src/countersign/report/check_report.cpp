@@ -69,7 +69,8 @@ Counts count(const gate::Decision& d) {
   Counts c;
   for (const auto& cd : d.commits) {
     ++c.commits;
-    if (cd.requirements.empty()) ++c.nothing;
+    if (!cd.authorship_problem.empty()) ++c.blocked;
+    else if (cd.requirements.empty()) ++c.nothing;
     else if (cd.satisfied()) ++c.satisfied;
     else if (cd.overridden) ++c.overridden;
     else ++c.blocked;
@@ -101,7 +102,8 @@ void text_report(Out& out, const gate::Decision& d) {
     std::string agents = p.agents.empty() ? "" : " (" + join(p.agents, ", ") + ")";
     o += fmt::format("\n{}  {}{}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls), agents,
                      text::sanitize_utf8(cd.subject));
-    if (cd.requirements.empty()) o += "  needs nothing\n";
+    if (!cd.authorship_problem.empty()) o += "  [blocked] " + cd.authorship_problem + "\n";
+    else if (cd.requirements.empty()) o += "  needs nothing\n";
     for (const auto& r : cd.requirements)
       o += fmt::format("  [{}] {}: {}\n      because: {}\n", r.met() ? "ok" : "missing", r.requirement.rule, needs_line(r),
                        r.requirement.reason);
@@ -179,7 +181,8 @@ void json_report(Out& out, const gate::Decision& d) {
       json_requirement(o, cd.requirements[j]);
     }
     o += std::string("],\"satisfied\":") + (cd.satisfied() ? "true" : "false") +
-         ",\"overridden\":" + (cd.overridden ? "true" : "false") +
+         ",\"overridden\":" + (cd.overridden ? "true" : "false") + ",\"authorship_problem\":" +
+         (cd.authorship_problem.empty() ? std::string("null") : json_quote(cd.authorship_problem)) +
          ",\"digest\":" + (cd.digest.empty() ? std::string("null") : json_quote(cd.digest)) + ",\"approvals\":[";
     for (size_t j = 0; j < cd.approvals.size(); ++j) {
       if (j) o += ',';

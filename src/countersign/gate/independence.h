@@ -1,0 +1,34 @@
+// Private to the gate. Who made a change, as the trusted people directory knows them: the author,
+// the committer and every operator, each matched by every email and name the directory lists
+// (case and sub-addresses aside), so that one person is excluded under all of their addresses.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "countersign/gate/gate.h"
+
+namespace cs::gate::detail {
+
+// The people of `people` who made `commit`, once per person and role ("author", "committer",
+// "operator"). With `signer` (verified authorship), that person is the author and the committer
+// beside whoever the claimed identities name: a claim can add a party, never remove the signer.
+std::vector<Exclusion> parties_of(const policy::People& people, const provenance::Provenance& prov,
+                                  const git::Commit& commit, const std::string* signer = nullptr);
+
+// The roles in which `person` made the change that `exclude` keeps from approving it, joined
+// ("author, operator"); empty when none.
+std::string excluded_as(const policy::Exclusions& exclude, std::span<const Exclusion> parties, std::string_view person);
+
+// The same for anything else a party may not do to their own change (override it, close its
+// review): every role, whatever the rule's exclusions.
+std::string party_as(std::span<const Exclusion> parties, std::string_view person);
+
+// assess_requirement with the parties already known.
+RequirementStatus assess_with_parties(const policy::Requirement& req, const policy::People& people,
+                                      std::span<const Exclusion> parties,
+                                      std::span<const VerifiedApproval* const> approvals);
+
+}  // namespace cs::gate::detail
