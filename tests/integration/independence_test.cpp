@@ -177,14 +177,12 @@ TEST(Independence, ForgedAgentOperatorTrailerAddsAndNeverMoves) {
   }
   {
     SCOPED_TRACE("only the operator is excluded: the trailer must not free the author");
-    Team t(policy() +
-           "  - name: no author or committer exclusion\n    match:\n      provenance: [ai_assisted]\n"
-           "    require:\n      approvals: 1\n      roles: [senior]\n      exclude: { author: false, committer: false "
-           "}\n");
+    Team t("version: 1\nrules:\n  - name: operator only\n    match:\n      provenance: [ai_assisted]\n"
+           "    require:\n      approvals: 1\n      roles: [senior]\n      exclude: [operator]\n");
     auto c = t.change(std::string("fix cost") + kClaude + "Agent-Operator: Erin Senior <erin@example.com>\n",
                       "Carol Senior", "CAROL@example.com");
     t.approve(t.carol, "carol@example.com", c);
-    expect_blocked(t.check(), "carol is the change's");
+    expect_blocked(t.check(), "carol is the change's operator");
   }
   {
     SCOPED_TRACE("agent-authored, human committer, trailer names someone else");
@@ -285,9 +283,7 @@ TEST(Independence, PostHocReviewIsNeverClosedByWhoMadeTheChange) {
   t.approve(t.erin, "erin@example.com", c);  // the operator: she assigned the agent
   auto still = t.overdue();
   EXPECT_NE(still.out.find("0 override review(s) overdue, 1 open"), std::string::npos) << still.out << still.err;
-  auto r = t.check();
-  expect_pass(r);  // still overridden: neither approval counts
-  EXPECT_NE(r.out.find("post-hoc review owed: override by dave"), std::string::npos) << r.out;
+  expect_pass(t.check());  // dave's approval meets the requirement; it cannot close his own override's review
   t.approve(t.carol, "carol@example.com", c);
   auto closed = t.overdue();
   EXPECT_NE(closed.out.find("0 override review(s) overdue, 0 open"), std::string::npos) << closed.out << closed.err;

@@ -1,5 +1,6 @@
 // Who made the changes break-glass overrides let through, for `countersign overdue`, which has no
 // range of commits at hand: each change's commit is found from the statements that bind it.
+#include <memory>
 #include <unordered_map>
 
 #include "countersign/gate/gate.h"
