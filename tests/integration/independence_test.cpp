@@ -177,8 +177,9 @@ TEST(Independence, ForgedAgentOperatorTrailerAddsAndNeverMoves) {
   }
   {
     SCOPED_TRACE("only the operator is excluded: the trailer must not free the author");
-    Team t("version: 1\nrules:\n  - name: operator only\n    match:\n      provenance: [ai_assisted]\n"
-           "    require:\n      approvals: 1\n      roles: [senior]\n      exclude: [operator]\n");
+    Team t(
+        "version: 1\nrules:\n  - name: operator only\n    match:\n      provenance: [ai_assisted]\n"
+        "    require:\n      approvals: 1\n      roles: [senior]\n      exclude: [operator]\n");
     auto c = t.change(std::string("fix cost") + kClaude + "Agent-Operator: Erin Senior <erin@example.com>\n",
                       "Carol Senior", "CAROL@example.com");
     t.approve(t.carol, "carol@example.com", c);
