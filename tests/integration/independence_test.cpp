@@ -321,6 +321,12 @@ TEST(VerifiedAuthorship, UnsignedCommitIsBlockedWhateverApprovesOrOverridesIt) {
   auto c = t.change(std::string("fix cost") + kClaude, "Dev Junior", "dev@example.com");
   t.approve(t.dave, "dave@example.com", c);
   expect_blocked(t.check(), "authorship not verified: the commit is not signed");
+  for (const char* format : {"json", "markdown"}) {
+    SCOPED_TRACE(format);
+    auto r = countersign({"check", "main..feature", "--trusted-ref", "main", "--format", format}, t.g.path());
+    expect_blocked(r, "authorship not verified: the commit is not signed");
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+  }
   ASSERT_EQ(t.override_as(t.erin, "erin@example.com", "senior").exit_code, 0);
   auto r = t.check();
   expect_blocked(r, "an override does not stand in for it");

@@ -271,6 +271,9 @@ void markdown_report(Out& out, const gate::Decision& d) {
                    md_cell(d.environment));
   for (const auto& n : d.notes) o += "\n> **Note:** " + md_cell(n) + "\n";
   for (const auto& r : d.reviews) o += "\n> **Break glass:** " + md_cell(review_line(r)) + "\n";
+  for (const auto& cd : d.commits)
+    if (!cd.authorship_problem.empty())
+      o += fmt::format("\n> **Blocked:** `{}` {}\n", cd.provenance.commit.hex().substr(0, 10), md_cell(cd.authorship_problem));
   if (c.blocked + c.satisfied + c.overridden == 0) return markdown_findings(out, d);
   o += "\n| commit | provenance | requirement | status | eligible | excluded |\n|---|---|---|---|---|---|\n";
   size_t rows = 0, total = 0;
