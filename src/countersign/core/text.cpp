@@ -45,7 +45,6 @@ bool same_email(std::string_view a, std::string_view b) {
   return email_key(a) == email_key(b);
 }
 
-namespace {
 std::string name_key(std::string_view name) {
   std::string key;
   for (char c : trim(name)) {
@@ -55,7 +54,6 @@ std::string name_key(std::string_view name) {
   }
   return key;
 }
-}  // namespace
 
 bool same_name(std::string_view a, std::string_view b) {
   auto ka = name_key(a);

@@ -33,6 +33,8 @@ bool same_email(std::string_view a, std::string_view b);
 // Display names as people are listed: case and runs of whitespace do not matter. Empty matches
 // nothing.
 bool same_name(std::string_view a, std::string_view b);
+// What same_name compares: lower case, trimmed, each run of blanks one space.
+std::string name_key(std::string_view name);
 
 // `*` (any run of characters, '/' included) and `?` (any one character) over the whole of
 // `text`; every other character matches itself. Linear in practice: it backtracks only to the

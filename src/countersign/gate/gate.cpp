@@ -35,6 +35,7 @@ struct Context {
   const risk::Config* risk = nullptr;
   std::span<const risk::Finding> range_findings;    // --plan findings, for the newest commit
   const signoff::CommitSigners* signers = nullptr;  // authorship: verified
+  const detail::PeopleIndex* index = nullptr;       // `people` by email and name
 };
 
 Decision failed(Decision d, Error e) {
@@ -75,12 +76,11 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   std::optional<std::string> signer;
   if (cx.signers) {
     auto sig = cx.signers->signer_of(raw.bytes);
-    if (sig.person)
-      signer = sig.person->id;
-    else
-      cd.authorship_problem = "authorship not verified: " + sig.problem;
+    if (sig.person) signer = sig.person->id;
+    else cd.authorship_problem = "authorship not verified: " + sig.problem;
   }
-  cd.parties = detail::parties_of(cx.people, *prov, *commit, signer ? &*signer : nullptr);
+  // Who made it matters only to a commit that needs someone else's sign-off.
+  if (!requirements.empty()) cd.parties = detail::parties_of(*cx.index, *prov, *commit, signer ? &*signer : nullptr);
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
     cd.requirements.push_back(detail::assess_with_parties(req, cx.people, cd.parties, mine));
@@ -333,6 +333,7 @@ Decision check(const Request& request) {
   auto signers = commit_signers(*repo, loaded, d.trust, *assessor, now);
   if (!signers) return failed(std::move(d), signers.error());
   drop_agent_people(loaded.people, *assessor, d.notes);
+  const detail::PeopleIndex people_index(loaded.people);
 
   ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
   const risk::Config risk_config = detail::risk_config(loaded.policy);
@@ -341,8 +342,8 @@ Decision check(const Request& request) {
 
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
-  Context cx{request, loaded.policy, loaded.people, *assessor,    approvals,      d.environment,
-             now,     false,         nullptr,       &risk_config, *plan_findings, *signers ? &**signers : nullptr};
+  Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, false, nullptr,
+             &risk_config, *plan_findings, *signers ? &**signers : nullptr, &people_index};
   std::vector<signoff::ApprovalSet::RangeCommit> range;
   auto ready = [&]() -> Result<void> {
     if (auto r = store_ready(); !r) return r;

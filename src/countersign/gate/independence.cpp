@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "countersign/core/text.h"
 #include "countersign/gate/signoff_step.h"
 
 namespace cs::gate::detail {
@@ -14,10 +15,9 @@ void add(std::vector<Exclusion>& out, const std::string& person, std::string_vie
   out.push_back({person, std::string(role)});
 }
 
-void add_matching(std::vector<Exclusion>& out, const policy::People& people, std::string_view name,
-                  std::string_view email, std::string_view role) {
-  for (const auto& p : people.people)
-    if (p.is(name, email)) add(out, p.id, role);
+void add_matching(std::vector<Exclusion>& out, const PeopleIndex& people, std::string_view name, std::string_view email,
+                  std::string_view role) {
+  for (const auto& id : people.matching(name, email)) add(out, id, role);
 }
 
 std::string joined(std::span<const Exclusion> parties, std::string_view person, const policy::Exclusions* exclude) {
@@ -35,7 +35,33 @@ std::string joined(std::span<const Exclusion> parties, std::string_view person, 
 
 }  // namespace
 
-std::vector<Exclusion> parties_of(const policy::People& people, const provenance::Provenance& prov,
+PeopleIndex::PeopleIndex(const policy::People& people) {
+  auto put = [](auto& index, std::string key, const std::string& id) {
+    if (key.empty()) return;
+    auto& ids = index[std::move(key)];
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  };
+  for (const auto& p : people.people) {
+    for (const auto& e : p.emails) put(by_email_, text::email_key(e), p.id);
+    put(by_name_, text::name_key(p.name), p.id);
+    put(by_name_, text::name_key(p.id), p.id);
+  }
+}
+
+std::vector<std::string> PeopleIndex::matching(std::string_view name, std::string_view email) const {
+  std::vector<std::string> out;
+  auto take = [&out](const auto& index, const std::string& key) {
+    if (key.empty()) return;
+    if (auto it = index.find(key); it != index.end())
+      for (const auto& id : it->second)
+        if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  };
+  take(by_email_, text::email_key(email));
+  take(by_name_, text::name_key(name));
+  return out;
+}
+
+std::vector<Exclusion> parties_of(const PeopleIndex& people, const provenance::Provenance& prov,
                                   const git::Commit& commit, const std::string* signer) {
   std::vector<Exclusion> out;
   if (signer) {

@@ -6,16 +6,29 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "countersign/gate/gate.h"
 
 namespace cs::gate::detail {
 
+// The people directory indexed by what names a person in a commit: each email by text::email_key,
+// each name and id by text::name_key. Built once per check.
+class PeopleIndex {
+ public:
+  explicit PeopleIndex(const policy::People& people);
+  // The ids of the people a git identity names (policy::Person::is), each once.
+  std::vector<std::string> matching(std::string_view name, std::string_view email) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<std::string>> by_email_, by_name_;
+};
+
 // The people of `people` who made `commit`, once per person and role ("author", "committer",
 // "operator"). With `signer` (verified authorship), that person is the author and the committer
 // beside whoever the claimed identities name: a claim can add a party, never remove the signer.
-std::vector<Exclusion> parties_of(const policy::People& people, const provenance::Provenance& prov,
+std::vector<Exclusion> parties_of(const PeopleIndex& people, const provenance::Provenance& prov,
                                   const git::Commit& commit, const std::string* signer = nullptr);
 
 // The roles in which `person` made the change that `exclude` keeps from approving it, joined

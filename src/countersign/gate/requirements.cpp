@@ -12,7 +12,8 @@ namespace cs::gate {
 RequirementStatus assess_requirement(const policy::Requirement& req, const policy::People& people,
                                      const provenance::Provenance& prov, const git::Commit& commit,
                                      std::span<const VerifiedApproval* const> approvals) {
-  return detail::assess_with_parties(req, people, detail::parties_of(people, prov, commit), approvals);
+  return detail::assess_with_parties(req, people, detail::parties_of(detail::PeopleIndex(people), prov, commit),
+                                     approvals);
 }
 
 void detail::count_approvals(RequirementStatus& s, const policy::People& people,

@@ -28,7 +28,7 @@ struct Lookup {
     if (!d || !*d || parties.contains(**d)) return bool(d);
     auto prov = assessor->assess(repo, *c);
     if (!prov) return true;  // who made it is unknown: it stays nobody's to review
-    parties.emplace(**d, detail::parties_of(people, *prov, *c));
+    parties.emplace(**d, detail::parties_of(detail::PeopleIndex(people), *prov, *c));
     return true;
   }
 
