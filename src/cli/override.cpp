@@ -115,7 +115,7 @@ int run_overdue(const OverdueArgs& a) {
   if (!state) return report_error(state.error());
   auto set = signoff::ApprovalSet::load(*repo, state->trust);
   if (!set) return report_error(set.error());
-  auto open = signoff::reviews(*set, state->rules);
+  auto open = signoff::reviews(*set, state->rules, gate::review_parties(*repo, *set, state->label));
   size_t overdue = 0, pending = 0;
   for (const auto& r : open) {
     if (r.done()) continue;

@@ -32,6 +32,34 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+std::string email_key(std::string_view email) {
+  std::string key = lower(trim(email));
+  auto at = key.rfind('@');
+  if (at == std::string::npos || key.substr(at + 1) == "users.noreply.github.com") return key;
+  if (auto plus = key.find('+'); plus != std::string::npos && plus > 0 && plus < at) key.erase(plus, at - plus);
+  return key;
+}
+
+bool same_email(std::string_view a, std::string_view b) {
+  if (trim(a).empty() || trim(b).empty()) return false;
+  return email_key(a) == email_key(b);
+}
+
+std::string name_key(std::string_view name) {
+  std::string key;
+  for (char c : trim(name)) {
+    bool space = c == ' ' || c == '\t';
+    if (space && !key.empty() && key.back() == ' ') continue;
+    key += space ? ' ' : fold(c);
+  }
+  return key;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  auto ka = name_key(a);
+  return !ka.empty() && ka == name_key(b);
+}
+
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   size_t start = 0;

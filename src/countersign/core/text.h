@@ -24,6 +24,18 @@ std::string json_quote(std::string_view s);
 // The same, appended to `out` (no temporary string per field in a large report).
 void append_json_quoted(std::string& out, std::string_view s);
 
+// An email address as it identifies a person: lower case, with a sub-address dropped
+// ("Bob+ci@Example.com" is "bob@example.com"). GitHub's noreply addresses
+// ("<id>+<login>@users.noreply.github.com") are kept whole: there the '+' joins id and login.
+std::string email_key(std::string_view email);
+// Both non-empty and the same address by email_key.
+bool same_email(std::string_view a, std::string_view b);
+// Display names as people are listed: case and runs of whitespace do not matter. Empty matches
+// nothing.
+bool same_name(std::string_view a, std::string_view b);
+// What same_name compares: lower case, trimmed, each run of blanks one space.
+std::string name_key(std::string_view name);
+
 // `*` (any run of characters, '/' included) and `?` (any one character) over the whole of
 // `text`; every other character matches itself. Linear in practice: it backtracks only to the
 // last '*'. The one wildcard matcher for command words, refs and allowed_signers principals.

@@ -10,6 +10,7 @@
 
 #include "countersign/core/pipeline.h"
 #include "countersign/core/text.h"
+#include "countersign/gate/independence.h"
 #include "countersign/gate/risk_stage.h"
 #include "countersign/gate/signoff_step.h"
 #include "countersign/gate/trust.h"
@@ -32,11 +33,13 @@ struct Context {
   bool store_present = false;  // refs/countersign/approvals exists: digests are needed
   const signoff::ApprovalSet* store = nullptr;
   const risk::Config* risk = nullptr;
-  std::span<const risk::Finding> range_findings;  // --plan findings, for the newest commit
-  std::string_view range;                          // as walked
+  std::span<const risk::Finding> range_findings;    // --plan findings, for the newest commit
+  std::string_view range;                            // as walked
   const detail::CommitSet* trusted_reach = nullptr;  // commits the trusted revision holds that the range could reach
   const TrustRoot& trust;
   const detail::CommitSet* shallow_boundary = nullptr;  // a shallow clone's cut: commits whose parents are absent
+  const signoff::CommitSigners* signers = nullptr;      // authorship: verified
+  const detail::PeopleIndex* index = nullptr;           // `people` by email and name
 };
 
 Decision failed(Decision d, Error e) {
@@ -73,9 +76,18 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   static const std::vector<const VerifiedApproval*> none;
   auto it = cx.approvals.find(raw.id);
   const auto& mine = it == cx.approvals.end() ? none : it->second;
+  // With verified authorship the commit's signer made it, whatever its author line claims.
+  std::optional<std::string> signer;
+  if (cx.signers) {
+    auto sig = cx.signers->signer_of(raw.bytes);
+    if (sig.person) signer = sig.person->id;
+    else cd.authorship_problem = "authorship not verified: " + sig.problem;
+  }
+  // Who made it matters only to a commit that needs someone else's sign-off.
+  if (!requirements.empty()) cd.parties = detail::parties_of(*cx.index, *prov, *commit, signer ? &*signer : nullptr);
   cd.requirements.reserve(requirements.size());
   for (const auto& req : requirements)
-    cd.requirements.push_back(assess_requirement(req, cx.people, *prov, *commit, mine));
+    cd.requirements.push_back(detail::assess_with_parties(req, cx.people, cd.parties, mine));
   if (!mine.empty() && !cx.policy.approvals.one_person_many_roles)
     detail::count_commit(cd.requirements, cx.people, mine, false);
   // With an approval store, digests are computed for the commits it could bind: now for those a
@@ -217,6 +229,21 @@ ApprovalIndex index_approvals(const std::vector<VerifiedApproval>& approvals, co
   return index;
 }
 
+// The trusted keys commits must be signed with under `authorship: verified`; nullopt otherwise.
+Result<std::optional<signoff::CommitSigners>> commit_signers(const git::Repository& repo, const policy::Loaded& loaded,
+                                                             const TrustRoot& root, const provenance::Assessor& agents,
+                                                             int64_t now) {
+  if (loaded.policy.authorship != policy::Authorship::verified) return std::optional<signoff::CommitSigners>{};
+  std::optional<std::string> allowed;
+  if (root.commit) {
+    auto s = repo.file_at(*root.commit, signoff::kAllowedSignersFile);
+    if (!s) return std::unexpected(s.error());
+    allowed = std::move(*s);
+  }
+  return std::optional<signoff::CommitSigners>(
+      signoff::CommitSigners(signoff::trust_from(loaded.people, loaded.policy, std::move(allowed), "", now, agents)));
+}
+
 // A person whose address is an agent identity can never approve, whatever the directory says.
 void drop_agent_people(policy::People& people, const provenance::Assessor& assessor, std::vector<std::string>& notes) {
   std::erase_if(people.people, [&](const policy::Person& p) {
@@ -322,7 +349,11 @@ Decision check(const Request& request) {
     if (store_error) return std::unexpected(*store_error);
     return {};
   };
+  // Before agents leave the directory, so that a commit signed by an agent's key is the agent's.
+  auto signers = commit_signers(*repo, loaded, d.trust, *assessor, now);
+  if (!signers) return failed(std::move(d), signers.error());
   drop_agent_people(loaded.people, *assessor, d.notes);
+  const detail::PeopleIndex people_index(loaded.people);
 
   ApprovalIndex approvals = index_approvals(request.approvals, loaded.policy, now);
   const risk::Config risk_config = detail::risk_config(loaded.policy);
@@ -332,7 +363,8 @@ Decision check(const Request& request) {
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
   Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, false, nullptr,
-             &risk_config, *plan_findings, range, reach->empty() ? nullptr : &*reach, d.trust};
+             &risk_config, *plan_findings, range, reach->empty() ? nullptr : &*reach, d.trust, nullptr,
+             *signers ? &**signers : nullptr, &people_index};
   detail::CommitSet boundary;
   if (repo->is_shallow()) {
     for (const auto& id : repo->shallow_boundary()) boundary.insert(id);

@@ -102,7 +102,13 @@ struct CommitDecision {
   std::string author;  // "Name <email>"
   std::vector<risk::Finding> findings;
   std::vector<RequirementStatus> requirements;
-  std::string digest;                  // change digest (hex) when computed; "" otherwise
+  // People of the directory who made the change (why: "author", "committer", "operator"), under
+  // every email and name listed for them: none of them may approve it, override it or review it.
+  std::vector<Exclusion> parties;
+  // Under `authorship: verified`, why the commit's signer is not known ("authorship not verified:
+  // the commit is not signed ..."); such a commit is blocked, and no override lets it through.
+  std::string authorship_problem;
+  std::string digest;                   // change digest (hex) when computed; "" otherwise
   std::vector<ApprovalNote> approvals;  // every statement binding this commit's change, valid or not
   bool overridden = false;             // not satisfied, but a permitted override covers it
   bool satisfied() const;
@@ -206,5 +212,11 @@ Result<SignoffCheck> check_override(const SignoffRequest& request, int64_t ttl);
 RequirementStatus assess_requirement(const policy::Requirement& req, const policy::People& people,
                                      const provenance::Provenance& prov, const git::Commit& commit,
                                      std::span<const VerifiedApproval* const> approvals);
+
+// For `countersign overdue`: who made each change the overrides of `set` let through, so that
+// they cannot close its post-hoc review. A change's commit is found from the statements' commit
+// lines (for a range override, among the commits before its named head) and its people in the
+// directory of `trusted`; a change whose commit is not in the clone stays nobody's to review.
+signoff::PartyOf review_parties(const git::Repository& repo, const signoff::ApprovalSet& set, std::string_view trusted);
 
 }  // namespace cs::gate

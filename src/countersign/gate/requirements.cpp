@@ -4,44 +4,16 @@
 
 #include "countersign/core/text.h"
 #include "countersign/gate/gate.h"
+#include "countersign/gate/independence.h"
 #include "countersign/gate/signoff_step.h"
 
 namespace cs::gate {
-namespace {
-
-bool holds_any(const policy::Person& p, const std::vector<std::string>& roles) {
-  return std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return p.has_role(r); });
-}
-
-// Why `p` may not approve this commit, or empty when they may.
-std::string exclusion(const policy::Requirement& req, const policy::Person& p, const provenance::Provenance& prov,
-                      const git::Commit& commit) {
-  std::string why;
-  auto add = [&](std::string_view w) {
-    if (!why.empty()) why += ", ";
-    why += w;
-  };
-  if (req.exclude.author && p.has_email(commit.author.email)) add("author");
-  if (req.exclude.committer && p.has_email(commit.committer.email)) add("committer");
-  if (req.exclude.operator_ && prov.operator_email && p.has_email(*prov.operator_email)) add("operator");
-  return why;
-}
-
-}  // namespace
 
 RequirementStatus assess_requirement(const policy::Requirement& req, const policy::People& people,
                                      const provenance::Provenance& prov, const git::Commit& commit,
                                      std::span<const VerifiedApproval* const> approvals) {
-  RequirementStatus s;
-  s.requirement = req;
-  for (const auto& p : people.people) {
-    if (!holds_any(p, req.roles)) continue;
-    std::string why = exclusion(req, p, prov, commit);
-    if (why.empty()) s.eligible.push_back(p.id);
-    else s.excluded.push_back({p.id, std::move(why)});
-  }
-  detail::count_approvals(s, people, approvals);
-  return s;
+  return detail::assess_with_parties(req, people, detail::parties_of(detail::PeopleIndex(people), prov, commit),
+                                     approvals);
 }
 
 void detail::count_approvals(RequirementStatus& s, const policy::People& people,
@@ -61,6 +33,7 @@ void detail::count_approvals(RequirementStatus& s, const policy::People& people,
 }
 
 bool CommitDecision::satisfied() const {
+  if (!authorship_problem.empty()) return false;
   return std::all_of(requirements.begin(), requirements.end(), [](const RequirementStatus& r) { return r.met(); });
 }
 

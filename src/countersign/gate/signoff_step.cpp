@@ -6,6 +6,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "countersign/gate/independence.h"
+
 namespace cs::gate::detail {
 namespace {
 
@@ -35,20 +37,18 @@ ApprovalNote note_of(const signoff::Checked& c, std::string_view kind) {
 
 // Why a valid approval did not count toward this commit's requirements: judged against the first
 // requirement it could have helped with (an unmet one when there is one).
-std::string not_counted_because(const CommitDecision& cd, const git::Commit& commit, const signoff::Checked& a,
-                                bool& not_eligible) {
+std::string not_counted_because(const CommitDecision& cd, const signoff::Checked& a, bool& not_eligible) {
   const signoff::Signatory& p = *a.person;
   const RequirementStatus* r = nullptr;
   for (const auto& rs : cd.requirements)
     if (!r || (!rs.met() && r->met())) r = &rs;
   const auto& req = r->requirement;
-  std::vector<signoff::Excluded> excluded;
-  if (req.exclude.author) excluded.push_back({"author", commit.author.email, ""});
-  if (req.exclude.committer) excluded.push_back({"committer", commit.committer.email, ""});
-  if (req.exclude.operator_ && cd.provenance.operator_email)
-    excluded.push_back({"operator (of the agent that wrote it)", *cd.provenance.operator_email, ""});
   not_eligible = true;
-  if (auto why = signoff::ineligibility(p, excluded, req.roles)) return *why;
+  if (auto as = excluded_as(req.exclude, cd.parties, p.id); !as.empty()) {
+    if (as == "operator") as = "operator (of the agent that wrote it)";
+    return p.id + " is the change's " + as;
+  }
+  if (auto why = signoff::ineligibility(p, {}, req.roles)) return *why;
   const auto& roles = req.roles;
   if (!contains(roles, a.statement->role))
     return "claims role " + a.statement->role + "; this commit needs " + join(roles, " or ");
@@ -65,9 +65,7 @@ std::optional<std::string> counted_role(const CommitDecision& cd, std::string_vi
   return out;
 }
 
-// `commit` reads the commit: only an approval that does not count needs it, to say why.
-Result<void> note_approvals(CommitDecision& cd, const std::function<Result<const git::Commit*>()>& commit,
-                            const std::vector<const signoff::Checked*>& approvals, bool many_roles) {
+void note_approvals(CommitDecision& cd, const std::vector<const signoff::Checked*>& approvals, bool many_roles) {
   for (const signoff::Checked* a : approvals) {
     ApprovalNote n = note_of(*a, "approval");
     if (a->status == signoff::Status::valid) {
@@ -87,16 +85,13 @@ Result<void> note_approvals(CommitDecision& cd, const std::function<Result<const
       } else if (counted) {
         n.reason = "another approval by " + a->person->id + " already counts: distinct people, not keys, are counted";
       } else {
-        auto c = commit();
-        if (!c) return std::unexpected(c.error());
         bool ineligible = false;
-        n.reason = not_counted_because(cd, **c, *a, ineligible);
+        n.reason = not_counted_because(cd, *a, ineligible);
         if (ineligible) n.status = std::string(signoff::to_string(signoff::Status::not_eligible));
       }
     }
     cd.approvals.push_back(std::move(n));
   }
-  return {};
 }
 
 void note_stale(CommitDecision& cd, const std::vector<const signoff::Checked*>& stale) {
@@ -112,6 +107,21 @@ void note_stale(CommitDecision& cd, const std::vector<const signoff::Checked*>& 
   }
 }
 
+// Why the override of a change by someone who made it does not count: only a role the policy's
+// break_glass.self_override names may; and a commit whose authorship could not be verified, nobody.
+std::optional<std::string> self_override_refusal(const CommitDecision& cd, const signoff::Checked& o,
+                                                 const signoff::BreakGlassRules& rules) {
+  // Who made an unverified commit is not known, so nobody can be shown independent of it.
+  if (!cd.authorship_problem.empty()) return cd.authorship_problem + "; an override does not stand in for it";
+  auto as = party_as(cd.parties, o.person->id);
+  if (as.empty()) return std::nullopt;
+  if (contains(rules.self_override, o.statement->role)) return std::nullopt;
+  return o.person->id + " is the change's " + as + ": who made a change may not override it" +
+         (rules.self_override.empty()
+              ? std::string(" (break_glass.self_override permits no role)")
+              : " (break_glass.self_override permits: " + join(rules.self_override, ", ") + ")");
+}
+
 // Marks `cd` overridden when it needs it and one of `overrides` is permitted; returns the one used.
 const signoff::Checked* note_overrides(CommitDecision& cd, const std::vector<const signoff::Checked*>& overrides,
                                        const signoff::BreakGlassRules& rules) {
@@ -123,6 +133,9 @@ const signoff::Checked* note_overrides(CommitDecision& cd, const std::vector<con
     } else if (auto refusal = signoff::override_refusal(*o, rules)) {
       if (o->status == signoff::Status::valid) n.status = "override not permitted";
       n.reason = *refusal;
+    } else if (auto self = self_override_refusal(cd, *o, rules)) {
+      n.status = "override not permitted";
+      n.reason = *self;
     } else {
       n.counted = !used;
       if (!used) used = o;
@@ -133,9 +146,11 @@ const signoff::Checked* note_overrides(CommitDecision& cd, const std::vector<con
   return used;
 }
 
-PostHocReview review_owed(const signoff::ApprovalSet& set, const signoff::Checked& o, const signoff::BreakGlassRules& rules,
-                          const std::unordered_map<std::string, std::string>& commit_of_digest, int64_t now) {
-  auto r = signoff::review_of(set, o, rules);
+PostHocReview review_owed(const signoff::ApprovalSet& set, const signoff::Checked& o,
+                          const signoff::BreakGlassRules& rules,
+                          const std::unordered_map<std::string, std::string>& commit_of_digest,
+                          const signoff::PartyOf& party_of, int64_t now) {
+  auto r = signoff::review_of(set, o, rules, party_of);
   PostHocReview p;
   p.by = o.person->id;
   p.reason = o.statement->reason;
@@ -191,6 +206,7 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
   const auto rules = signoff::break_glass_of(loaded.policy);
   std::vector<const signoff::Checked*> used;
   std::unordered_map<std::string, std::string> commit_of_digest;
+  std::unordered_map<std::string, const CommitDecision*> decision_of_digest;
   std::vector<std::optional<signoff::ChangeDigest>> digests(commits.size());
   for (size_t i = 0; i < commits.size(); ++i)
     if (!commits[i].digest.empty()) {
@@ -208,6 +224,7 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
     CommitDecision& cd = commits[i];
     if (!digests[i]) continue;
     commit_of_digest.emplace(cd.digest, ids[i].hex());
+    decision_of_digest.emplace(cd.digest, &cd);
     auto approvals = set.approvals_for(*digests[i]);
     auto stale = set.stale_for(ids[i], *digests[i]);
     for (const signoff::Checked* c : earlier[i])
@@ -225,24 +242,22 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
       for (const auto& v : verified) all.push_back(&v);
       count_commit(cd.requirements, loaded.people, all, loaded.policy.approvals.one_person_many_roles);
     }
-    std::optional<git::Commit> commit;
-    auto read_commit = [&]() -> Result<const git::Commit*> {
-      if (!commit) {
-        auto c = repo.commit(ids[i]);
-        if (!c) return std::unexpected(c.error());
-        commit = std::move(*c);
-      }
-      return &*commit;
-    };
-    if (auto r = note_approvals(cd, read_commit, approvals, loaded.policy.approvals.one_person_many_roles); !r)
-      return std::unexpected(r.error());
+    note_approvals(cd, approvals, loaded.policy.approvals.one_person_many_roles);
     note_stale(cd, stale);
     if (const signoff::Checked* o = note_overrides(cd, overrides, rules))
       if (std::find(used.begin(), used.end(), o) == used.end()) used.push_back(o);
   }
+  // Who made a change the override let through is known for the commits of this range; a member
+  // outside it is left to `countersign overdue`, which looks its commit up.
+  signoff::PartyOf party_of = [&](const signoff::ChangeDigest& d,
+                                  const signoff::Signatory& p) -> std::optional<std::string> {
+    auto it = decision_of_digest.find(d.hex());
+    if (it == decision_of_digest.end()) return std::nullopt;
+    return party_as(it->second->parties, p.id);
+  };
   std::vector<PostHocReview> owed;
   for (const signoff::Checked* o : used) {
-    auto review = review_owed(set, *o, rules, commit_of_digest, now);
+    auto review = review_owed(set, *o, rules, commit_of_digest, party_of, now);
     if (!review.unreviewed.empty()) owed.push_back(std::move(review));
   }
   return owed;

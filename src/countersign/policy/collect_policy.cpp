@@ -10,14 +10,16 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv,      "rules"sv, "max_age"sv, "break_glass"sv, "environments"sv,
-                                   "risk"sv,         "unknown"sv, "approvals"sv, "branches"sv};
+constexpr std::array kTopFields = {"version"sv,      "rules"sv,       "max_age"sv,  "break_glass"sv,
+                                   "environments"sv, "risk"sv,        "unknown"sv,  "approvals"sv,
+                                   "branches"sv,     "authorship"sv};
 constexpr std::array kBranchesFields = {"protected"sv};
 constexpr std::array kRuleFields = {"name"sv, "description"sv, "match"sv, "require"sv};
 constexpr std::array kMatchFields = {"provenance"sv, "min_ai_share"sv, "paths"sv, "environments"sv, "min_severity"sv};
 constexpr std::array kRequireFields = {"approvals"sv, "roles"sv, "exclude"sv};
 constexpr std::array kExclusions = {"author"sv, "committer"sv, "operator"sv};
-constexpr std::array kBreakGlassFields = {"roles"sv, "max_ttl"sv, "review_within"sv, "review_roles"sv};
+constexpr std::array kBreakGlassFields = {"roles"sv, "max_ttl"sv, "review_within"sv, "review_roles"sv,
+                                          "self_override"sv};
 constexpr std::array kEnvironmentFields = {"production"sv, "default"sv};
 constexpr std::array kRiskFields = {"escalate"sv, "protected"sv, "suppress"sv,   "plan_files"sv,
                                     "migrations"sv, "manifests"sv, "dialect"sv, "env_rebuild"sv};
@@ -171,6 +173,8 @@ void collect_break_glass(YamlReader& r, const YAML::Node& node, BreakGlass& bg, 
     else if (f.key == "review_roles") {
       bg.review_roles.clear();
       collect_roles(r, f.value, "break_glass.review_roles", "break_glass.review_roles", bg.review_roles, pending);
+    } else if (f.key == "self_override") {
+      collect_roles(r, f.value, "break_glass.self_override", "break_glass.self_override", bg.self_override, pending);
     } else if (f.key == "max_ttl") {
       if (auto d = r.duration(f.value, "break_glass.max_ttl")) bg.max_ttl = *d;
     } else if (f.key == "review_within") {
@@ -339,6 +343,15 @@ void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pendi
       collect_branches(r, f.value, policy.branches);
     } else if (f.key == "risk") {
       collect_risk(r, f.value, policy.risk, pending);
+    } else if (f.key == "authorship") {
+      if (auto a = r.string(f.value, "authorship")) {
+        if (*a == "claimed")
+          policy.authorship = Authorship::claimed;
+        else if (*a == "verified")
+          policy.authorship = Authorship::verified;
+        else
+          r.error(f.value, "authorship must be claimed or verified, not '" + *a + "'");
+      }
     } else if (f.key == "unknown") {
       if (auto uf = r.fields(f.value, "unknown", kUnknownFields))
         for (const auto& g : *uf)

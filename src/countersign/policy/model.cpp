@@ -30,7 +30,11 @@ std::string Diagnostics::format() const {
 bool Person::has_role(std::string_view role) const { return std::find(roles.begin(), roles.end(), role) != roles.end(); }
 
 bool Person::has_email(std::string_view email) const {
-  return std::any_of(emails.begin(), emails.end(), [&](const std::string& e) { return text::iequals(e, email); });
+  return std::any_of(emails.begin(), emails.end(), [&](const std::string& e) { return text::same_email(e, email); });
+}
+
+bool Person::is(std::string_view git_name, std::string_view email) const {
+  return has_email(email) || text::same_name(name, git_name) || text::same_name(id, git_name);
 }
 
 const Person* People::by_id(std::string_view id) const {

@@ -90,7 +90,10 @@ struct Person {
   std::vector<InputLocation> key_locations;  // where each of `keys` is written, when loaded from YAML
   InputLocation where;
   bool has_role(std::string_view role) const;
-  bool has_email(std::string_view email) const;  // case-insensitive
+  bool has_email(std::string_view email) const;  // by text::same_email: case and sub-address ignored
+  // Whether a git identity names this person: one of their emails, or their name or id as the
+  // name (text::same_name). Who made a change is excluded under all of their addresses.
+  bool is(std::string_view name, std::string_view email) const;
 };
 
 struct People {
@@ -150,7 +153,16 @@ struct BreakGlass {
   std::chrono::seconds max_ttl{std::chrono::hours(4)};
   std::chrono::seconds review_within{std::chrono::hours(72)};
   std::vector<std::string> review_roles{"senior"};
+  // Roles whose holders may override a change they authored, committed or operated. Empty (the
+  // default): nobody may. Nobody ever closes the post-hoc review of their own change.
+  std::vector<std::string> self_override;
 };
+
+// `authorship`: whom a commit's author and committer are taken to be. `claimed` (the default):
+// the people the author and committer lines name. `verified`: every commit carries an SSH commit
+// signature (gpg.format=ssh, namespace "git") by a key in the people directory, and its signer is
+// the author and committer; an unsigned commit, or one signed by an unknown key, is blocked.
+enum class Authorship { claimed, verified };
 
 // `environments`: which target names count as production, and the one assumed when the caller
 // names none.
@@ -231,6 +243,7 @@ struct Policy {
   RiskPolicy risk;
   UnknownHandling unknown;
   ApprovalCounting approvals;
+  Authorship authorship = Authorship::claimed;
   bool builtin_default = false;  // true when the trusted revision had no policy.yaml
 };
 

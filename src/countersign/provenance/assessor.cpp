@@ -136,31 +136,49 @@ void classify(const git::Commit& commit, const Registry& reg, Findings& f) {
 
   if (p.lines && p.lines->added > 0) p.ai_line_share = double(p.lines->ai) / double(p.lines->added);
 
-  // The operator: named by a trailer; else the human author of an agent-assisted commit; else
-  // the human who committed an agent-authored one; else the human git-ai recorded.
-  if (f.operator_email || f.operator_name) {
-    p.operator_name = f.operator_name;
-    p.operator_email = f.operator_email;
-    return;
+  // The operators: the human the author field names, then the humans of the commit's own
+  // identities (the author of agent-assisted work; the committer, co-authors and git-ai session
+  // human of agent-authored work), then trailers. A trailer adds; it never displaces the others.
+  auto add = [&p](Operator o) {
+    if (o.name.empty() && o.email.empty()) return;
+    for (const auto& e : p.operators)
+      if (o.email.empty() ? text::same_name(e.name, o.name) && e.email.empty() : text::same_email(e.email, o.email))
+        return;
+    p.operators.push_back(std::move(o));
+  };
+  for (const auto& o : f.named_operators)
+    if (o.source != "Agent-Operator trailer") add(o);
+  if (p.cls == Class::ai_assisted || p.cls == Class::ai_authored) {
+    if (!f.author_is_agent && !f.author_is_bot) {
+      add({commit.author.name, commit.author.email, "author"});
+    } else {
+      const auto& c = commit.committer;
+      bool committer_is_human = !reg.identity(c.name, c.email) && !text::iequals(c.email, "noreply@github.com") &&
+                                !(c.name == commit.author.name && c.email == commit.author.email);
+      if (committer_is_human) add({c.name, c.email, "committer"});
+      // The Copilot coding agent and Devin name the human who assigned the task as co-author.
+      if (f.author_is_agent)
+        for (auto o : f.human_coauthors) {
+          o.source = "co-author of the agent's commit";
+          add(std::move(o));
+        }
+      if (f.session_human) {
+        auto who = split_identity(*f.session_human);
+        if (!who.email.empty())
+          add({std::string(who.name), std::string(who.email), "git-ai session"});
+        else if (f.session_human->find('@') != std::string::npos)
+          add({"", *f.session_human, "git-ai session"});
+        else
+          add({*f.session_human, "", "git-ai session"});
+      }
+    }
   }
-  if (p.cls != Class::ai_assisted && p.cls != Class::ai_authored) return;
-  if (!f.author_is_agent && !f.author_is_bot) {
-    p.operator_name = commit.author.name;
-    p.operator_email = commit.author.email;
-    return;
-  }
-  const auto& c = commit.committer;
-  bool committer_is_human = !reg.identity(c.name, c.email) && !text::iequals(c.email, "noreply@github.com") &&
-                            !(c.name == commit.author.name && c.email == commit.author.email);
-  if (committer_is_human) {
-    p.operator_name = c.name;
-    p.operator_email = c.email;
-  } else if (f.session_human) {
-    auto who = split_identity(*f.session_human);
-    if (!who.email.empty()) p.operator_email = std::string(who.email), p.operator_name = std::string(who.name);
-    else if (f.session_human->find('@') != std::string::npos) p.operator_email = *f.session_human;
-    else p.operator_name = *f.session_human;
-  }
+  for (const auto& o : f.named_operators)
+    if (o.source == "Agent-Operator trailer") add(o);
+  if (p.operators.empty()) return;
+  const Operator& first = p.operators.front();
+  if (!first.name.empty()) p.operator_name = first.name;
+  if (!first.email.empty()) p.operator_email = first.email;
 }
 
 }  // namespace

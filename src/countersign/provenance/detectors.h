@@ -22,8 +22,9 @@ struct Findings {
   bool human_attested = false;  // every added line attested to a known human
   bool author_is_agent = false;
   bool author_is_bot = false;
-  std::optional<std::string> operator_name, operator_email;  // from an Agent-Operator trailer
-  std::optional<std::string> session_human;                  // git-ai session human_author
+  std::vector<Operator> named_operators;     // the aider suffix's human, Agent-Operator trailers
+  std::vector<Operator> human_coauthors;     // Co-authored-by lines naming no agent or bot
+  std::optional<std::string> session_human;  // git-ai session human_author
 
   void agent(std::string_view id);
   // Records evidence; `implies` raises the class (ai_assisted or ai_authored), nullopt for none.

@@ -34,6 +34,13 @@ struct LineCounts {
   uint64_t human = 0;  // of those, attested to a known human
 };
 
+// A human named as driving an agent, and what names them.
+struct Operator {
+  std::string name;
+  std::string email;
+  std::string source;  // "author", "committer", "co-author", "Agent-Operator trailer", ...
+};
+
 struct Provenance {
   git::ObjectId commit;
   std::string subject;  // first line of the message, for reports
@@ -43,7 +50,13 @@ struct Provenance {
   std::vector<std::string> agents;      // agent ids from the registry, e.g. "claude-code"
   std::optional<double> ai_line_share;  // share of added lines attributed to AI, 0..1
   std::optional<std::string> operator_email;  // the human who drove the agent, when known
-  std::optional<std::string> operator_name;
+  std::optional<std::string> operator_name;   // (the first of `operators`)
+  // Every human named as driving the agent: the aider-suffixed author, the human author of an
+  // agent-assisted commit, the human committer and human co-authors (who assigned the task, as
+  // the Copilot coding agent and Devin record them) of an agent-authored one, the git-ai session's
+  // human, then Agent-Operator trailers. A trailer the author wrote can add an operator, never
+  // replace one.
+  std::vector<Operator> operators;
   bool bot = false;  // a non-AI automation account (dependabot, renovate, ...)
   std::optional<LineCounts> lines;  // when a git-ai note or Agent Trace record covers the commit
   std::vector<Evidence> evidence;

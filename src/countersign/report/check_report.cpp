@@ -71,7 +71,8 @@ Counts count(const gate::Decision& d) {
   Counts c;
   for (const auto& cd : d.commits) {
     ++c.commits;
-    if (cd.requirements.empty()) ++c.nothing;
+    if (!cd.authorship_problem.empty()) ++c.blocked;
+    else if (cd.requirements.empty()) ++c.nothing;
     else if (cd.satisfied()) ++c.satisfied;
     else if (cd.overridden) ++c.overridden;
     else ++c.blocked;
@@ -119,7 +120,8 @@ void text_report(Out& out, const gate::Decision& d) {
     std::string agents = p.agents.empty() ? "" : " (" + join(p.agents, ", ") + ")";
     o += fmt::format("\n{}  {}{}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls), agents,
                      text::sanitize_utf8(cd.subject));
-    if (cd.requirements.empty()) o += "  needs nothing\n";
+    if (!cd.authorship_problem.empty()) o += "  [blocked] " + cd.authorship_problem + "\n";
+    else if (cd.requirements.empty()) o += "  needs nothing\n";
     for (const auto& r : cd.requirements)
       o += fmt::format("  [{}] {}: {}\n      because: {}\n", r.met() ? "ok" : "missing", r.requirement.rule, needs_line(r),
                        r.requirement.reason);
@@ -199,7 +201,8 @@ void json_report(Out& out, const gate::Decision& d) {
       json_requirement(o, cd.requirements[j]);
     }
     o += std::string("],\"satisfied\":") + (cd.satisfied() ? "true" : "false") +
-         ",\"overridden\":" + (cd.overridden ? "true" : "false") +
+         ",\"overridden\":" + (cd.overridden ? "true" : "false") + ",\"authorship_problem\":" +
+         (cd.authorship_problem.empty() ? std::string("null") : json_quote(cd.authorship_problem)) +
          ",\"digest\":" + (cd.digest.empty() ? std::string("null") : json_quote(cd.digest)) + ",\"approvals\":[";
     for (size_t j = 0; j < cd.approvals.size(); ++j) {
       if (j) o += ',';
@@ -290,6 +293,9 @@ void markdown_report(Out& out, const gate::Decision& d) {
   for (const auto& r : d.reviews) o += "\n> **Break glass:** " + md_cell(review_line(r)) + "\n";
   if (std::any_of(d.commits.begin(), d.commits.end(), several_roles))
     o += "\n> **Roles:** " + md_cell(roles_line(d)) + "\n";
+  for (const auto& cd : d.commits)
+    if (!cd.authorship_problem.empty())
+      o += fmt::format("\n> **Blocked:** `{}` {}\n", cd.provenance.commit.hex().substr(0, 10), md_cell(cd.authorship_problem));
   if (c.blocked + c.satisfied + c.overridden == 0) return markdown_findings(out, d);
   o += "\n| commit | provenance | requirement | status | eligible | excluded |\n|---|---|---|---|---|---|\n";
   size_t rows = 0, total = 0;

@@ -69,21 +69,24 @@ std::optional<std::string> override_refusal(const Checked& o, const BreakGlassRu
   return std::nullopt;
 }
 
-Review review_of(const ApprovalSet& set, const Checked& o, const BreakGlassRules& rules) {
+Review review_of(const ApprovalSet& set, const Checked& o, const BreakGlassRules& rules, const PartyOf& party_of) {
   Review r;
   r.override_statement = &o;
   const Statement& st = *o.statement;
   r.due = st.time + rules.review_within;
   std::vector<ChangeDigest> members = st.members.empty() ? std::vector<ChangeDigest>{st.change} : st.members;
-  auto reviews = [&](const Checked* a) {
+  auto reviews = [&](const Checked* a, const ChangeDigest& m) {
     if (a->status != Status::valid || a->person->agent || a->person == o.person) return false;
-    return std::any_of(rules.review_roles.begin(), rules.review_roles.end(),
-                       [&](const std::string& role) { return a->statement->role == role && a->person->has_role(role); });
+    auto party = party_of(m, *a->person);
+    if (!party || !party->empty()) return false;
+    return std::any_of(rules.review_roles.begin(), rules.review_roles.end(), [&](const std::string& role) {
+      return a->statement->role == role && a->person->has_role(role);
+    });
   };
   for (const auto& m : members) {
     bool done = false;
     for (const Checked* a : set.approvals_for(m)) {
-      if (!reviews(a)) continue;
+      if (!reviews(a, m)) continue;
       done = true;
       if (std::find(r.reviewed_by.begin(), r.reviewed_by.end(), a->person->id) == r.reviewed_by.end())
         r.reviewed_by.push_back(a->person->id);
@@ -93,7 +96,7 @@ Review review_of(const ApprovalSet& set, const Checked& o, const BreakGlassRules
   return r;
 }
 
-std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules) {
+std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules, const PartyOf& party_of) {
   std::vector<Review> out;
   for (const Checked* o : set.overrides()) {
     // An override that has expired still owes its review; one that never counted does not.
@@ -102,7 +105,7 @@ std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules
     Checked as_valid = *o;
     as_valid.status = Status::valid;
     if (override_refusal(as_valid, rules)) continue;
-    out.push_back(review_of(set, *o, rules));
+    out.push_back(review_of(set, *o, rules, party_of));
   }
   std::sort(out.begin(), out.end(), [](const Review& a, const Review& b) { return a.due < b.due; });
   return out;

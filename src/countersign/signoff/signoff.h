@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -283,6 +284,7 @@ struct BreakGlassRules {
   int64_t max_ttl = 4 * 3600;
   int64_t review_within = 72 * 3600;
   std::vector<std::string> review_roles{"senior"};
+  std::vector<std::string> self_override;  // roles that may override their own change
 };
 
 // Why a verified override does not let anything through: not valid, a role the policy does not
@@ -290,7 +292,7 @@ struct BreakGlassRules {
 std::optional<std::string> override_refusal(const Checked& o, const BreakGlassRules& rules);
 
 // The post-hoc review an override leaves open until someone with a review role (not the
-// overrider, not an agent) approves each change it let through.
+// overrider, not an agent, not who made that change) approves each change it let through.
 struct Review {
   const Checked* override_statement = nullptr;
   int64_t due = 0;
@@ -299,9 +301,14 @@ struct Review {
   bool done() const { return unreviewed.empty(); }
   bool overdue(int64_t now) const { return !done() && now > due; }
 };
-Review review_of(const ApprovalSet& set, const Checked& override_statement, const BreakGlassRules& rules);
+// Why `reviewer` made the change `digest` ("author", "committer", "operator", joined), so that
+// they cannot close its review; empty when they did not. nullopt: who made it is not known (the
+// commit is not at hand), and then nobody closes its review.
+using PartyOf = std::function<std::optional<std::string>(const ChangeDigest& digest, const Signatory& reviewer)>;
+Review review_of(const ApprovalSet& set, const Checked& override_statement, const BreakGlassRules& rules,
+                 const PartyOf& party_of);
 // Every override that counts, with its review.
-std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules);
+std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules, const PartyOf& party_of);
 
 // ---- From the trusted revision ------------------------------------------------------------------
 
@@ -329,6 +336,33 @@ Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view 
 // uses rejects (bad base64, a truncated key, an unsupported type), as an error at its place in
 // people.yaml.
 policy::Diagnostics key_diagnostics(const policy::People& people);
+
+// ---- Commit signatures (policy `authorship: verified`) ---------------------------------------
+
+// The namespace git signs commits in (gpg.format=ssh).
+inline constexpr std::string_view kGitNamespace = "git";
+
+// Who signed a commit: the SSHSIG of its gpgsig header, verified over the commit object without
+// that header (what `git verify-commit` checks), by a key the trust gives to one person and lets
+// sign in namespace "git" now.
+struct CommitSignature {
+  const Signatory* person = nullptr;  // the signer; null when there is none to trust
+  std::string fingerprint;            // of the signing key, when the signature is readable
+  std::string problem;                // why `person` is null: unsigned, not SSH, bad signature, unknown key, ...
+};
+
+class CommitSigners {
+ public:
+  explicit CommitSigners(Trust trust);
+  CommitSigners(CommitSigners&&) noexcept;
+  ~CommitSigners();
+  // `raw` is the commit object as stored (git::RawCommit::bytes). Safe to call from several threads.
+  CommitSignature signer_of(std::string_view raw) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // ---- Recording statements ---------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ BreakGlassRules break_glass_of(const policy::Policy& policy) {
   r.max_ttl = policy.break_glass.max_ttl.count();
   r.review_within = policy.break_glass.review_within.count();
   r.review_roles = policy.break_glass.review_roles;
+  r.self_override = policy.break_glass.self_override;
   return r;
 }
 

@@ -14,17 +14,19 @@
 #include "countersign/signoff/signoff.h"
 #include "countersign/signoff/sshsig.h"
 #include "countersign/signoff/store.h"
+#include "countersign/signoff/trusted_keys.h"
 
 namespace cs::signoff {
 namespace {
 
 constexpr std::string_view kBegin = "-----BEGIN SSH SIGNATURE-----";
 constexpr int64_t kClockSkew = 300;
-
 constexpr std::string_view kPersonPrefix = "person#";
+
+}  // namespace
+
 std::string principal_of(size_t person) { return std::string(kPersonPrefix) + std::to_string(person); }
 
-// The index of the person an internal "person#<n>" principal names; nullopt for anything else.
 std::optional<size_t> person_of(std::string_view principal, size_t people) {
   if (!principal.starts_with(kPersonPrefix)) return std::nullopt;
   auto digits = principal.substr(kPersonPrefix.size());
@@ -33,6 +35,8 @@ std::optional<size_t> person_of(std::string_view principal, size_t people) {
   if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty() || n >= people) return std::nullopt;
   return n;
 }
+
+namespace {
 
 // A statement is filed under its signing key: an approval as <key>.role-<role>.sig (or the earlier
 // <key>.sig), its revocation beside it, an override as <key>.override.sig.
@@ -58,47 +62,6 @@ StatementKind kind_of_name(std::string_view name) {
   return StatementKind::approval;
 }
 
-// Every trusted key as an allowed_signers entry for its owner, principal "person#<index>": the
-// people directory's keys, and the lines of the trusted allowed_signers file naming a person.
-AllowedSigners trusted_signers(const Trust& trust, std::vector<store::Problem>& problems) {
-  AllowedSigners signers;
-  for (size_t p = 0; p < trust.people.size(); ++p) {
-    const Signatory& person = trust.people[p];
-    for (const auto& line : person.keys) {
-      // One key per line: a line break would let the rest of the line name other principals.
-      if (line.find_first_of("\r\n") != std::string::npos) {
-        problems.push_back({"people directory: " + person.id, "unusable key: a key line must be a single line"});
-        continue;
-      }
-      auto parsed = parse_allowed_signers(principal_of(p) + " " + line + "\n", "people directory (" + person.id + ")");
-      if (parsed) {
-        for (auto& e : parsed->entries) {
-          e.principals = principal_of(p);  // whatever the line said: this person
-          signers.entries.push_back(std::move(e));
-        }
-      } else {
-        problems.push_back({"people directory: " + person.id, "unusable key: " + parsed.error().message});
-      }
-    }
-  }
-  if (trust.allowed_signers) {
-    auto parsed = read_allowed_signers(*trust.allowed_signers, trust.allowed_signers_name);
-    for (const auto& e : parsed.errors) problems.push_back({trust.allowed_signers_name, e.describe()});
-    for (const auto& e : parsed.signers.entries) {
-      for (size_t p = 0; p < trust.people.size(); ++p) {
-        const Signatory& person = trust.people[p];
-        bool match =
-            e.matches_principal(person.id) || std::any_of(person.emails.begin(), person.emails.end(),
-                                                          [&](const std::string& m) { return e.matches_principal(m); });
-        if (!match) continue;
-        AllowedSigner copy = e;
-        copy.principals = principal_of(p);
-        signers.entries.push_back(std::move(copy));
-      }
-    }
-  }
-  return signers;
-}
 
 // The one person `key` belongs to, or why there is none.
 std::variant<size_t, std::string> owner_of(const AllowedSigners& signers, const PublicKey& key, size_t people) {
@@ -218,6 +181,47 @@ std::vector<const Checked*> ApprovalSet::State::gather(const std::vector<size_t>
   std::vector<const Checked*> out;
   for (size_t i : ids) out.push_back(&check(i));
   return out;
+}
+
+AllowedSigners trusted_signers(const Trust& trust, std::vector<store::Problem>& problems) {
+  // Every trusted key becomes an allowed_signers entry for its owner.
+  AllowedSigners signers;
+  for (size_t p = 0; p < trust.people.size(); ++p) {
+    const Signatory& person = trust.people[p];
+    for (const auto& line : person.keys) {
+      // One key per line: a line break would let the rest of the line name other principals.
+      if (line.find_first_of("\r\n") != std::string::npos) {
+        problems.push_back({"people directory: " + person.id, "unusable key: a key line must be a single line"});
+        continue;
+      }
+      auto parsed = parse_allowed_signers(principal_of(p) + " " + line + "\n", "people directory (" + person.id + ")");
+      if (parsed) {
+        for (auto& e : parsed->entries) {
+          e.principals = principal_of(p);  // whatever the line said: this person
+          signers.entries.push_back(std::move(e));
+        }
+      } else {
+        problems.push_back({"people directory: " + person.id, "unusable key: " + parsed.error().message});
+      }
+    }
+  }
+  if (trust.allowed_signers) {
+    auto parsed = read_allowed_signers(*trust.allowed_signers, trust.allowed_signers_name);
+    for (const auto& e : parsed.errors) problems.push_back({trust.allowed_signers_name, e.describe()});
+    for (const auto& e : parsed.signers.entries) {
+      for (size_t p = 0; p < trust.people.size(); ++p) {
+        const Signatory& person = trust.people[p];
+        bool match =
+            e.matches_principal(person.id) || std::any_of(person.emails.begin(), person.emails.end(),
+                                                          [&](const std::string& m) { return e.matches_principal(m); });
+        if (!match) continue;
+        AllowedSigner copy = e;
+        copy.principals = principal_of(p);
+        signers.entries.push_back(std::move(copy));
+      }
+    }
+  }
+  return signers;
 }
 
 bool Signatory::has_role(std::string_view role) const {
@@ -581,7 +585,10 @@ std::optional<std::string> ineligibility(const Signatory& person, std::span<cons
                                          std::span<const std::string> roles) {
   if (person.agent) return person.id + " is an AI agent identity; agents never approve";
   for (const auto& x : excluded) {
-    bool same = (!x.email.empty() && person.is(x.email)) || (!x.name.empty() && text::iequals(person.name, x.name));
+    // The same person under any address or name the directory lists (case and sub-address aside).
+    bool same = std::any_of(person.emails.begin(), person.emails.end(),
+                            [&](const std::string& e) { return text::same_email(e, x.email); }) ||
+                text::same_name(person.name, x.name) || text::same_name(person.id, x.name);
     if (same) return person.id + " is the change's " + x.role;
   }
   if (roles.empty() || std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return person.has_role(r); }))

@@ -68,6 +68,23 @@ TEST_F(GateRequirements, AnExcludedPersonCannotSatisfy) {
   EXPECT_TRUE(s.met());
 }
 
+// One person under every address and name: sub-address, case, id as the git name.
+TEST_F(GateRequirements, EveryAddressAndNameOfAPersonIsExcluded) {
+  commit.author = {"Someone", "Carol+laptop@Example.com", 0, 0};
+  commit.committer = {"bob", "root@build.local", 0, 0};
+  prov.operator_email.reset();
+  prov.operators = {{"", "ALICE+agent@example.com", "co-author of the agent's commit"}};
+  auto s = run({});
+  EXPECT_TRUE(s.eligible.empty());
+  ASSERT_EQ(s.excluded.size(), 3u);
+  EXPECT_EQ(s.excluded[0].person, "alice");
+  EXPECT_EQ(s.excluded[0].why, "operator");
+  EXPECT_EQ(s.excluded[1].person, "bob");
+  EXPECT_EQ(s.excluded[1].why, "committer");
+  EXPECT_EQ(s.excluded[2].person, "carol");
+  EXPECT_EQ(s.excluded[2].why, "author");
+}
+
 TEST(GateVerdict, ExitCodes) {
   EXPECT_EQ(exit_code(Verdict::pass), 0);
   EXPECT_EQ(exit_code(Verdict::blocked), 1);

@@ -63,6 +63,31 @@ TEST(PolicyLoad, TheIssueExampleLoadsClean) {
   EXPECT_EQ(l.people.agents[0].emails[0], "release-bot@example.com");
 }
 
+TEST(PolicyLoad, AuthorshipAndSelfOverride) {
+  auto l = load_texts(std::string(kPolicy) +
+                      "authorship: verified\nbreak_glass:\n  roles: [senior]\n  self_override: [senior]\n");
+  EXPECT_FALSE(l.diagnostics.has_errors()) << l.diagnostics.format();
+  EXPECT_EQ(l.policy.authorship, Authorship::verified);
+  EXPECT_EQ(l.policy.break_glass.self_override, std::vector<std::string>{"senior"});
+  EXPECT_EQ(load_texts(kPolicy).policy.authorship, Authorship::claimed);
+  EXPECT_TRUE(load_texts(kPolicy).policy.break_glass.self_override.empty());
+  auto bad = load_texts(std::string(kPolicy) + "authorship: signed\n");
+  auto* e = only_error(bad);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->error.message.find("authorship must be claimed or verified"), std::string::npos);
+}
+
+// One address is one person: a sub-address or another case of it cannot be claimed twice.
+TEST(PolicyLoad, AnAddressUnderASubAddressBelongsToOnePerson) {
+  std::string people = kPeople;
+  people.insert(people.find("agents:"), "  - id: mallory\n    emails: [Alice+me@example.com]\n    roles: [senior]\n");
+  auto l = load_texts(kPolicy, people);
+  EXPECT_TRUE(l.diagnostics.has_errors()) << l.diagnostics.format();
+  EXPECT_NE(l.diagnostics.format().find("already belongs to person 'alice'"), std::string::npos)
+      << l.diagnostics.format();
+  EXPECT_EQ(l.people.by_email("alice+ci@EXAMPLE.com")->id, "alice");
+}
+
 TEST(PolicyLoad, DuplicateKeyIsReportedAtTheSecondKey) {
   auto l = load_texts("version: 1\nrules: []\nversion: 1\n");
   auto* d = only_error(l);

@@ -111,8 +111,39 @@ TEST(Assessor, AgentOperatorTrailerNamesTheOperator) {
   auto a = commit_and_assess("Fix\n\nGenerated-by: Devin\nAgent-Operator: Bob Roe <bob@example.com>\n", "devin-ai-integration[bot]",
                              "158243242+devin-ai-integration[bot]@users.noreply.github.com");
   EXPECT_EQ(a.p.cls, Class::ai_authored);
-  EXPECT_EQ(a.p.operator_email, "bob@example.com");
-  EXPECT_EQ(a.p.operator_name, "Bob Roe");
+  // The trailer adds Bob; the human who committed the agent's work stays an operator, and first.
+  EXPECT_EQ(a.p.operator_email, "committer@example.com");
+  ASSERT_EQ(a.p.operators.size(), 2u);
+  EXPECT_EQ(a.p.operators[1].email, "bob@example.com");
+  EXPECT_EQ(a.p.operators[1].name, "Bob Roe");
+  EXPECT_EQ(a.p.operators[1].source, "Agent-Operator trailer");
+}
+
+TEST(Assessor, AgentOperatorTrailerNeverReplacesTheHumanAuthor) {
+  auto a = commit_and_assess(
+      "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAgent-Operator: Bob Roe <bob@example.com>\n");
+  EXPECT_EQ(a.p.cls, Class::ai_assisted);
+  EXPECT_EQ(a.p.operator_email, "alice@example.com");
+  ASSERT_EQ(a.p.operators.size(), 2u);
+  EXPECT_EQ(a.p.operators[0].source, "author");
+  EXPECT_EQ(a.p.operators[1].email, "bob@example.com");
+}
+
+// The Copilot coding agent and Devin name the human who assigned the task as co-author.
+TEST(Assessor, HumanCoAuthorOfAnAgentAuthoredCommitIsAnOperator) {
+  for (auto [name, email] : std::vector<std::pair<std::string, std::string>>{
+           {"copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"},
+           {"devin-ai-integration[bot]", "158243242+devin-ai-integration[bot]@users.noreply.github.com"}}) {
+    auto a = commit_and_assess("Task\n\nCo-authored-by: Carol Senior <carol@example.com>\n", name, email);
+    EXPECT_EQ(a.p.cls, Class::ai_authored) << name;
+    bool assigner = std::any_of(a.p.operators.begin(), a.p.operators.end(), [](const Operator& o) {
+      return o.email == "carol@example.com" && o.source == "co-author of the agent's commit";
+    });
+    EXPECT_TRUE(assigner) << name;
+  }
+  // A human co-author of a human's commit is not an operator: no agent wrote it.
+  auto human = commit_and_assess("Pair\n\nCo-authored-by: Carol Senior <carol@example.com>\n");
+  EXPECT_TRUE(human.p.operators.empty());
 }
 
 TEST(Assessor, BodyMarkers) {

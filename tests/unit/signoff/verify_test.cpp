@@ -241,7 +241,9 @@ TEST(Verify, CollectAndBreakGlass) {
   EXPECT_NE(override_refusal(o, rules).value_or("").find("max_ttl"), std::string::npos);
   rules.max_ttl = 4 * 3600;
 
-  auto open = reviews(*set, rules);
+  // Who made the change, as the gate tells it: nobody here, unless a case below says so.
+  PartyOf nobody = [](const ChangeDigest&, const Signatory&) { return std::optional<std::string>(""); };
+  auto open = reviews(*set, rules, nobody);
   ASSERT_EQ(open.size(), 1u);
   EXPECT_FALSE(open[0].done());
   EXPECT_FALSE(open[0].overdue(f.now));
@@ -250,10 +252,17 @@ TEST(Verify, CollectAndBreakGlass) {
   std::vector<std::string> t{f.head};
   ASSERT_TRUE(approve(r, t, "senior", std::nullopt, f.as(f.carol)));
   auto set2 = ApprovalSet::load(r, trust);
-  auto closed = reviews(*set2, rules);
+  auto closed = reviews(*set2, rules, nobody);
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_TRUE(closed[0].done());
   EXPECT_EQ(closed[0].reviewed_by, std::vector<std::string>{"carol"});
+  // Not when the reviewer made the change, nor when who made it is unknown.
+  PartyOf carol_wrote_it = [](const ChangeDigest&, const Signatory& p) {
+    return std::optional<std::string>(p.id == "carol" ? "author" : "");
+  };
+  EXPECT_FALSE(reviews(*set2, rules, carol_wrote_it)[0].done());
+  PartyOf unknown = [](const ChangeDigest&, const Signatory&) { return std::optional<std::string>(); };
+  EXPECT_FALSE(reviews(*set2, rules, unknown)[0].done());
 }
 
 TEST(Verify, Eligibility) {
@@ -262,6 +271,10 @@ TEST(Verify, Eligibility) {
   std::vector<std::string> roles{"senior"};
   EXPECT_NE(ineligibility(carol, ex, roles).value_or("").find("author"), std::string::npos);
   EXPECT_FALSE(ineligibility(carol, {}, roles));
+  std::vector<Excluded> sub{{"author", "CAROL+ci@example.com", ""}};
+  EXPECT_NE(ineligibility(carol, sub, roles).value_or("").find("author"), std::string::npos);
+  std::vector<Excluded> by_id{{"committer", "root@laptop.local", "carol"}};
+  EXPECT_NE(ineligibility(carol, by_id, roles).value_or("").find("committer"), std::string::npos);
   std::vector<std::string> admin{"policy-admin"};
   EXPECT_NE(ineligibility(carol, {}, admin).value_or("").find("policy-admin"), std::string::npos);
   Signatory bot{"claude", "Claude", {"noreply@anthropic.com"}, {"senior"}, {}, true};
