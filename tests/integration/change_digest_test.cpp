@@ -26,7 +26,8 @@ std::string app(const std::string& first, const std::string& second, const std::
                 const std::string& above = "") {
   auto fn = [&](const std::string& name) {
     std::string body = "    a = 1\n    b = 2\n    c = 3\n    d = 4\n    e = 5\n    f = 6\n" +
-                       std::string(name == added_to ? "    os.remove(path)\n" : "") + "    g = 7\n    h = 8\n    return a\n";
+                       std::string(name == added_to ? "    os.remove(path)\n" : "") +
+                       "    g = 7\n    h = 8\n    return a\n";
     return "def " + name + "(path):\n" + body;
   };
   return "import os\n" + above + "\n" + fn(first) + "\n" + fn(second);
