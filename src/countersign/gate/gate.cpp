@@ -94,7 +94,8 @@ Result<Decided> decide_commit(const Context& cx, const git::Repository& repo, co
   // statement names (their signatures are checked by the thread that read the store), afterwards
   // for the rest (ApprovalSet::candidates). `countersign approvals` lists every commit's.
   const bool named = cx.store && !cd.requirements.empty() && cx.store->names(raw.id);
-  if (auto b = detail::bind_digest(repo, *commit, *paths, cx.request.list_approvals || named, cd); !b)
+  const bool old_digests = cx.store && cx.store->holds_old_digests();
+  if (auto b = detail::bind_digest(repo, *commit, *paths, cx.request.list_approvals || named, old_digests, cd); !b)
     return std::unexpected(b.error());
   cd.subject = prov->subject;
   cd.author = text::sanitize_utf8(commit->author.name) + " <" + text::sanitize_utf8(commit->author.email) + ">";
@@ -207,7 +208,8 @@ std::optional<Error> bind_candidate_digests(const git::Repository& repo, const s
       CommitDecision& cd = commits[todo[k]];
       auto commit = r.commit(range[todo[k]].id);
       if (!commit) return void(errors[t] = commit.error());
-      if (auto b = detail::bind_digest(r, *commit, range[todo[k]].paths, true, cd); !b) return void(errors[t] = b.error());
+      if (auto b = detail::bind_digest(r, *commit, range[todo[k]].paths, true, store.holds_old_digests(), cd); !b)
+        return void(errors[t] = b.error());
     }
   };
   std::vector<std::thread> pool;
@@ -396,6 +398,9 @@ Decision check(const Request& request) {
     for (const auto& cd : d.commits)
       if (!cd.digest.empty())
         if (auto digest = signoff::ChangeDigest::from_hex(cd.digest)) digests.push_back(*digest);
+    for (const auto& cd : d.commits)
+      if (!cd.digest_v1.empty())
+        if (auto digest = signoff::ChangeDigest::from_hex(cd.digest_v1)) digests.push_back(*digest);
     store->check_signatures(digests, request.threads);
     auto given = [&approvals](const git::ObjectId& id) {
       auto it = approvals.find(id);

@@ -109,6 +109,7 @@ struct CommitDecision {
   // the commit is not signed ..."); such a commit is blocked, and no override lets it through.
   std::string authorship_problem;
   std::string digest;                   // change digest (hex) when computed; "" otherwise
+  std::string digest_v1;               // its change digest v1, when the store holds v1 statements
   std::vector<ApprovalNote> approvals;  // every statement binding this commit's change, valid or not
   bool overridden = false;             // not satisfied, but a permitted override covers it
   bool satisfied() const;

@@ -188,14 +188,18 @@ Result<std::optional<signoff::ApprovalSet>> load_approvals(const git::Repository
   return std::optional<signoff::ApprovalSet>(std::move(*set));
 }
 
-Result<void> bind_digest(const git::Repository& repo, const git::Commit& commit, std::span<const git::ChangedPath> paths,
-                         bool wanted, CommitDecision& cd) {
+Result<void> bind_digest(const git::Repository& repo, const git::Commit& commit,
+                         std::span<const git::ChangedPath> paths, bool wanted, bool old_digests, CommitDecision& cd) {
   bool merge = commit.parents.size() > 1;
   if (!wanted && !(merge && !cd.requirements.empty())) return {};
-  auto digest = signoff::commit_digest(repo, commit, paths);
+  auto digest = signoff::commit_digests(repo, commit, paths, old_digests);
   if (!digest) return std::unexpected(digest.error());
-  if (*digest) cd.digest = (*digest)->hex();
-  else cd.requirements.clear();  // a merge that changed nothing by hand: nothing to sign off
+  if (*digest) {
+    cd.digest = (*digest)->current.hex();
+    if ((*digest)->v1) cd.digest_v1 = (*digest)->v1->hex();
+  } else {
+    cd.requirements.clear();
+  }  // a merge that changed nothing by hand: nothing to sign off
   return {};
 }
 
@@ -229,6 +233,12 @@ Result<std::vector<PostHocReview>> apply_signoff(const git::Repository& repo, co
     auto stale = set.stale_for(ids[i], *digests[i]);
     for (const signoff::Checked* c : earlier[i])
       if (std::find(stale.begin(), stale.end(), c) == stale.end()) stale.push_back(c);
+    // Approvals of this content made under change digest v1 (also as range members): reported as
+    // needing re-approval, never counted.
+    if (!cd.digest_v1.empty())
+      if (auto v1 = signoff::ChangeDigest::from_hex(cd.digest_v1))
+        for (const signoff::Checked* c : set.approvals_for(*v1))
+          if (std::find(stale.begin(), stale.end(), c) == stale.end()) stale.push_back(c);
     auto overrides = set.overrides_for(*digests[i]);
     if (approvals.empty() && stale.empty() && overrides.empty()) continue;
 

@@ -22,9 +22,11 @@ Result<std::optional<signoff::ApprovalSet>> load_approvals(const git::Repository
                                                             int64_t now, std::vector<std::string>& notes);
 
 // Computes the commit's change digest into `cd.digest` when `wanted`, and for a merge that needs
-// sign-off. A merge with no change of its own needs none: its requirements are dropped.
+// sign-off; with `old_digests` (the store holds statements made under change digest v1) its v1
+// digest into `cd.digest_v1` too, from the same diff. A merge with no change of its own needs
+// none: its requirements are dropped.
 Result<void> bind_digest(const git::Repository& repo, const git::Commit& commit,
-                         std::span<const git::ChangedPath> paths, bool wanted, CommitDecision& cd);
+                         std::span<const git::ChangedPath> paths, bool wanted, bool old_digests, CommitDecision& cd);
 
 // The second half of assess_requirement: adds to `s.satisfied_by` the people of `approvals` whom
 // `s` already found eligible and who hold a role they signed for.

@@ -75,7 +75,8 @@ class TreeComparison {
 
  private:
   Result<void> read_tree(const ObjectId& id, std::string& out) {
-    if (auto r = repo_.read_tree(id, out); !r) return fail(Errc::not_found, "missing tree " + id.hex());
+    if (auto r = repo_.read_tree(id, out); !r)
+      return fail(Errc::not_found, "cannot read tree " + id.hex() + " (" + r.error().message + ")");
     return {};
   }
 
@@ -132,7 +133,8 @@ Result<void> Repository::read_tree(const ObjectId& id, std::string& out) const {
 
 Result<std::vector<TreeItem>> Repository::tree(const ObjectId& id) const {
   std::string bytes;
-  if (auto r = read_tree(id, bytes); !r) return fail(Errc::not_found, "missing tree " + id.hex());
+  if (auto r = read_tree(id, bytes); !r)
+    return fail(Errc::not_found, "cannot read tree " + id.hex() + " (" + r.error().message + ")");
   std::vector<TreeItem> out;
   detail::TreeReader reader(bytes);
   while (auto e = reader.next()) out.push_back({std::string(e->name), e->mode, e->id});

@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include "countersign/git/handles.h"
+#include "countersign/git/loose_guard.h"
 #include "countersign/git/objects.h"
 #include "countersign/git/pack.h"
 
@@ -121,11 +122,20 @@ Repository::Repository(git_repository* r) : repo_(r) {}
 
 namespace {
 
+// An object libgit2 could not read: damaged (the guard's message names it and says how) or missing.
+std::unexpected<Error> unreadable(std::string_view kind, const ObjectId& id) {
+  if (auto damage = detail::reported_damage()) return fail(Errc::git, *damage);
+  return fail(Errc::not_found, "missing " + std::string(kind) + " " + id.hex());
+}
+
+std::string objects_dir_of(git_repository* repo) {
+  if (const char* common = git_repository_commondir(repo)) return std::string(common) + "objects";
+  return std::string(git_repository_path(repo)) + "objects";
+}
+
 // The packs of a repository, shared by every handle opened on it.
 std::shared_ptr<const detail::PackSet> packs_of(git_repository* repo) {
-  std::string objects = std::string(git_repository_path(repo)) + "objects";
-  if (const char* common = git_repository_commondir(repo)) objects = std::string(common) + "objects";
-  return detail::PackSet::open(objects);
+  return detail::PackSet::open(objects_dir_of(repo));
 }
 
 }  // namespace
@@ -141,6 +151,9 @@ Result<Repository> Repository::open(const std::string& path) {
                                                      (git_error_last() ? std::string(" (") + git_error_last()->message + ")" : ""),
                                  {}});
   Repository repo(raw);
+  // Before anything reads an object: a damaged loose object must fail, not hang libgit2.
+  if (!detail::guard_loose_objects(raw, objects_dir_of(raw)))
+    return std::unexpected(last_error("opening the object database"));
   repo.packs_ = packs_of(raw);
   repo.reader_ = std::make_unique<detail::ObjectReader>(repo.packs_);
   return repo;
@@ -150,6 +163,8 @@ Result<Repository> Repository::reopen() const {
   git_repository* raw = nullptr;
   if (git_repository_open(&raw, git_repository_path(repo_.get())) != 0) return std::unexpected(last_error("reopening repository"));
   Repository repo(raw);
+  if (!detail::guard_loose_objects(raw, objects_dir_of(raw)))
+    return std::unexpected(last_error("opening the object database"));
   repo.packs_ = packs_;
   repo.reader_ = std::make_unique<detail::ObjectReader>(packs_);
   return repo;
@@ -286,7 +301,7 @@ Result<Commit> Repository::parse(const RawCommit& raw) const {
 Result<Commit> Repository::commit_from_libgit2(const ObjectId& id) const {
   git_oid oid = to_oid(id);
   git_commit* raw = nullptr;
-  if (git_commit_lookup(&raw, repo_.get(), &oid) != 0) return fail(Errc::not_found, "missing commit " + id.hex());
+  if (git_commit_lookup(&raw, repo_.get(), &oid) != 0) return unreadable("commit", id);
   CommitPtr c(raw);
   Commit out;
   out.id = id;
@@ -306,7 +321,7 @@ namespace {
 Result<TreePtr> lookup_tree(git_repository* repo, const ObjectId& id) {
   git_oid oid = to_oid(id);
   git_tree* t = nullptr;
-  if (git_tree_lookup(&t, repo, &oid) != 0) return fail(Errc::not_found, "missing tree " + id.hex());
+  if (git_tree_lookup(&t, repo, &oid) != 0) return unreadable("tree", id);
   return TreePtr(t);
 }
 
@@ -388,7 +403,7 @@ Result<std::optional<std::vector<uint32_t>>> Repository::added_lines(const Objec
   std::string a, b;
   for (auto [id, out] : {std::pair{&old_blob, &a}, std::pair{&new_blob, &b}}) {
     if (id->is_zero()) continue;
-    if (auto r = read_object(*id, detail::ObjectType::blob, *out); !r) return fail(Errc::not_found, "missing blob " + id->hex());
+    if (auto r = read_object(*id, detail::ObjectType::blob, *out); !r) return unreadable("blob", *id);
   }
   struct Collected {
     std::vector<uint32_t> lines;
@@ -451,7 +466,7 @@ Result<std::vector<std::pair<ObjectId, ObjectId>>> Repository::notes(std::string
 
 Result<std::string> Repository::blob(const ObjectId& id) const {
   std::string out;
-  if (auto r = read_object(id, detail::ObjectType::blob, out); !r) return fail(Errc::not_found, "missing blob " + id.hex());
+  if (auto r = read_object(id, detail::ObjectType::blob, out); !r) return unreadable("blob", id);
   return out;
 }
 

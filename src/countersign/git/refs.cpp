@@ -9,6 +9,7 @@
 
 #include "countersign/git/git.h"
 #include "countersign/git/handles.h"
+#include "countersign/git/loose_guard.h"
 
 namespace cs::git {
 namespace {
@@ -99,8 +100,10 @@ Result<ObjectId> Repository::resolve(std::string_view revision) const {
   std::string_view name = name_part(revision);
   if (*ref && !name.empty() && name != "@") spec = **ref + std::string(revision.substr(name.size()));
   git_object* obj = nullptr;
-  if (git_revparse_single(&obj, repo_.get(), spec.c_str()) != 0)
+  if (git_revparse_single(&obj, repo_.get(), spec.c_str()) != 0) {
+    if (auto damage = detail::reported_damage()) return fail(Errc::git, "cannot resolve " + spec + ": " + *damage);
     return fail(Errc::not_found, "unknown revision: " + std::string(revision));
+  }
   handles::Object owned(obj);
   git_object* peeled = nullptr;
   if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0)

@@ -75,8 +75,13 @@ Review review_of(const ApprovalSet& set, const Checked& o, const BreakGlassRules
   const Statement& st = *o.statement;
   r.due = st.time + rules.review_within;
   std::vector<ChangeDigest> members = st.members.empty() ? std::vector<ChangeDigest>{st.change} : st.members;
+  // An override made under change digest v1 lists v1 digests: approvals of the same version
+  // review it (they bind the same content it let through).
+  auto counts = [&](const Checked* a) {
+    return a->status == Status::valid || (a->status == Status::old_digest && a->statement->version == st.version);
+  };
   auto reviews = [&](const Checked* a, const ChangeDigest& m) {
-    if (a->status != Status::valid || a->person->agent || a->person == o.person) return false;
+    if (!counts(a) || a->person->agent || a->person == o.person) return false;
     auto party = party_of(m, *a->person);
     if (!party || !party->empty()) return false;
     return std::any_of(rules.review_roles.begin(), rules.review_roles.end(), [&](const std::string& role) {
@@ -99,8 +104,9 @@ Review review_of(const ApprovalSet& set, const Checked& o, const BreakGlassRules
 std::vector<Review> reviews(const ApprovalSet& set, const BreakGlassRules& rules, const PartyOf& party_of) {
   std::vector<Review> out;
   for (const Checked* o : set.overrides()) {
-    // An override that has expired still owes its review; one that never counted does not.
-    bool counted = o->status == Status::valid || o->status == Status::expired;
+    // An override that has expired still owes its review; one that never counted does not. One
+    // made under change digest v1 counted then and owes it too.
+    bool counted = o->status == Status::valid || o->status == Status::expired || o->status == Status::old_digest;
     if (!counted) continue;
     Checked as_valid = *o;
     as_valid.status = Status::valid;

@@ -1,11 +1,13 @@
-// Change digest v1 (DESIGN.md "Change digest"): SHA-256 over a canonical text of a change that
-// carries no line numbers, object ids or clone-dependent settings, so a clean rebase keeps it
-// and any change of content or context does not.
+// Change digest (DESIGN.md "Change digest"; docs/signoff.md): SHA-256 over a canonical text of a
+// change that carries no line numbers, object ids or clone-dependent settings, so a clean rebase
+// keeps it and any change of content or context does not. Version 2 binds each hunk to its place
+// (the section header above it and how far below that header it starts); version 1 is still
+// computed, from the same diff, to recognise approvals made before version 2.
 //
 // The text is built from the two trees directly (changed paths, then a 3-line-context Myers
-// diff of each pair of blobs with git_patch_from_buffers) instead of a repository diff: a
-// repository diff consults .gitattributes and .git/info/attributes, which differ between
-// clones and would make the same change hash differently.
+// diff of each pair of blobs with git_diff_buffers) instead of a repository diff: a repository
+// diff consults .gitattributes and .git/info/attributes, which differ between clones and which
+// the candidate's own tree can set, and would make the same change hash differently.
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -82,29 +84,104 @@ Result<std::string> side_content(const git::Repository& repo, uint32_t mode, con
   return repo.blob(id);
 }
 
+// The canonical texts being built: version 2 always, version 1 only when asked for (to find
+// approvals made before version 2). Both come from the same diff.
+struct Canonical {
+  std::string v2 = "countersign-change-v2\n";
+  std::optional<std::string> v1;
+  explicit Canonical(bool with_v1) {
+    if (with_v1) v1 = "countersign-change-v1\n";
+  }
+  void add(std::string_view s) {
+    v2 += s;
+    if (v1) *v1 += s;
+  }
+};
+
+// Git's default section header (xdiff's def_ff: what `git diff` prints after "@@ ... @@" when
+// no diff driver applies): a line that begins with an ASCII letter, '_' or '$'.
+bool starts_section(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
+}
+
+// Walks the old side's lines forward, once per file (hunks come in order), remembering the last
+// section header line passed.
+struct SectionCursor {
+  std::string_view text;
+  size_t pos = 0;   // byte offset of line `line`
+  size_t line = 0;  // 0-based
+  std::optional<size_t> header_line;
+  std::string_view header;
+
+  void advance_to(size_t target) {
+    while (line < target && pos < text.size()) {
+      const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+      size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+      if (starts_section(text[pos])) {
+        header_line = line;
+        header = text.substr(pos, end - pos);
+      }
+      pos = nl ? end + 1 : text.size();
+      ++line;
+    }
+  }
+};
+
+struct HunkWriter {
+  Canonical& out;
+  SectionCursor cursor;
+};
+
+// A hunk's place, rebase-stable: the section header line above its first line (the whole line,
+// of which git shows the first 80 bytes) and how many lines lie between the two (from the top of
+// the file when no header precedes it). Line numbers themselves shift under a rebase; these do
+// only when the section above the hunk changes.
+void append_hunk_place(HunkWriter& w, const git_diff_hunk& hunk) {
+  // 0-based index of the hunk's first old line; a hunk with no old lines is an empty old side.
+  size_t first = hunk.old_lines ? static_cast<size_t>(hunk.old_start) - 1 : static_cast<size_t>(hunk.old_start);
+  w.cursor.advance_to(first);
+  const auto& c = w.cursor;
+  size_t below = c.header_line ? first - *c.header_line - 1 : first;
+  std::string& v2 = w.out.v2;
+  v2 += "@@ ";
+  v2 += std::to_string(below);
+  if (c.header_line) {
+    v2 += ' ';
+    v2 += c.header;
+  }
+  v2 += '\n';
+  if (w.out.v1) *w.out.v1 += "@@\n";
+}
+
 // The hunks straight from xdiff's callbacks (git_diff_buffers): the same hunks and lines a patch
 // object would hold, without building one per file.
-Result<void> append_hunks(const std::string& old_text, const std::string& new_text, std::string& out) {
+Result<void> append_hunks(const std::string& old_text, const std::string& new_text, Canonical& out) {
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
   opts.context_lines = 3;
   opts.interhunk_lines = 0;
   opts.flags = GIT_DIFF_FORCE_TEXT;
-  auto on_hunk = [](const git_diff_delta*, const git_diff_hunk*, void* payload) -> int {
-    static_cast<std::string*>(payload)->append("@@\n");
+  HunkWriter writer{out, {old_text, 0, 0, std::nullopt, {}}};
+  auto on_hunk = [](const git_diff_delta*, const git_diff_hunk* hunk, void* payload) -> int {
+    append_hunk_place(*static_cast<HunkWriter*>(payload), *hunk);
     return 0;
   };
   auto on_line = [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) -> int {
     char o = line->origin;
     if (o != GIT_DIFF_LINE_CONTEXT && o != GIT_DIFF_LINE_ADDITION && o != GIT_DIFF_LINE_DELETION) return 0;
-    auto& text = *static_cast<std::string*>(payload);
-    text += o;
-    text.append(line->content, line->content_len);
-    // Only a file's last line lacks its newline; the marker line is what git prints for it.
-    if (line->content_len == 0 || line->content[line->content_len - 1] != '\n') text += "\n\\ No newline at end of file\n";
+    auto& text = static_cast<HunkWriter*>(payload)->out;
+    auto put = [&](std::string& t) {
+      t += o;
+      t.append(line->content, line->content_len);
+      // Only a file's last line lacks its newline; the marker line is what git prints for it.
+      if (line->content_len == 0 || line->content[line->content_len - 1] != '\n')
+        t += "\n\\ No newline at end of file\n";
+    };
+    put(text.v2);
+    if (text.v1) put(*text.v1);
     return 0;
   };
   if (git_diff_buffers(old_text.data(), old_text.size(), nullptr, new_text.data(), new_text.size(), nullptr, &opts,
-                       nullptr, nullptr, on_hunk, on_line, &out) != 0)
+                       nullptr, nullptr, on_hunk, on_line, &writer) != 0)
     return std::unexpected(git::last_error("diffing file contents"));
   return {};
 }
@@ -150,25 +227,28 @@ ChangeDigest ChangeDigest::of(std::string_view canonical_text) {
   return d;
 }
 
+Result<std::optional<git::ObjectId>> automatic_merge_tree(const git::Repository& repo, const git::Commit& commit);
+
 namespace {
 
-Result<std::string> canonical_of_paths(const git::Repository& repo, std::vector<git::ChangedPath> changed) {
+Result<Canonical> canonical_of_paths(const git::Repository& repo, std::vector<git::ChangedPath> changed, bool with_v1) {
   // Byte order of the path; a deletion sorts before an addition at the same path.
   std::stable_sort(changed.begin(), changed.end(), [](const git::ChangedPath& a, const git::ChangedPath& b) {
     if (a.path != b.path) return a.path < b.path;
     return a.new_mode == 0 && b.new_mode != 0;
   });
-  std::string out = "countersign-change-v1\n";
+  Canonical out(with_v1);
   for (const auto& c : changed) {
     std::string path = quote_path(c.path);
-    out += "file " + (c.old_mode ? path : "/dev/null") + " " + (c.new_mode ? path : "/dev/null") + "\n";
-    out += "mode " + octal(c.old_mode) + " " + octal(c.new_mode) + "\n";
+    out.add("file " + (c.old_mode ? path : "/dev/null") + " " + (c.new_mode ? path : "/dev/null") + "\n");
+    out.add("mode " + octal(c.old_mode) + " " + octal(c.new_mode) + "\n");
     auto old_text = side_content(repo, c.old_mode, c.old_blob);
     if (!old_text) return std::unexpected(old_text.error());
     auto new_text = side_content(repo, c.new_mode, c.new_blob);
     if (!new_text) return std::unexpected(new_text.error());
     if (looks_binary(*old_text) || looks_binary(*new_text)) {
-      out += "binary " + (c.old_mode ? sha256_hex(*old_text) : "0") + " " + (c.new_mode ? sha256_hex(*new_text) : "0") + "\n";
+      out.add("binary " + (c.old_mode ? sha256_hex(*old_text) : "0") + " " +
+              (c.new_mode ? sha256_hex(*new_text) : "0") + "\n");
       continue;
     }
     if (auto r = append_hunks(*old_text, *new_text, out); !r) return std::unexpected(r.error());
@@ -176,33 +256,16 @@ Result<std::string> canonical_of_paths(const git::Repository& repo, std::vector<
   return out;
 }
 
-}  // namespace
-
-Result<std::string> canonical_change(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
-                                     const git::ObjectId& new_tree) {
+Result<Canonical> canonical_between(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
+                                    const git::ObjectId& new_tree, bool with_v1) {
   auto changed = repo.changed_paths(old_tree.value_or(git::ObjectId{}), new_tree);
   if (!changed) return std::unexpected(changed.error());
-  return canonical_of_paths(repo, std::move(*changed));
+  return canonical_of_paths(repo, std::move(*changed), with_v1);
 }
 
-Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit,
-                                                  std::span<const git::ChangedPath> first_parent_paths) {
-  if (commit.parents.size() > 1) return commit_digest(repo, commit);
-  auto text = canonical_of_paths(repo, {first_parent_paths.begin(), first_parent_paths.end()});
-  if (!text) return std::unexpected(text.error());
-  return std::optional<ChangeDigest>(ChangeDigest::of(*text));
-}
-
-Result<std::optional<git::ObjectId>> automatic_merge_tree(const git::Repository& repo, const git::Commit& commit);
-
-Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit) {
-  auto text = commit_canonical_change(repo, commit);
-  if (!text) return std::unexpected(text.error());
-  if (!*text) return std::optional<ChangeDigest>{};
-  return std::optional<ChangeDigest>(ChangeDigest::of(**text));
-}
-
-Result<std::optional<std::string>> commit_canonical_change(const git::Repository& repo, const git::Commit& commit) {
+// A commit's own change (see commit_canonical_change); nullopt: a merge with nothing of its own.
+Result<std::optional<Canonical>> commit_canonical(const git::Repository& repo, const git::Commit& commit,
+                                                  bool with_v1) {
   std::optional<git::ObjectId> base;
   if (commit.parents.size() == 1) {
     auto p = repo.commit(commit.parents.front());
@@ -214,11 +277,67 @@ Result<std::optional<std::string>> commit_canonical_change(const git::Repository
     if (!merged) return std::unexpected(merged.error());
     base = *merged;
   }
-  auto text = canonical_change(repo, base, commit.tree);
+  auto text = canonical_between(repo, base, commit.tree, with_v1);
   if (!text) return std::unexpected(text.error());
   // A merge that only records what git merged by itself changes nothing of its own.
-  if (commit.parents.size() > 1 && *text == "countersign-change-v1\n") return std::optional<std::string>{};
-  return std::optional<std::string>(std::move(*text));
+  if (commit.parents.size() > 1 && text->v2 == Canonical(false).v2) return std::optional<Canonical>{};
+  return std::optional<Canonical>(std::move(*text));
+}
+
+std::string version_of(Canonical&& c, int version) {
+  return version == 1 ? std::move(*c.v1) : std::move(c.v2);
+}
+
+}  // namespace
+
+Result<std::string> canonical_change(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
+                                     const git::ObjectId& new_tree, int version) {
+  auto text = canonical_between(repo, old_tree, new_tree, version == 1);
+  if (!text) return std::unexpected(text.error());
+  return version_of(std::move(*text), version);
+}
+
+Result<std::optional<std::string>> commit_canonical_change(const git::Repository& repo, const git::Commit& commit,
+                                                           int version) {
+  auto text = commit_canonical(repo, commit, version == 1);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::optional<std::string>{};
+  return std::optional<std::string>(version_of(std::move(**text), version));
+}
+
+Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit, int version) {
+  auto text = commit_canonical_change(repo, commit, version);
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::optional<ChangeDigest>{};
+  return std::optional<ChangeDigest>(ChangeDigest::of(**text));
+}
+
+Result<std::optional<CommitDigests>> commit_digests(const git::Repository& repo, const git::Commit& commit,
+                                                    std::span<const git::ChangedPath> first_parent_paths,
+                                                    bool with_v1) {
+  Result<std::optional<Canonical>> text = std::optional<Canonical>{};
+  if (commit.parents.size() > 1) {
+    text = commit_canonical(repo, commit, with_v1);
+  } else {
+    auto t = canonical_of_paths(repo, {first_parent_paths.begin(), first_parent_paths.end()}, with_v1);
+    if (t)
+      text = std::optional<Canonical>(std::move(*t));
+    else
+      text = std::unexpected(t.error());
+  }
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::optional<CommitDigests>{};
+  CommitDigests out{ChangeDigest::of((*text)->v2), std::nullopt};
+  if ((*text)->v1) out.v1 = ChangeDigest::of(*(*text)->v1);
+  return std::optional<CommitDigests>(out);
+}
+
+Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit,
+                                                  std::span<const git::ChangedPath> first_parent_paths) {
+  auto d = commit_digests(repo, commit, first_parent_paths, false);
+  if (!d) return std::unexpected(d.error());
+  if (!*d) return std::optional<ChangeDigest>{};
+  return std::optional<ChangeDigest>((*d)->current);
 }
 
 // The tree git would produce merging the parents by itself. Paths that conflict take the first

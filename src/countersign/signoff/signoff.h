@@ -28,7 +28,11 @@ class Assessor;
 
 namespace cs::signoff {
 
-// ---- Change digest v1 (DESIGN.md "Change digest") -------------------------------------------
+// ---- Change digest (DESIGN.md "Change digest"; docs/signoff.md) ----------------------------
+
+// The version new statements sign. Version 1 is computed only to recognise approvals made
+// before version 2: they are reported as needing re-approval, never counted.
+inline constexpr int kChangeDigestVersion = 2;
 
 struct ChangeDigest {
   std::array<uint8_t, 32> bytes{};
@@ -47,17 +51,27 @@ struct ChangeDigestHash {
   }
 };
 
-// The canonical text of the change from `old_tree` (nullopt: the empty tree) to `new_tree`.
+// The canonical text of the change from `old_tree` (nullopt: the empty tree) to `new_tree`, in
+// change digest `version` (1 or 2).
 Result<std::string> canonical_change(const git::Repository& repo, const std::optional<git::ObjectId>& old_tree,
-                                     const git::ObjectId& new_tree);
+                                     const git::ObjectId& new_tree, int version = kChangeDigestVersion);
 // A commit's own change: against its parent, the empty tree for a root, and for a merge against
 // the automatic merge of its parents. nullopt: a merge with no change of its own.
-Result<std::optional<std::string>> commit_canonical_change(const git::Repository& repo, const git::Commit& commit);
-Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit);
-// The same, reusing `first_parent_paths` (Repository::changed_paths(commit)) when the caller
-// already has them; a merge still measures against its automatic merge.
+Result<std::optional<std::string>> commit_canonical_change(const git::Repository& repo, const git::Commit& commit,
+                                                           int version = kChangeDigestVersion);
+Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit,
+                                                  int version = kChangeDigestVersion);
+// The current digest, reusing `first_parent_paths` (Repository::changed_paths(commit)) when the
+// caller already has them; a merge still measures against its automatic merge.
 Result<std::optional<ChangeDigest>> commit_digest(const git::Repository& repo, const git::Commit& commit,
                                                   std::span<const git::ChangedPath> first_parent_paths);
+// The current digest and, when `with_v1`, the version 1 digest too, from one diff.
+struct CommitDigests {
+  ChangeDigest current;
+  std::optional<ChangeDigest> v1;
+};
+Result<std::optional<CommitDigests>> commit_digests(const git::Repository& repo, const git::Commit& commit,
+                                                    std::span<const git::ChangedPath> first_parent_paths, bool with_v1);
 
 struct Member {
   git::ObjectId commit;
@@ -91,6 +105,9 @@ std::string_view to_string(StatementKind k);  // "approval", "revocation", "over
 // names its kind.
 struct Statement {
   StatementKind kind = StatementKind::approval;
+  // Approval, override: the change digest version of `change` and `member`, which the first
+  // line states ("countersign-approval v2"). A revocation binds a statement, not a change: v1.
+  int version = kChangeDigestVersion;
   std::string repo;
   ChangeDigest change;
   std::vector<ChangeDigest> members;       // approval, override: the range's commits
@@ -158,6 +175,7 @@ enum class Status {
   too_old,           // older than the policy's max_age
   revoked,           // its signer revoked it
   stale,             // made for other content: the change was edited since
+  old_digest,        // made under change digest v1, which binds no hunk positions: re-approve
   not_eligible,      // a valid approval by someone who may not approve this change
 };
 std::string_view to_string(Status s);  // "valid", "bad signature", "stale: content changed", ...
@@ -183,6 +201,9 @@ class ApprovalSet {
   ~ApprovalSet();
 
   bool empty() const;  // no statement files at all
+  // Some approval or override was made under change digest v1: finding them (to report them as
+  // needing re-approval) takes each commit's v1 digest too.
+  bool holds_old_digests() const;
   const Trust& trust() const;
 
   // Verifies every statement filed under, or listing as a member, one of `digests`, on

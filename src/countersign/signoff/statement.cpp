@@ -9,11 +9,15 @@
 namespace cs::signoff {
 namespace {
 
-std::string_view header_of(StatementKind k) {
+// The first line. Approvals and overrides carry the change digest version their digests are in;
+// a revocation names a statement's hash, whatever its version.
+std::string header_of(StatementKind k, int version) {
   switch (k) {
-    case StatementKind::approval: return "countersign-approval v1";
+    case StatementKind::approval:
+      return "countersign-approval v" + std::to_string(version);
     case StatementKind::revocation: return "countersign-revocation v1";
-    case StatementKind::override: return "countersign-override v1";
+    case StatementKind::override:
+      return "countersign-override v" + std::to_string(version);
   }
   return "";
 }
@@ -104,7 +108,7 @@ Result<int64_t> parse_duration(std::string_view s) {
 }
 
 std::string render(const Statement& s) {
-  std::string out(header_of(s.kind));
+  std::string out = header_of(s.kind, s.kind == StatementKind::revocation ? 1 : s.version);
   out += "\nrepo " + s.repo + "\nchange " + s.change.hex() + "\n";
   if (s.kind == StatementKind::revocation) {
     out += "revokes " + (s.revokes ? s.revokes->hex() : std::string()) + "\n";
@@ -125,10 +129,16 @@ Result<Statement> parse_statement(std::string_view text) {
   auto first = text.find('\n');
   if (first == std::string_view::npos) return fail(Errc::parse, "statement has no header line");
   std::string_view head = text.substr(0, first);
-  if (head == header_of(StatementKind::approval)) s.kind = StatementKind::approval;
-  else if (head == header_of(StatementKind::revocation)) s.kind = StatementKind::revocation;
-  else if (head == header_of(StatementKind::override)) s.kind = StatementKind::override;
-  else return fail(Errc::parse, "not a countersign statement (first line: " + std::string(head.substr(0, 60)) + ")");
+  bool known = false;
+  for (auto kind : {StatementKind::approval, StatementKind::revocation, StatementKind::override})
+    for (int version : {1, 2})
+      if (!known && head == header_of(kind, version)) {
+        known = true;
+        s.kind = kind;
+        s.version = kind == StatementKind::revocation ? 1 : version;
+      }
+  if (!known)
+    return fail(Errc::parse, "not a countersign statement (first line: " + std::string(head.substr(0, 60)) + ")");
   if (text.find('\r') != std::string_view::npos) return fail(Errc::parse, "statement contains a carriage return");
   Reader r{text.substr(first + 1), 1};
 

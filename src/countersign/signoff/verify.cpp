@@ -94,6 +94,7 @@ struct ApprovalSet::State {
   Index by_dir, members_of_approvals, members_of_overrides;
   std::unordered_map<git::ObjectId, std::vector<size_t>, git::ObjectIdHash> by_commit;
   std::vector<store::Problem> problems;
+  bool old_digests = false;  // an approval or override made under change digest v1
 
   const Checked& check(size_t i);
   Checked verify(size_t i);
@@ -163,6 +164,9 @@ Checked ApprovalSet::State::verify(size_t i) {
       }
     }
   }
+  if (st.kind != StatementKind::revocation && st.version < kChangeDigestVersion)
+    return done(Status::old_digest, "made under change digest v" + std::to_string(st.version) +
+                                        ", which does not bind where hunks land; re-approve the change");
   return done(Status::valid, "");
 }
 
@@ -247,6 +251,8 @@ std::string_view to_string(Status s) {
     case Status::too_old: return "too old";
     case Status::revoked: return "revoked";
     case Status::stale: return "stale: content changed";
+    case Status::old_digest:
+      return "stale: made under change digest v1, re-approve";
     case Status::not_eligible: return "approver not eligible";
   }
   return "unknown";
@@ -290,6 +296,7 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
     s->statements.push_back(parse_statement(s->texts[i]));
     const auto& st = s->statements.back();
     if (!st) continue;
+    if (st->kind != StatementKind::revocation && st->version < kChangeDigestVersion) s->old_digests = true;
     if (st->commit) s->by_commit[*st->commit].push_back(i);
     Index* members = st->kind == StatementKind::approval   ? &s->members_of_approvals
                      : st->kind == StatementKind::override ? &s->members_of_overrides
@@ -301,6 +308,10 @@ Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) 
 }
 
 bool ApprovalSet::empty() const { return state_->files.empty(); }
+
+bool ApprovalSet::holds_old_digests() const {
+  return state_->old_digests;
+}
 
 bool ApprovalSet::names(const git::ObjectId& commit) const { return state_->by_commit.contains(commit); }
 

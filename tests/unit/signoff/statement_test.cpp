@@ -20,15 +20,58 @@ TEST(Statement, ApprovalRendersExactlyAndParsesBack) {
   s.time = 1767225600;  // 2026-01-01T00:00:00Z
   s.expires = s.time + 7 * 86400;
   std::string text = render(s);
-  EXPECT_EQ(text, "countersign-approval v1\nrepo github.com/acme/app\nchange " + std::string(64, 'a') +
-                      "\nmember " + std::string(64, 'b') + "\nmember " + std::string(64, 'c') + "\ncommit " +
-                      std::string(40, '1') +
+  EXPECT_EQ(text, "countersign-approval v2\nrepo github.com/acme/app\nchange " + std::string(64, 'a') + "\nmember " +
+                      std::string(64, 'b') + "\nmember " + std::string(64, 'c') + "\ncommit " + std::string(40, '1') +
                       "\napprover carol@example.com\nrole senior\ntime 2026-01-01T00:00:00Z\nexpires "
                       "2026-01-08T00:00:00Z\n");
   auto back = parse_statement(text);
   ASSERT_TRUE(back) << back.error().describe();
   EXPECT_EQ(render(*back), text);
   EXPECT_EQ(back->members.size(), 2u);
+}
+
+// Approvals and overrides say which change digest version they sign; version 1 still parses (to
+// be reported as needing re-approval), and keeps its own first line. A revocation is v1 always.
+TEST(Statement, FirstLineNamesTheChangeDigestVersion) {
+  Statement s;
+  s.repo = "app";
+  s.change = d('a');
+  s.approver = "carol@example.com";
+  s.role = "senior";
+  s.time = 1767225600;
+  EXPECT_EQ(s.version, kChangeDigestVersion);
+  EXPECT_TRUE(render(s).starts_with("countersign-approval v2\n"));
+  s.version = 1;
+  std::string v1 = render(s);
+  EXPECT_TRUE(v1.starts_with("countersign-approval v1\n"));
+  auto back = parse_statement(v1);
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(back->version, 1);
+  EXPECT_EQ(render(*back), v1);
+  Statement current = s;
+  current.version = 2;
+  auto v2 = parse_statement(render(current));
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->version, 2);
+  s.kind = StatementKind::override;
+  s.reason = "outage";
+  s.expires = s.time + 3600;
+  s.version = 2;
+  EXPECT_TRUE(render(s).starts_with("countersign-override v2\n"));
+  s.version = 1;
+  auto o1 = parse_statement(render(s));
+  ASSERT_TRUE(o1);
+  EXPECT_EQ(o1->version, 1);
+  EXPECT_FALSE(parse_statement("countersign-approval v3\n" + v1.substr(v1.find('\n') + 1)));
+  Statement r;
+  r.kind = StatementKind::revocation;
+  r.repo = "app";
+  r.change = d('a');
+  r.revokes = d('e');
+  r.approver = "carol@example.com";
+  r.time = 1767225600;
+  EXPECT_TRUE(render(r).starts_with("countersign-revocation v1\n"));
+  EXPECT_FALSE(parse_statement("countersign-revocation v2\n" + render(r).substr(render(r).find('\n') + 1)));
 }
 
 TEST(Statement, RevocationAndOverrideRoundTrip) {
@@ -72,7 +115,7 @@ TEST(Statement, StrictParsingRefusesVariants) {
   ASSERT_TRUE(parse_statement(text));
   EXPECT_FALSE(parse_statement(text.substr(0, text.size() - 1)));        // truncated
   EXPECT_FALSE(parse_statement(text + "extra thing\n"));                  // unknown line
-  EXPECT_FALSE(parse_statement("countersign-approval v2\n" + text.substr(24)));  // other version
+  EXPECT_FALSE(parse_statement("countersign-approval v3\n" + text.substr(24)));  // unknown version
   std::string upper = text;
   upper.replace(upper.find("aaaa"), 4, "AAAA");
   EXPECT_FALSE(parse_statement(upper));  // non-canonical digest spelling
