@@ -184,6 +184,10 @@ struct LowerThanUnknown {
   const char* source;  // what the report names
 };
 
+void PrintTo(const LowerThanUnknown& v, std::ostream* os) {
+  *os << v.name;
+}
+
 class EvidenceBelowUnknown : public ::testing::TestWithParam<LowerThanUnknown> {};
 
 TEST_P(EvidenceBelowUnknown, IsBlockedWithTheRequirementsOfUnknown) {
