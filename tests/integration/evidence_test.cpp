@@ -348,7 +348,8 @@ TEST(Evidence, ScanMarksWhereAHumanClassCameFrom) {
   EXPECT_TRUE(has(json.out, "\"source\":\".agent-trace/traces.jsonl\"")) << json.out;
   auto text = countersign({"scan", "main..feature", "--repo", r.git.path().string()});
   EXPECT_TRUE(has(text.out, "human*")) << text.out;
-  EXPECT_TRUE(has(text.out, "* human per .agent-trace/traces.jsonl (1): check lowers requirements for these only when"))
+  EXPECT_TRUE(
+      has(text.out, "* human per .agent-trace/traces.jsonl (1): check gives these the requirements of unknown unless"))
       << text.out;
 }
 

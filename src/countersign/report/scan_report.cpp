@@ -149,8 +149,9 @@ std::string human_footnote(const Summary& s) {
     first = false;
   }
   return o +
-         ": check lowers requirements for these only when the trusted policy lists that source under "
-         "provenance.trusted; otherwise they need what unknown needs";
+         ": check gives these the requirements of unknown unless the trusted policy lists the source under "
+         "provenance.trusted (only " +
+         std::string(provenance::kGitAiNotes) + " and " + std::string(provenance::kAgentTraceNotes) + " can be)";
 }
 
 void summary_text(std::string& o, const Summary& s) {
