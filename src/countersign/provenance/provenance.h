@@ -24,7 +24,7 @@ struct Evidence {
   std::string detector;  // "identity", "trailer", "git-ai", "agent-trace", "branch", "marker"
   std::string signal;    // what it means, e.g. "co-author is Claude Code"
   std::string text;      // the exact text it was read from
-  std::string source;    // where it was read (see Source names below)
+  std::string source;    // where it was read: one of the source names below
 };
 
 // Where evidence is read, as the policy's `provenance.trusted` names it. Everything but a notes

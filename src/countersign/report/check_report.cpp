@@ -316,14 +316,13 @@ void markdown_report(Out& out, const gate::Decision& d) {
       std::string excluded;
       for (const auto& e : r.excluded) excluded += (excluded.empty() ? "" : ", ") + e.person + " (" + e.why + ")";
       const auto& q = r.requirement;
-      o += fmt::format(
-          "| `{}` {} | {} | {} \u00d7 {} (`{}`) | {} | {} | {} |\n", cd.provenance.commit.hex().substr(0, 10),
-          md_cell(cd.subject.substr(0, 60)), md_cell(class_label(cd)), q.approvals, md_cell(join(q.roles, " or ")),
-          md_cell(q.rule),
-          r.met()         ? "\u2705 " + md_cell(join(r.satisfied_by, ", "))
-          : cd.overridden ? fmt::format("\u26a0\ufe0f overridden {}/{}", r.satisfied_by.size(), q.approvals)
-                          : fmt::format("\u274c {}/{}", r.satisfied_by.size(), q.approvals),
-          md_cell(r.eligible.empty() ? "nobody" : join(r.eligible, ", ")), md_cell(excluded.empty() ? "-" : excluded));
+      o += fmt::format("| `{}` {} | {} | {} \u00d7 {} (`{}`) | {} | {} | {} |\n", cd.provenance.commit.hex().substr(0, 10),
+                       md_cell(cd.subject.substr(0, 60)), md_cell(class_label(cd)), q.approvals,
+                       md_cell(join(q.roles, " or ")), md_cell(q.rule),
+                       r.met()         ? "\u2705 " + md_cell(join(r.satisfied_by, ", "))
+                       : cd.overridden ? fmt::format("\u26a0\ufe0f overridden {}/{}", r.satisfied_by.size(), q.approvals)
+                                       : fmt::format("\u274c {}/{}", r.satisfied_by.size(), q.approvals),
+                       md_cell(r.eligible.empty() ? "nobody" : join(r.eligible, ", ")), md_cell(excluded.empty() ? "-" : excluded));
     }
     out.maybe_flush();
   }
