@@ -15,6 +15,7 @@ struct CheckArgs {
   std::string trusted_ref;
   std::string deployed;
   std::string candidate;
+  std::string into;
   std::string environment;
   std::string format = "text";
   std::vector<std::string> plans;
@@ -36,7 +37,10 @@ int run_check(const CheckArgs& a) {
   }
   gate::Request request;
   request.repo_path = a.repo;
-  request.range = a.deployed.empty() ? a.range : a.deployed + ".." + (a.candidate.empty() ? "HEAD" : a.candidate);
+  request.range = a.range;
+  if (!a.deployed.empty()) request.deployed = a.deployed;
+  if (!a.candidate.empty()) request.candidate = a.candidate;
+  if (!a.into.empty()) request.into = a.into;
   if (!a.trusted_ref.empty()) request.trusted_ref = a.trusted_ref;
   if (!a.environment.empty()) request.environment = a.environment;
   request.plan_files = a.plans;
@@ -52,11 +56,14 @@ void add_check(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<CheckArgs>();
   auto* cmd = app.add_subcommand("check", "Gate a range: what each commit needs, who may give it (exit 0 pass, 1 blocked, 2 error)");
   cmd->add_option("range", args->range,
-                  "Commits to check in git revision syntax (A..B, B); default: the commits on HEAD not on its upstream");
+                  "Commits to check in git revision syntax (A..B); default: HEAD's commits not in the trusted revision");
   cmd->add_option("--repo", args->repo, "The repository (default: the current directory)")->capture_default_str();
   cmd->add_option("--trusted-ref", args->trusted_ref,
-                  "Revision to read .countersign/policy.yaml and people.yaml from (default: the target's upstream, "
-                  "else the left side of A..B)");
+                  "Revision to read .countersign/policy.yaml and people.yaml from (default: the branch the change goes "
+                  "into, or the deployed revision); it must not contain any commit of the range");
+  cmd->add_option("--into", args->into,
+                  "The protected branch the change goes into (default: the left side of A..B when it is one, else the "
+                  "remote's default branch)");
   cmd->add_option("--deployed", args->deployed,
                   "Deploy form: the revision running in production; checks deployed..candidate");
   cmd->add_option("--candidate", args->candidate, "Deploy form: the revision about to be deployed (default: HEAD)");

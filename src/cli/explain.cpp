@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/trusted_policy.h"
 #include "countersign/guard/guard.h"
 
 namespace cs::cli {
@@ -18,6 +19,7 @@ void add_explain(CLI::App& app, int& exit_code) {
     guard::Context ctx = guard::context_from_process(cwd);
     guard::Config config;
     config.project_dir = project.empty() ? guard::find_project_dir(ctx.cwd) : project;
+    if (!config.project_dir.empty()) config.trusted_policy = trusted_guard_policy(config.project_dir);
     auto g = guard::Guard::load(config);
     if (!g) {
       std::fprintf(stderr, "countersign explain: %s\n", g.error().describe().c_str());

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/trusted_policy.h"
 #include "countersign/guard/guard.h"
 
 extern char** environ;
@@ -163,7 +164,8 @@ const Registrar registrar(40, add_guard);
 }  // namespace
 
 int guard_hook(const char* agent) {
-  auto reply = guard::run_hook(agent, read_stdin_limited(), guard::HookEnvironment{process_env(), current_dir()});
+  auto reply = guard::run_hook(agent, read_stdin_limited(),
+                               guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy});
   std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
   std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
   std::fflush(stdout);

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "cli/commands.h"
+#include "countersign/gate/gate.h"
 #include "countersign/git/git.h"
 #include "countersign/signoff/signoff.h"
 
@@ -73,15 +74,20 @@ namespace {
 struct OverdueArgs {
   std::string repo = ".";
   std::string trusted_ref;
+  std::string into;
 };
 
 int run_overdue(const OverdueArgs& a) {
   auto repo = git::Repository::open(a.repo);
   if (!repo) return report_error(repo.error());
-  std::string trusted = a.trusted_ref;
-  if (trusted.empty()) trusted = repo->head_upstream().value_or("HEAD");
+  gate::TrustQuery query;
+  if (!a.trusted_ref.empty()) query.trusted_ref = a.trusted_ref;
+  if (!a.into.empty()) query.into = a.into;
+  auto root = gate::choose_trust_root(*repo, query);
+  if (!root) return report_error(root.error());
+  std::string trusted = root->ref + " (" + root->source + ")";
   int64_t now = static_cast<int64_t>(std::time(nullptr));
-  auto state = signoff::load_trusted(*repo, trusted, now);
+  auto state = signoff::load_trusted(*repo, root->commit->hex(), now);
   if (!state) return report_error(state.error());
   auto set = signoff::ApprovalSet::load(*repo, state->trust);
   if (!set) return report_error(set.error());
@@ -107,7 +113,9 @@ void add_overdue(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<OverdueArgs>();
   auto* cmd = app.add_subcommand("overdue", "List break-glass overrides whose post-hoc review is still owed; exit 1 when any is overdue");
   cmd->add_option("--repo", a->repo, "Repository (default: the current directory)");
-  cmd->add_option("--trusted-ref", a->trusted_ref, "Where policy and people are read from (default: HEAD's upstream, else HEAD)");
+  cmd->add_option("--trusted-ref", a->trusted_ref,
+                  "Where policy and people are read from (default: the remote's default branch, as for check)");
+  cmd->add_option("--into", a->into, "Read them from this protected branch instead of the default branch");
   cmd->callback([a, &exit_code] { exit_code = run_overdue(*a); });
 }
 

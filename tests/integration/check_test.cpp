@@ -62,7 +62,8 @@ TEST(Check, AiCommitIsBlockedAndSaysWhoCouldApprove) {
   EXPECT_TRUE(has(out.out, "needs 1 approval from role senior \u2014 eligible: alice, bob; excluded: carol (author, operator)"))
       << out.out;
   EXPECT_TRUE(has(out.out, "countersign check main..feature: blocked")) << out.out;
-  EXPECT_TRUE(has(out.out, "at main (left side of the range)")) << out.out;
+  EXPECT_TRUE(has(out.out, "at refs/heads/main (the branch the change goes into: main (no remote; the local branch main))"))
+      << out.out;
 
   auto json = r.check({"main..feature", "--format", "json"});
   EXPECT_EQ(json.exit_code, 1);
@@ -121,19 +122,23 @@ TEST(Check, CandidateCannotMakeItsAuthorSenior) {
   EXPECT_TRUE(has(j, "{\"rule\":\"policy-admin\",\"approvals\":1,\"roles\":[\"policy-admin\"]")) << j;
   EXPECT_TRUE(has(j, "\"reason\":\"changes .countersign/people.yaml\",\"eligible\":[\"alice\"]")) << j;
   EXPECT_FALSE(has(j, "\"dave\"")) << j;
-  // Checked against the candidate itself, the forged directory would have applied: the trust root matters.
+  // Checked against the candidate itself, the forged directory would apply: the gate refuses that root.
   auto forged = r.check({"main..feature", "--format", "json", "--trusted-ref", "feature"});
-  EXPECT_TRUE(has(forged.out, "\"dave\"")) << forged.out;
+  EXPECT_EQ(forged.exit_code, 2) << forged.out;
+  EXPECT_TRUE(has(forged.out, "already contains commit")) << forged.out;
 }
 
-TEST(Check, TrustedRevisionDefaultsToTheTargetsUpstream) {
+TEST(Check, TrustedRevisionIsNeverTheTargetsUpstream) {
   Repo r;
   r.git.write("src/a.py", "a = 3\n");
   r.git.commit("Change", "Bob Roe", "bob@example.com");
-  r.git.git("branch -q -u main feature");
-  auto json = r.check({"feature", "--format", "json"});
-  EXPECT_TRUE(has(json.out, "\"trusted\":{\"ref\":\"refs/heads/main\",\"source\":\"upstream of feature\"")) << json.out;
-  EXPECT_EQ(json.exit_code, 1) << json.out;  // the unknown commits of the whole history need a senior
+  r.git.git("branch -q pushed feature");
+  r.git.git("branch -q -u pushed feature");
+  auto json = r.check({"--format", "json"});
+  EXPECT_TRUE(has(json.out, "\"trusted\":{\"ref\":\"refs/heads/main\",\"source\":\"the branch the change goes into: main"))
+      << json.out;
+  EXPECT_EQ(json.exit_code, 1) << json.out;  // the unknown commit needs a senior
+  EXPECT_TRUE(has(json.out, "\"range\":\"refs/heads/main..HEAD\"")) << json.out;
 }
 
 TEST(Check, NoPolicyOnTheTrustedRevisionUsesTheBuiltInDefault) {
@@ -145,7 +150,7 @@ TEST(Check, NoPolicyOnTheTrustedRevisionUsesTheBuiltInDefault) {
   git.commit(std::string("AI change") + kClaude, "Bob Roe", "bob@example.com");
   auto out = countersign({"check", "main..feature", "--repo", git.path().string()});
   EXPECT_EQ(out.exit_code, 1) << out.out;
-  EXPECT_TRUE(has(out.out, "no .countersign/policy.yaml on main: the built-in default policy applies")) << out.out;
+  EXPECT_TRUE(has(out.out, "no .countersign/policy.yaml on refs/heads/main: the built-in default policy applies")) << out.out;
   EXPECT_TRUE(has(out.out, "ai-changes-need-a-senior: needs 1 approval from role senior \u2014 eligible: nobody")) << out.out;
   auto json = countersign({"check", "main..feature", "--repo", git.path().string(), "--format", "json"});
   EXPECT_TRUE(has(json.out, "\"default_policy\":true")) << json.out;
@@ -172,7 +177,7 @@ TEST(CheckErrors, UnknownRevisionInTheRange) {
   EXPECT_TRUE(has(out.out, "unknown revision: no-such-branch")) << out.out;
   auto bad_trust = r.check({"main..feature", "--trusted-ref", "nope"});
   EXPECT_EQ(bad_trust.exit_code, 2);
-  EXPECT_TRUE(has(bad_trust.out, "trusted revision: unknown revision: nope")) << bad_trust.out;
+  EXPECT_TRUE(has(bad_trust.out, "trusted revision nope: unknown revision: nope")) << bad_trust.out;
 }
 
 TEST(CheckErrors, EmptyRepositoryAndNoRepository) {
@@ -186,11 +191,19 @@ TEST(CheckErrors, EmptyRepositoryAndNoRepository) {
   EXPECT_TRUE(has(none.out, "not a git repository")) << none.out;
 }
 
-TEST(CheckErrors, SymmetricRangeNeedsAnExplicitTrustRoot) {
+// A...B holds the commits of both sides: when the trusted branch has moved on, some are its own.
+TEST(CheckErrors, SymmetricRangeWithTheTrustedBranchOnOneSide) {
   Repo r;
+  r.git.write("src/a.py", "a = 5\n");
+  r.git.commit(std::string("AI change") + kClaude, "Bob Roe", "bob@example.com");
+  auto same = r.check({"main...feature"});
+  EXPECT_EQ(same.exit_code, 1) << same.out;  // main has not moved: just the feature's commit
+  r.git.git("checkout -q main");
+  r.git.write("README", "moved on\n");
+  r.git.commit("Main moves on", "Alice Doe", "alice@example.com");
   auto out = r.check({"main...feature"});
-  EXPECT_EQ(out.exit_code, 2);
-  EXPECT_TRUE(has(out.out, "--trusted-ref")) << out.out;
+  EXPECT_EQ(out.exit_code, 2) << out.out;
+  EXPECT_TRUE(has(out.out, "already contains commit")) << out.out;
 }
 
 struct BadPolicy {

@@ -33,6 +33,10 @@ struct Context {
   const signoff::ApprovalSet* store = nullptr;
   const risk::Config* risk = nullptr;
   std::span<const risk::Finding> range_findings;  // --plan findings, for the newest commit
+  std::string_view range;                          // as walked
+  const detail::CommitSet* trusted_reach = nullptr;  // commits the trusted revision holds that the range could reach
+  const TrustRoot& trust;
+  const detail::CommitSet* shallow_boundary = nullptr;  // a shallow clone's cut: commits whose parents are absent
 };
 
 Decision failed(Decision d, Error e) {
@@ -131,7 +135,16 @@ std::optional<Error> decide_range(const Context& cx, const git::Repository& repo
       }
       return push(std::move(block));
     };
-    auto walked = repo.walk_raw(cx.request.range, [&](git::RawCommit&& c) {
+    std::optional<git::ObjectId> trusted_holds, cut_at;
+    auto walked = repo.walk_raw(cx.range, [&](git::RawCommit&& c) {
+      if (cx.trusted_reach && cx.trusted_reach->contains(c.id)) {
+        trusted_holds = c.id;
+        return open = false;
+      }
+      if (cx.shallow_boundary && cx.shallow_boundary->contains(c.id)) {
+        cut_at = c.id;
+        return open = false;
+      }
       block.push_back({std::move(c), first});
       first = false;
       if (block.size() == kBlock) {
@@ -142,6 +155,8 @@ std::optional<Error> decide_range(const Context& cx, const git::Repository& repo
     });
     if (open && !block.empty()) hand_over();
     if (not_ready) return std::unexpected(*not_ready);
+    if (trusted_holds) return std::unexpected(detail::contains_range_commit(cx.trust, cx.range, *trusted_holds));
+    if (cut_at) return std::unexpected(detail::shallow_cut(cx.range, *cut_at));
     return walked;
   });
   if (!done) return done.error();
@@ -213,30 +228,32 @@ void drop_agent_people(policy::People& people, const provenance::Assessor& asses
 
 Decision check(const Request& request) {
   Decision d;
-  d.range = request.range;
   const int64_t now = request.now ? request.now : static_cast<int64_t>(std::time(nullptr));
+  if (request.deployed && !request.range.empty())
+    return failed(std::move(d), Error{Errc::invalid_argument, "give either a range or the deploy form, not both", {}});
+  std::string range = request.deployed ? *request.deployed + ".." + request.candidate.value_or("HEAD") : request.range;
+  d.range = range;
 
   auto repo = git::Repository::open(request.repo_path);
   if (!repo) return failed(std::move(d), repo.error());
   // The range is walked while commits are decided (below); checking its revisions now makes an
-  // unknown one the first error reported, as it is the first thing wrong.
-  if (auto start = repo->range_start(request.range); !start) return failed(std::move(d), start.error());
+  // unknown or ambiguous one the first error reported, as it is the first thing wrong.
+  if (auto start = repo->range_start(range.empty() ? "HEAD" : range); !start) return failed(std::move(d), start.error());
 
-  auto trust = detail::choose_trust_root(*repo, request.range, request.trusted_ref);
+  auto trust = choose_trust_root(*repo, TrustQuery{range, request.trusted_ref, request.deployed, request.into});
   if (!trust) return failed(std::move(d), trust.error());
   d.trust = *trust;
-
-  policy::Loaded loaded;
-  if (d.trust.commit) {
-    auto l = policy::load_from_revision(*repo, *d.trust.commit, d.trust.ref);
-    if (!l) return failed(std::move(d), l.error());
-    loaded = std::move(*l);
-  } else {
-    loaded = policy::load(std::nullopt, std::nullopt);
-    d.notes.push_back("no trusted revision (--trusted-ref not given, the target has no upstream and the range no "
-                      "left side): nothing is read from the candidate, so the built-in default policy and an empty "
-                      "people directory apply");
+  // The default range: what HEAD adds to the trusted revision.
+  if (range.empty()) {
+    range = d.trust.commit->hex() + "..HEAD";
+    d.range = d.trust.ref + "..HEAD";
   }
+  auto reach = detail::trusted_history_in_reach(*repo, d.trust, range);
+  if (!reach) return failed(std::move(d), reach.error());
+
+  auto l = policy::load_from_revision(*repo, *d.trust.commit, d.trust.ref);
+  if (!l) return failed(std::move(d), l.error());
+  policy::Loaded loaded = std::move(*l);
   d.diagnostics = loaded.diagnostics;
   if (loaded.diagnostics.has_errors())
     return failed(std::move(d), Error{Errc::policy,
@@ -246,17 +263,17 @@ Decision check(const Request& request) {
                                       {}});
   d.trust.default_policy = loaded.policy.builtin_default;
   d.trust.people_present = loaded.people.present;
-  if (d.trust.commit && loaded.policy.builtin_default)
+  if (loaded.policy.builtin_default)
     d.notes.push_back("no .countersign/policy.yaml on " + d.trust.ref +
                       ": the built-in default policy applies (AI-assisted, AI-authored and unknown commits need 1 "
                       "approval from role senior)");
-  if (d.trust.commit && !loaded.people.present)
+  if (!loaded.people.present)
     d.notes.push_back("no .countersign/people.yaml on " + d.trust.ref + ": nobody can approve");
   d.environment = request.environment.value_or(loaded.policy.environments.default_name);
 
   provenance::AssessOptions options;
   options.extra_agents = loaded.people.agents;
-  options.branch = provenance::branch_of_range(*repo, request.range);
+  options.branch = provenance::branch_of_range(*repo, range);
   options.trusted_sources = loaded.policy.provenance_trust.sources;
   for (const auto& source : options.trusted_sources)
     d.notes.push_back("provenance evidence from " + source +
@@ -317,8 +334,13 @@ Decision check(const Request& request) {
   if (!request.plan_files.empty())
     d.notes.push_back("findings of the --plan files are attached to the newest commit of the range");
   Context cx{request, loaded.policy, loaded.people, *assessor, approvals, d.environment, now, false, nullptr,
-             &risk_config, *plan_findings};
-  std::vector<signoff::ApprovalSet::RangeCommit> range;
+             &risk_config, *plan_findings, range, reach->empty() ? nullptr : &*reach, d.trust};
+  detail::CommitSet boundary;
+  if (repo->is_shallow()) {
+    for (const auto& id : repo->shallow_boundary()) boundary.insert(id);
+    cx.shallow_boundary = &boundary;
+  }
+  std::vector<signoff::ApprovalSet::RangeCommit> walked;
   auto ready = [&]() -> Result<void> {
     if (auto r = store_ready(); !r) return r;
     // Set before the workers get their first block (the pipeline's lock orders the two).
@@ -326,7 +348,7 @@ Decision check(const Request& request) {
     cx.store = store ? &*store : nullptr;
     return {};
   };
-  auto decided = decide_range(cx, *repo, d.commits, range, ready);
+  auto decided = decide_range(cx, *repo, d.commits, walked, ready);
   if (auto r = store_ready(); !r && !decided) decided = r.error();  // an empty range never asked
   join_loader();  // the store is this thread's alone from here
   if (decided) return failed(std::move(d), *decided);
@@ -335,10 +357,11 @@ Decision check(const Request& request) {
                                       "--plan files were given but the range has no commits to attach their findings to",
                                       {}});
   std::vector<git::ObjectId> ids;
-  ids.reserve(range.size());
-  for (const auto& r : range) ids.push_back(r.id);
+  ids.reserve(walked.size());
+  for (const auto& r : walked) ids.push_back(r.id);
+  if (auto whole = detail::check_complete(*repo, d.trust, cx.range, ids); !whole) return failed(std::move(d), whole.error());
   if (store) {
-    if (auto e = bind_candidate_digests(*repo, *store, range, d.commits, request)) return failed(std::move(d), *e);
+    if (auto e = bind_candidate_digests(*repo, *store, walked, d.commits, request)) return failed(std::move(d), *e);
     std::vector<signoff::ChangeDigest> digests;
     for (const auto& cd : d.commits)
       if (!cd.digest.empty())
@@ -353,6 +376,10 @@ Decision check(const Request& request) {
     d.reviews = std::move(*owed);
   }
   d.verdict = detail::verdict_of(d.commits);
+  if (d.verdict == Verdict::blocked && !store && request.read_approvals)
+    d.notes.push_back(std::string("there is no ") + signoff::kApprovalsRef +
+                      " in this clone: if approvals were given, fetch them with git fetch origin "
+                      "'refs/countersign/*:refs/countersign/*' 'refs/notes/*:refs/notes/*'");
   return d;
 }
 

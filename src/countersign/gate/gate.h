@@ -42,8 +42,13 @@ using RiskAssessor = std::function<Result<std::vector<risk::Finding>>(
 
 struct Request {
   std::string repo_path = ".";
-  std::string range;                        // git revision syntax; "" = HEAD not on its upstream
-  std::optional<std::string> trusted_ref;   // where policy and people are read from
+  std::string range;                        // git revision syntax; "" = HEAD's commits not in the trusted revision
+  std::optional<std::string> trusted_ref;   // where policy and people are read from (see choose_trust_root)
+  // The deploy form: the revision running in production (trusted) and the one about to be
+  // deployed (default HEAD); the range is deployed..candidate. Excludes `range`.
+  std::optional<std::string> deployed;
+  std::optional<std::string> candidate;
+  std::optional<std::string> into;          // the protected branch the change goes into (--into)
   std::optional<std::string> environment;   // target environment; default: policy's default
   std::vector<VerifiedApproval> approvals;  // verified elsewhere (the server); counted like the store's
   // Read refs/countersign/approvals and verify each statement that binds a checked commit against
@@ -113,12 +118,31 @@ struct PostHocReview {
 
 // Where policy and people came from, and why that revision was trusted.
 struct TrustRoot {
-  std::string ref;     // as given or chosen; empty when there was none
-  std::string source;  // "--trusted-ref", "upstream of <branch>", "left side of the range", "none"
+  std::string ref;     // as given or chosen ("refs/remotes/origin/main"); empty before one was chosen
+  std::string source;  // why: "--trusted-ref", "the deployed revision (deploy form)", "the branch the change goes into: main (...)"
   std::optional<git::ObjectId> commit;
   bool default_policy = false;  // the revision had no .countersign/policy.yaml
   bool people_present = false;
 };
+
+// What a command knows of the change when it looks for the revision to trust.
+struct TrustQuery {
+  std::string range;                      // as the command was given it; "" when it names none
+  std::optional<std::string> trusted_ref;  // --trusted-ref
+  std::optional<std::string> deployed;     // the deploy form's deployed revision
+  std::optional<std::string> into;         // --into: the protected branch the change goes into
+};
+
+// The one rule for every command that reads policy or people (check, approvals, approve,
+// override, overdue, the guard): --trusted-ref; else the deployed revision in the deploy form;
+// else the branch the change goes into: --into, or the left side of A..B when it names a
+// protected branch, else the remote's default branch (refs/remotes/<remote>/HEAD). Protected
+// branches are the default branch and the policy's `branches.protected`, read from the default
+// branch. Never the candidate's branch or its upstream; an ambiguous name is an error; when no
+// revision can be found the error says to pass --trusted-ref.
+Result<TrustRoot> choose_trust_root(const git::Repository& repo, const TrustQuery& query);
+// An error (exit 2) when `root` holds a commit of `range`: the candidate would be trusted.
+Result<void> refuse_if_contains(const git::Repository& repo, const TrustRoot& root, std::string_view range);
 
 struct Decision {
   Verdict verdict = Verdict::error;

@@ -1,20 +1,32 @@
-// Private to the gate. Choosing the trusted revision that policy and people are read from: the
-// candidate change must never be able to weaken the rules it is checked against.
+// Private to the gate: what check() needs of the trust rule (choose_trust_root in gate.h) to refuse
+// a trusted revision that holds a commit of the range while it walks the range anyway.
 #pragma once
 
-#include <optional>
-#include <string>
+#include <span>
+#include <string_view>
+#include <unordered_set>
 
 #include "countersign/gate/gate.h"
 
 namespace cs::gate::detail {
 
-// In order: --trusted-ref when given; else the upstream of the range's target branch (the right
-// side of A..B, the single revision B, or HEAD); else the left side of A..B, which the
-// candidate commits are not part of. A symmetric range A...B has candidate commits on both
-// sides, so it needs --trusted-ref. With none of these (a bare revision without upstream,
-// --all) there is no trusted revision: TrustRoot::source is "none" and no file is read.
-Result<TrustRoot> choose_trust_root(const git::Repository& repo, const std::string& range,
-                                    const std::optional<std::string>& trusted_ref);
+using CommitSet = std::unordered_set<git::ObjectId, git::ObjectIdHash>;
+
+// The commits of the trusted revision that the range could reach: those no hidden end of the
+// range reaches (empty when the trusted revision is itself a hidden end, as in origin/main..HEAD).
+// A commit of the range in this set means the trusted revision already holds the change.
+Result<CommitSet> trusted_history_in_reach(const git::Repository& repo, const TrustRoot& root, std::string_view range);
+
+// The refusal, naming the commit and what to do instead.
+Error contains_range_commit(const TrustRoot& root, std::string_view range, const git::ObjectId& commit);
+
+// The refusal of a range that reaches a shallow clone's cut (`commit` has no parents here).
+Error shallow_cut(std::string_view range, const git::ObjectId& commit);
+
+// The range as walked (`walked`) is the whole of what the candidate adds: an error when a shallow
+// clone cut it short, or when it is empty although its tips are not in the trusted revision
+// (0 commits is a pass only when the candidate really adds nothing).
+Result<void> check_complete(const git::Repository& repo, const TrustRoot& root, std::string_view range,
+                            std::span<const git::ObjectId> walked);
 
 }  // namespace cs::gate::detail

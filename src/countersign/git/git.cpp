@@ -194,19 +194,6 @@ bool Repository::is_empty() const {
   return true;
 }
 
-Result<ObjectId> Repository::resolve(std::string_view revision) const {
-  std::string spec(revision);
-  git_object* obj = nullptr;
-  if (git_revparse_single(&obj, repo_.get(), spec.c_str()) != 0)
-    return fail(Errc::not_found, "unknown revision: " + spec);
-  ObjectPtr owned(obj);
-  git_object* peeled = nullptr;
-  if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0)
-    return fail(Errc::invalid_argument, "revision does not name a commit: " + spec);
-  ObjectPtr owned_peeled(peeled);
-  return from_oid(git_object_id(peeled));
-}
-
 std::optional<std::string> Repository::head_upstream() const {
   git_reference* head = nullptr;
   if (git_repository_head(&head, repo_.get()) != 0) return std::nullopt;

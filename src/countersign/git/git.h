@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,7 +129,33 @@ class Repository {
   bool is_shallow() const;
   bool is_empty() const;
 
-  Result<ObjectId> resolve(std::string_view revision) const;  // to a commit
+  // To a commit, as git reads the revision, except that a name that could mean more than one
+  // ref (a tag named like a branch or a remote-tracking branch, a branch named like an object id)
+  // is refused, listing the candidates: full ref names (refs/heads/main) always work.
+  Result<ObjectId> resolve(std::string_view revision) const;
+  // The full name of the one ref a revision starts with ("origin/main~2" → refs/remotes/origin/main),
+  // nullopt when it starts with no ref (an object id, HEAD), an error when the name is ambiguous.
+  Result<std::optional<std::string>> ref_of(std::string_view revision) const;
+
+  // Remote names, and for `remote` the branch its HEAD names ("refs/remotes/origin/HEAD" →
+  // "main"), when it was recorded (clone does; `git remote set-head origin --auto` does).
+  std::vector<std::string> remotes() const;
+  std::optional<std::string> remote_default_branch(std::string_view remote) const;
+  // branch.<name>.remote, when set.
+  std::optional<std::string> branch_remote(std::string_view branch) const;
+
+  // Whether `ancestor` is `of` or one of its ancestors.
+  Result<bool> is_ancestor(const ObjectId& ancestor, const ObjectId& of) const;
+  // The commits `tip` reaches that none of `hidden` reaches (git rev-list tip --not hidden...).
+  Result<std::vector<ObjectId>> reachable_only(const ObjectId& tip, std::span<const ObjectId> hidden) const;
+  // What a range walks from and what it hides (with all they reach), as the walk reads them.
+  struct RangeEnds {
+    std::vector<ObjectId> tips;
+    std::vector<ObjectId> hidden;
+  };
+  Result<RangeEnds> range_ends(std::string_view range) const;
+  // The commits of a shallow clone whose parents are absent (.git/shallow); empty when not shallow.
+  std::vector<ObjectId> shallow_boundary() const;
   // The upstream of HEAD's branch as a full ref name, when one is configured.
   std::optional<std::string> head_upstream() const;
   // The short name of the branch HEAD is on, when it is on one.
@@ -197,10 +224,7 @@ class Repository {
   };
   friend class TreeComparison;
   explicit Repository(git_repository* r);
-  struct Tips {
-    std::vector<ObjectId> tips;    // walked from
-    std::vector<ObjectId> hidden;  // with everything they reach, left out
-  };
+  using Tips = RangeEnds;
   Result<Tips> range_tips(std::string_view range) const;
   Result<std::vector<ObjectId>> walk_shallow(const std::vector<ObjectId>& tips, const std::vector<ObjectId>& hidden) const;
   // The bytes of object `id`, which must be of type `want`: from the packs, else through

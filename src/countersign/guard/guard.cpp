@@ -3,6 +3,7 @@
 // finds its target environment, and takes the strictest decision.
 #include "countersign/guard/guard.h"
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -130,6 +131,8 @@ Result<Guard> Guard::load(const Config& config) {
   impl->config = config;
   impl->envs = config.environments;
   std::vector<Diagnostic> diags;
+  if (config.trusted_policy && config.read_policy_environments)
+    load_policy_environments(config.trusted_policy->text, config.trusted_policy->name, impl->envs, diags);
   std::vector<EncodedPack> builtin;
   load_builtin_packs(builtin, diags, config.compiled_packs);
   for (auto& p : builtin) impl->packs.emplace_back(std::move(p));
@@ -147,8 +150,15 @@ Result<Guard> Guard::load(const Config& config) {
     std::string guard_file = config.project_dir + "/.countersign/guard.yaml";
     if (read_file(guard_file, text)) load_user_file(text, guard_file, today(), more, impl->allows, diags);
     std::string policy_file = config.project_dir + "/.countersign/policy.yaml";
-    if (config.read_policy_environments && read_file(policy_file, text))
-      load_policy_environments(text, policy_file, impl->envs, diags);
+    if (config.read_policy_environments && read_file(policy_file, text)) {
+      // The agent edits the work tree: its production names are added, nothing else is taken.
+      Environments work_tree = impl->envs;
+      load_policy_environments(text, policy_file, work_tree, diags);
+      for (auto& name : work_tree.production)
+        if (std::find(impl->envs.production.begin(), impl->envs.production.end(), name) == impl->envs.production.end())
+          impl->envs.production.push_back(std::move(name));
+      impl->envs.default_production = impl->envs.default_production || work_tree.default_production;
+    }
   }
   std::string errors;
   for (auto& d : diags) {
@@ -383,6 +393,10 @@ std::string Guard::explain(std::string_view command, const Context& context) con
   out << "  environments: production = ";
   for (std::size_t i = 0; i < impl_->envs.production.size(); ++i) out << (i ? ", " : "") << impl_->envs.production[i];
   out << "; unknown is " << (impl_->envs.default_production ? "production" : "non-production") << "\n";
+  out << "  environments from: "
+      << (impl_->config.trusted_policy ? impl_->config.trusted_policy->name + " (the trusted revision)"
+                                       : std::string("the built-in names (no trusted revision)"))
+      << "; the work tree's policy.yaml can only add production names\n";
   out << "\nmatches:\n";
   if (v.matches.empty()) out << "  (no rule matched)\n";
   for (const auto& m : v.matches) {

@@ -3,8 +3,10 @@
 // packs in the light of the target environment, and decides allow, ask (hold for a human) or deny.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,12 +74,22 @@ struct Environments {
   bool default_production = true;  // an unknown environment is production (fail closed)
 };
 
+// The policy file as the trusted revision holds it (the gate's rule: the branch the change goes
+// into), with the name it is shown under.
+struct TrustedPolicy {
+  std::string name;  // "refs/remotes/origin/main:.countersign/policy.yaml"
+  std::string text;
+};
+
 struct Config {
   // Repository root: `.countersign/guard.yaml` (user packs, allow-list) and
   // `.countersign/policy.yaml` (environments) are read from here when present. Empty: none.
   std::string project_dir;
   Environments environments;
-  bool read_policy_environments = true;  // let policy.yaml's `environments` override the above
+  // The trusted policy's `environments` replace the above. The work tree's policy.yaml (which the
+  // agent edits) can only add production names: it never makes a name non-production.
+  std::optional<TrustedPolicy> trusted_policy;
+  bool read_policy_environments = true;  // read the environments of the policies above
   std::vector<std::string> extra_pack_files;  // more pack files (YAML) to load
   int max_depth = 6;                          // nesting of sh -c / eval / ssh ... before "dynamic"
   // Built-in packs from their form compiled at build time (false: parse their embedded YAML,
@@ -156,6 +168,9 @@ struct HookReply {
 struct HookEnvironment {
   std::map<std::string, std::string> env;
   std::string process_cwd;
+  // The trusted revision's policy for a project directory, when the shell can find it (the
+  // gate's trust rule lives to the right of the guard); nullopt: the defaults and the work tree.
+  std::function<std::optional<TrustedPolicy>(const std::string& project_dir)> trusted_policy;
 };
 
 // The agents spoken to, by their `--agent` names: claude-code, codex, gemini, cursor, copilot, kiro.

@@ -10,10 +10,11 @@ HookReply run_hook(std::string_view agent, std::string_view payload, const HookE
   const auto* adapter = find_adapter(agent);
   if (!adapter) return {"", "countersign: unknown agent \"" + std::string(agent) + "\"\n", 2};
   std::optional<Guard> guard;
-  Classifier classify = [&guard](const std::string& command, const Context& context) -> Result<Verdict> {
+  Classifier classify = [&guard, &where](const std::string& command, const Context& context) -> Result<Verdict> {
     if (!guard) {
       Config config;
       config.project_dir = find_project_dir(context.cwd);
+      if (where.trusted_policy && !config.project_dir.empty()) config.trusted_policy = where.trusted_policy(config.project_dir);
       auto loaded = Guard::load(config);
       if (!loaded) return std::unexpected(loaded.error());
       guard.emplace(std::move(*loaded));

@@ -11,8 +11,9 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv,      "rules"sv, "max_age"sv, "break_glass"sv,
-                                   "environments"sv, "risk"sv,  "unknown"sv, "provenance"sv};
+constexpr std::array kTopFields = {"version"sv, "rules"sv,   "max_age"sv,  "break_glass"sv, "environments"sv,
+                                   "risk"sv,    "unknown"sv, "branches"sv, "provenance"sv};
+constexpr std::array kBranchesFields = {"protected"sv};
 constexpr std::array kRuleFields = {"name"sv, "description"sv, "match"sv, "require"sv};
 constexpr std::array kMatchFields = {"provenance"sv, "min_ai_share"sv, "paths"sv, "environments"sv, "min_severity"sv};
 constexpr std::array kRequireFields = {"approvals"sv, "roles"sv, "exclude"sv};
@@ -194,6 +195,27 @@ void collect_environments(YamlReader& r, const YAML::Node& node, Environments& e
   }
 }
 
+// `branches.protected`: the branches changes go into, and so the revisions the gate may trust.
+void collect_branches(YamlReader& r, const YAML::Node& node, Branches& branches) {
+  auto fields = r.fields(node, "branches", kBranchesFields);
+  if (!fields) return;
+  for (const auto& f : *fields) {
+    auto list = r.strings(f.value, "branches.protected");
+    if (!list) continue;
+    for (auto& [name, item] : *list) {
+      if (name.empty() || name.starts_with("refs/") || name.starts_with("-") || name.find("..") != std::string::npos) {
+        r.error(item, "branches.protected: '" + name + "' is not a branch name (write main or release/*, not a ref)");
+        continue;
+      }
+      if (auto g = Glob::compile(name); !g) {
+        r.error(item, "branches.protected: " + g.error().message);
+        continue;
+      }
+      branches.protected_branches.push_back(std::move(name));
+    }
+  }
+}
+
 void collect_suppression(YamlReader& r, const YAML::Node& node, RiskPolicy& risk) {
   auto fields = r.fields(node, "a suppression", kSuppressFields);
   if (!fields) return;
@@ -336,6 +358,8 @@ void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pendi
       collect_break_glass(r, f.value, policy.break_glass, pending);
     } else if (f.key == "environments") {
       collect_environments(r, f.value, policy.environments);
+    } else if (f.key == "branches") {
+      collect_branches(r, f.value, policy.branches);
     } else if (f.key == "risk") {
       collect_risk(r, f.value, policy.risk, pending);
     } else if (f.key == "unknown") {

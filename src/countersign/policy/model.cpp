@@ -55,6 +55,14 @@ bool Environments::is_production(std::string_view name) const {
   return std::any_of(production.begin(), production.end(), [&](const std::string& p) { return text::iequals(p, name); });
 }
 
+bool Branches::is_protected(std::string_view branch) const {
+  // Anchored: "main" is the branch main, not every branch ending in /main.
+  return std::any_of(protected_branches.begin(), protected_branches.end(), [&](const std::string& p) {
+    auto g = Glob::compile("/" + p);
+    return g && g->matches(branch);
+  });
+}
+
 bool Suppression::covers(const risk::Finding& f, int64_t now) const {
   if (f.rule != rule || now >= expires_at) return false;
   // Resource names are dotted or slashed ("aws_db_instance.main", "Namespace/prod"); the glob

@@ -158,6 +158,13 @@ struct Environments {
   bool is_production(std::string_view name) const;
 };
 
+// `branches`: the protected branches, those changes go into. The gate trusts the one a change
+// goes into (docs/policy.md "Trust root"); the remote's default branch always counts as one.
+struct Branches {
+  std::vector<std::string> protected_branches;  // branch names or globs ("main", "release/*")
+  bool is_protected(std::string_view branch) const;
+};
+
 // `risk.escalate`: a finding at least this severe needs this much sign-off on top of the rules.
 struct Escalation {
   Severity severity = Severity::critical;
@@ -216,6 +223,7 @@ struct Policy {
   std::optional<std::chrono::seconds> max_age;  // approvals older than this no longer count
   BreakGlass break_glass;
   Environments environments;
+  Branches branches;
   RiskPolicy risk;
   UnknownHandling unknown;
   ProvenanceTrust provenance_trust;

@@ -120,9 +120,10 @@ std::string trust_line(const gate::Decision& d) {
 
 void text_report(Out& out, const gate::Decision& d) {
   auto& o = out.s();
-  o += fmt::format("countersign check {}: {}\n", d.range.empty() ? "(HEAD not on its upstream)" : d.range,
+  o += fmt::format("countersign check {}: {}\n", d.range.empty() ? "(HEAD's commits not in the trusted revision)" : d.range,
                    gate::to_string(d.verdict));
   if (d.error) {
+    if (d.trust.commit) o += trust_line(d) + "\n";
     o += "error: " + d.error->describe() + "\n";
     if (!d.diagnostics.items.empty()) o += d.diagnostics.format();
     return;

@@ -80,6 +80,8 @@ class Analyzer {
   Analyzer(MigrationContext& ctx, std::string_view source, std::size_t begin, std::size_t end, Mode mode,
            std::optional<std::size_t> pinned);
   void run();
+  // The file is run by psql: read its meta-commands (\set, \i, \gexec ...) as psql does.
+  void read_psql_commands() { lexer_.read_psql_commands(true); }
 
  private:
   struct DmlFrame {
@@ -115,15 +117,19 @@ class Analyzer {
   void on_create_table(const std::vector<Tok>& item);
   void on_create_index(const std::vector<Tok>& item);
   void on_statement_end();
+  void on_merge();
   void analyse_body(std::string_view source, std::size_t begin, std::size_t end, bool plpgsql,
                     std::optional<std::size_t> pinned, std::string note);
   void type_change(const std::string& column, const ColumnType& next);
   void not_null_without_default(const std::string& column, std::string_view how);
   void analyse_string(const Token& t, bool plpgsql, std::string note);
   void report(std::string rule, Severity severity, std::string resource, std::size_t offset, std::string message);
+  void on_psql_command(const Token& t);
 
   // Name and type readers over a window of tokens.
   bool is_word(const std::vector<Tok>& item, std::size_t i, std::string_view kw) const;
+  // A WHERE clause (its first tokens) that holds for every row (sql_condition.cpp).
+  bool always_true(const std::vector<Tok>& where) const;
   std::optional<std::string> read_name(const std::vector<Tok>& item, std::size_t& i) const;
   std::string identifier(const Token& t) const;
   ColumnType read_type(const std::vector<Tok>& item, std::size_t& i) const;
@@ -160,8 +166,10 @@ class Analyzer {
   std::string language_;
 
   // What the head said, for the later parts.
-  enum class Kind : std::uint8_t { other, drop_table, drop_schema, drop_database, truncate, alter_table, rename_table,
-                                   create_function, do_block, execute, call_site } kind_ = Kind::other;
+  enum class Kind : std::uint8_t { other, drop_table, drop_schema, drop_database, drop_type, truncate, alter_table,
+                                   rename_table, create_function, do_block, execute, call_site } kind_ = Kind::other;
+  std::string dropped_kind_;               // DROP TYPE / DOMAIN / EXTENSION: which
+  std::vector<std::string> dropped_types_;  // ... and the names, reported at the end when CASCADE
   std::string table_;  // ALTER TABLE target
   bool mysql_schema_is_database_ = false;
 };

@@ -65,16 +65,8 @@ void Analyzer::report(std::string rule, Severity severity, std::string resource,
 void Analyzer::close_dml(DmlFrame& f) {
   bool trivial = false;
   if (f.has_where) {
-    const auto& w = f.where;
-    auto txt = [&](std::size_t i) { return lexer_.text(w[i].token); };
-    if (f.where_long || w.empty()) return;
-    if (w.size() == 1) {
-      trivial = (w[0].token.kind == TokenKind::word && is_keyword(txt(0), "TRUE")) ||
-                (w[0].token.kind == TokenKind::number && txt(0) != "0");
-    } else if (w.size() == 3 && txt(1) == "=" && w[0].token.kind == w[2].token.kind &&
-               (w[0].token.kind == TokenKind::number || w[0].token.kind == TokenKind::string)) {
-      trivial = txt(0) == txt(2);
-    }
+    if (f.where_long || f.where.empty()) return;
+    trivial = always_true(f.where);
     if (!trivial) return;
   }
   std::size_t i = 0;
@@ -136,8 +128,61 @@ void Analyzer::maybe_call(const Token&) {
   analyse_body(fn.source, fn.body_begin, fn.body_end, fn.plpgsql, fn.pinned, body_note);
 }
 
+// MERGE INTO t USING s ON cond ... THEN DELETE: with an always-true ON every row of t matches, as
+// in a DELETE without WHERE; WHEN NOT MATCHED BY SOURCE deletes every row the source lacks.
+void Analyzer::on_merge() {
+  const auto& h = head_;
+  std::size_t i = 1;
+  if (is_word(h, i, "INTO")) ++i;
+  if (is_word(h, i, "ONLY")) ++i;
+  std::string table = read_name(h, i).value_or("?");
+  std::vector<Tok> on;
+  bool in_on = false, long_on = false;
+  for (std::size_t k = i; k < h.size(); ++k) {
+    const auto& t = h[k];
+    if (t.depth == 0 && is_word(h, k, "WHEN")) {
+      in_on = false;
+      bool by_source = is_word(h, k + 1, "NOT") && is_word(h, k + 2, "MATCHED") && is_word(h, k + 3, "BY") &&
+                       is_word(h, k + 4, "SOURCE");
+      std::size_t then = k + 1;
+      while (then < h.size() && !(h[then].depth == 0 && is_word(h, then, "THEN"))) ++then;
+      if (!is_word(h, then + 1, "DELETE")) continue;
+      if (by_source) {
+        report("sql-delete-without-where", Severity::high, table, begin_,
+               fmt::format("MERGE ... WHEN NOT MATCHED BY SOURCE THEN DELETE deletes every row of {} that the source "
+                           "does not have: an empty or partial source empties the table",
+                           table));
+      } else if (!long_on && !on.empty() && always_true(on)) {
+        report("sql-delete-without-where", Severity::critical, table, begin_,
+               fmt::format("MERGE ... THEN DELETE deletes every row of {}: its ON condition is always true", table));
+      }
+      continue;
+    }
+    if (in_on) {
+      if (on.size() < 48) on.push_back(t);
+      else long_on = true;
+    }
+    if (t.depth == 0 && is_word(h, k, "ON") && on.empty()) in_on = true;
+  }
+}
+
 void Analyzer::on_statement_end() {
   const auto& h = head_;
+  if (is_word(h, 0, "MERGE")) return on_merge();
+  if (kind_ == Kind::drop_type) {
+    // Without CASCADE PostgreSQL refuses to drop a type something uses; with it, every column of
+    // that type goes, with its data, in every table (and an extension takes its types along).
+    bool cascade = has_prev_ && prev_.token.kind == TokenKind::word && is_keyword(lexer_.text(prev_.token), "CASCADE");
+    for (const auto& name : dropped_types_)
+      if (cascade)
+        report("sql-drop-cascade", Severity::critical, name, begin_,
+               fmt::format("DROP {} {} CASCADE also drops every column (and its data), default and view that uses it, in "
+                           "every table; drop those explicitly first so that the migration says what goes",
+                           dropped_kind_, name));
+    dropped_types_.clear();
+    dropped_kind_.clear();
+    return;
+  }
   if (kind_ == Kind::create_function) {
     std::size_t i = 1;
     if (is_word(h, i, "OR") && is_word(h, i + 1, "REPLACE")) i += 2;

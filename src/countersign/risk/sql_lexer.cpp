@@ -42,7 +42,8 @@ bool Lexer::skip_space_and_comments(Token& error) {
       line_comment = pos_ + 2 >= end_ || is_space(static_cast<unsigned char>(src_[pos_ + 2]));
     }
     if (line_comment) {
-      auto nl = src_.find('\n', pos_);
+      // PostgreSQL's scanner ends a comment at \n or \r: a lone CR (old Mac line ends) ends it too.
+      auto nl = dialect_ == Dialect::postgresql ? src_.find_first_of("\n\r", pos_) : src_.find('\n', pos_);
       pos_ = (nl == std::string_view::npos || nl >= end_) ? end_ : nl + 1;
       continue;
     }
@@ -116,6 +117,7 @@ Token Lexer::next() {
   if (is_ident_start(c)) return lex_word(start);
   if (is_digit(c) || (c == '.' && is_digit(static_cast<unsigned char>(n)))) return lex_number(start);
   if (c == '$' && !mysql) return lex_dollar(start);
+  if (c == '\\' && psql_) return lex_psql_command(start);
   ++pos_;
   TokenKind kind = TokenKind::op;
   switch (c) {
@@ -127,6 +129,36 @@ Token Lexer::next() {
     default: break;
   }
   return Token{kind, start, pos_, start, pos_};
+}
+
+// psql's rules (psqlscanslash.l): the verb runs to whitespace or a backslash; arguments may be
+// quoted ('...' with '' and backslash escapes, "..." identifiers, `...` shell commands).
+Token Lexer::lex_psql_command(std::size_t start) {
+  std::size_t p = start + 1;
+  if (p < end_ && src_[p] == '\\') {  // "\\": back to SQL
+    pos_ = p + 1;
+    return Token{TokenKind::psql_command, start, pos_, p, p};
+  }
+  bool shell = p < end_ && src_[p] == '!';
+  while (p < end_ && src_[p] != '\n' && src_[p] != '\\') {
+    char q = src_[p];
+    if (q != '\'' && q != '"' && q != '`') {
+      ++p;
+      continue;
+    }
+    if (q == '`') shell = true;
+    for (++p; p < end_ && src_[p] != '\n' && src_[p] != q; ++p)
+      if (q == '\'' && src_[p] == '\\' && p + 1 < end_ && src_[p + 1] != '\n') ++p;
+    if (p < end_ && src_[p] == q) ++p;
+  }
+  std::size_t body_end = p;
+  while (body_end > start + 1 && (src_[body_end - 1] == ' ' || src_[body_end - 1] == '\t' || src_[body_end - 1] == '\r'))
+    --body_end;
+  pos_ = p;
+  if (p + 1 < end_ && src_[p] == '\\' && src_[p + 1] == '\\') pos_ = p + 2;  // "\\" ends the arguments
+  Token t{TokenKind::psql_command, start, body_end, start + 1, body_end};
+  t.shell = shell;
+  return t;
 }
 
 Token Lexer::lex_word(std::size_t start) {

@@ -25,6 +25,7 @@ enum class TokenKind : std::uint8_t {
   dot,
   semicolon,      // ';' or the MySQL client's current DELIMITER
   op,             // any other punctuation, one character per token
+  psql_command,   // a psql meta-command (\set, \i, \gexec ...): body is the verb and its arguments
   end,            // end of the range
   error,          // unterminated string, comment or dollar quote: see Lexer::error_message()
 };
@@ -37,6 +38,7 @@ struct Token {
   std::size_t body_end = 0;
   bool escapes = false;  // the body contains escapes (doubled quotes or backslashes) to undo
   bool backslash_escapes = false;  // backslash escapes apply to this string (E'' or MySQL)
+  bool shell = false;  // psql_command: runs a shell command (\! or a `backquoted` argument)
 };
 
 class Lexer {
@@ -55,6 +57,11 @@ class Lexer {
   // After an error token: what was left unterminated.
   std::string_view error_message() const { return error_; }
 
+  // Reads psql meta-commands as psql does (PostgreSQL files run by psql): an unquoted backslash
+  // starts one; its arguments end at the end of the line or at the next unquoted backslash, and
+  // "\\" goes back to SQL on the same line. Off for function bodies, which psql never sees.
+  void read_psql_commands(bool on) { psql_ = on; }
+
   // MySQL client DELIMITER command: reads the rest of the current line as the new delimiter.
   void read_delimiter_command();
   const std::string& delimiter() const { return delimiter_; }
@@ -66,6 +73,7 @@ class Lexer {
   Token lex_quoted(std::size_t start, std::size_t body_start, char quote, bool backslashes, TokenKind kind);
   Token lex_dollar(std::size_t start);
   Token make_error(std::size_t start, std::string_view what);
+  Token lex_psql_command(std::size_t start);
 
   std::string_view src_;
   Dialect dialect_;
@@ -73,6 +81,7 @@ class Lexer {
   std::size_t end_;
   std::string delimiter_ = ";";
   bool in_executable_comment_ = false;  // inside MySQL /*! ... */, whose content runs
+  bool psql_ = false;
   std::string error_;
 };
 

@@ -79,7 +79,10 @@ std::vector<Finding> assess_sql(std::string_view text, std::string_view file, co
     unreviewable(bad, "invalid UTF-8: PostgreSQL rejects the file under a UTF8 encoding and a reviewer cannot read "
                       "it reliably");
   }
-  sql::Analyzer analyzer(ctx, text, 0, text.size(), sql::Mode::sql, std::nullopt);
+  // A UTF-8 byte-order mark (Windows editors write one) is skipped by psql and Flyway alike.
+  const std::size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  sql::Analyzer analyzer(ctx, text, start, text.size(), sql::Mode::sql, std::nullopt);
+  if (ctx.dialect == sql::Dialect::postgresql) analyzer.read_psql_commands();
   analyzer.run();
   return std::move(ctx.findings);
 }

@@ -23,7 +23,10 @@ void Analyzer::classify_head() {
     if (w(1, "TABLE")) kind_ = Kind::drop_table;
     else if (w(1, "SCHEMA")) kind_ = mysql ? Kind::drop_database : Kind::drop_schema;  // a synonym in MySQL
     else if (w(1, "DATABASE")) kind_ = Kind::drop_database;
-    else return;
+    else if (w(1, "TYPE") || w(1, "DOMAIN") || w(1, "EXTENSION")) {
+      kind_ = Kind::drop_type;
+      dropped_kind_ = w(1, "TYPE") ? "TYPE" : w(1, "DOMAIN") ? "DOMAIN" : "EXTENSION";
+    } else return;
     std::size_t i = 2;
     if (w(i, "IF") && w(i + 1, "EXISTS")) i += 2;
     on_drop(h, i);
@@ -36,9 +39,15 @@ void Analyzer::classify_head() {
     if (!w(i, "TABLE")) return;
     ++i;
     if (w(i, "IF") && w(i + 1, "EXISTS")) i += 2;
-    if (w(i, "ONLY")) ++i;
+    bool only_paren = false;
+    if (w(i, "ONLY")) {
+      ++i;
+      only_paren = i < h.size() && h[i].token.kind == TokenKind::lparen;  // ONLY (name)
+      if (only_paren) ++i;
+    }
     auto name = read_name(h, i);
     if (!name) return;
+    if (only_paren && i < h.size() && h[i].token.kind == TokenKind::rparen) ++i;
     if (i < h.size() && lexer_.text(h[i].token) == "*") ++i;
     table_ = *name;
     kind_ = Kind::alter_table;
@@ -65,6 +74,7 @@ void Analyzer::classify_head() {
 void Analyzer::classify_item(const std::vector<Tok>& item, bool) {
   switch (kind_) {
     case Kind::drop_table:
+    case Kind::drop_type:
     case Kind::drop_schema:
     case Kind::drop_database: on_drop(item, 0); break;
     case Kind::truncate: on_truncate(item, 0); break;
@@ -77,7 +87,9 @@ void Analyzer::classify_item(const std::vector<Tok>& item, bool) {
 void Analyzer::on_drop(const std::vector<Tok>& item, std::size_t i) {
   auto name = read_name(item, i);
   if (!name) return;
-  if (kind_ == Kind::drop_database) {
+  if (kind_ == Kind::drop_type) {
+    dropped_types_.push_back(*name);
+  } else if (kind_ == Kind::drop_database) {
     report("sql-drop-database", Severity::critical, *name, begin_,
            fmt::format("DROP DATABASE {} deletes the database and everything in it; only a backup brings it back",
                        *name));
@@ -100,6 +112,7 @@ void Analyzer::on_drop(const std::vector<Tok>& item, std::size_t i) {
 
 void Analyzer::on_truncate(const std::vector<Tok>& item, std::size_t i) {
   if (is_word(item, i, "ONLY")) ++i;
+  if (i < item.size() && item[i].token.kind == TokenKind::lparen) ++i;  // ONLY (name)
   auto name = read_name(item, i);
   if (!name) return;
   table_ = *name;

@@ -11,7 +11,7 @@ namespace {
 constexpr std::size_t kMaxItemTokens = 4096;  // enough for any CREATE TABLE; the rest is skipped
 constexpr std::size_t kMaxDmlFrames = 64;
 constexpr std::size_t kTargetTokens = 8;
-constexpr std::size_t kWhereTokens = 5;
+constexpr std::size_t kWhereTokens = 48;  // enough for `a = 1 OR (1 = 1)` and casts
 
 bool any_keyword(std::string_view w, std::initializer_list<std::string_view> kws) {
   return std::any_of(kws.begin(), kws.end(), [&](std::string_view k) { return is_keyword(w, k); });
@@ -63,6 +63,10 @@ void Analyzer::run() {
       if (!empty_) end_statement();
       return;
     }
+    if (t.kind == TokenKind::psql_command) {
+      on_psql_command(t);
+      continue;
+    }
     if (t.kind == TokenKind::semicolon) {
       if (pending_end_) {
         pending_end_ = false;
@@ -80,6 +84,32 @@ void Analyzer::run() {
       continue;
     }
     feed(t);
+  }
+}
+
+// psql runs a meta-command when it reads it and goes on with the query buffer on the next line:
+// most are not SQL at all (\set ON_ERROR_STOP on), the \g family sends the buffer like ';', and a
+// few run what the file does not show.
+void Analyzer::on_psql_command(const Token& t) {
+  std::string_view body = lexer_.body(t);
+  std::string_view verb = body.substr(0, std::min(body.find_first_of(" \t\r"), body.size()));
+  std::string_view args = body.substr(verb.size());
+  while (!args.empty() && (args.front() == ' ' || args.front() == '\t')) args.remove_prefix(1);
+  if (t.shell)
+    report("unreviewable", Severity::high, "", t.begin,
+           "psql runs a shell command here (\\! or a `backquoted` argument): what it does cannot be read from the "
+           "migration");
+  if (verb == "g" || verb == "gx" || verb == "gset" || verb == "gexec" || verb == "gdesc" || verb == "crosstabview") {
+    if (!empty_) end_statement();
+    if (verb == "gexec")
+      report("unreviewable", Severity::high, "", t.begin,
+             "psql \\gexec runs every value the query returns as a statement: what runs is not in the file, so it "
+             "cannot be reviewed");
+  } else if (verb == "i" || verb == "ir" || verb == "include" || verb == "include_relative") {
+    report("unreviewable", Severity::high, std::string(args), t.begin,
+           "psql includes " + (args.empty() ? std::string("another file") : std::string(args)) +
+               " here and runs its statements as part of this migration: review that file too (countersign does "
+               "not read included files)");
   }
 }
 
@@ -165,7 +195,7 @@ void Analyzer::feed(const Token& t) {
       bool first = !has_prev_;
       bool in_with = !head_.empty() && is_keyword(lexer_.text(head_.front().token), "WITH") && has_prev_ &&
                      (prev_.token.kind == TokenKind::lparen ||
-                      (prev_.token.kind == TokenKind::rparen && tk.depth == 0));
+                      prev_.token.kind == TokenKind::rparen);  // after a CTE, at any depth: a CTE's own WITH
       if (first || in_with) frames_.push_back(DmlFrame{del, tk.depth, t.begin, {}, false, false, {}, false});
     }
   }
@@ -198,7 +228,7 @@ void Analyzer::feed_dml_into(DmlFrame& f, const Tok& tk) {
     if (tk.depth == f.depth && tk.token.kind == TokenKind::word &&
         any_keyword(lexer_.text(tk.token), {"RETURNING", "ORDER", "LIMIT"})) {
       f.where_closed = true;
-    } else if (tk.depth != f.depth || f.where.size() >= kWhereTokens) {
+    } else if (tk.depth < f.depth || f.where.size() >= kWhereTokens) {
       f.where_long = true;
     } else {
       f.where.push_back(tk);

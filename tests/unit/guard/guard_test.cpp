@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <filesystem>
 #include <fstream>
 
@@ -12,9 +14,10 @@
 namespace cs::guard {
 namespace {
 
-Guard load(const std::string& project = {}) {
+Guard load(const std::string& project = {}, std::optional<std::string> trusted_policy = std::nullopt) {
   Config c;
   c.project_dir = project;
+  if (trusted_policy) c.trusted_policy = TrustedPolicy{"main:.countersign/policy.yaml", *trusted_policy};
   auto g = Guard::load(c);
   EXPECT_TRUE(g) << (g ? "" : g.error().describe());
   return std::move(*g);
@@ -84,11 +87,11 @@ TEST(Guard, ContextComesFromKubeconfigAndTerraformWorkspaceFiles) {
   EXPECT_EQ(g.classify("terraform -chdir=infra destroy", ctx).decision, Decision::ask);
 }
 
+// The trusted revision's policy (the gate's rule) decides; see WorkTreePolicyOnlyAddsProduction.
 TEST(Guard, PolicyEnvironmentsDecideWhatIsProduction) {
   test::TempDir dir;
-  write(dir.path() / ".countersign" / "policy.yaml",
-        "environments:\n  production: [blue, green]\n  non_production: [\"scratch-*\"]\n  default: non-production\n");
-  Guard g = load(dir.path().string());
+  Guard g = load(dir.path().string(),
+                 "environments:\n  production: [blue, green]\n  non_production: [\"scratch-*\"]\n  default: non-production\n");
   Context ctx{dir.path().string(), {{"AWS_PROFILE", "blue"}}};
   EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::deny);
   ctx.env["AWS_PROFILE"] = "scratch-42";
@@ -101,8 +104,7 @@ TEST(Guard, PolicyEnvironmentsDecideWhatIsProduction) {
 
 TEST(Guard, PolicyDefaultEnvironmentIsANameAsInPolicyYaml) {
   test::TempDir dir;
-  write(dir.path() / ".countersign" / "policy.yaml", "environments:\n  production: [prod]\n  default: staging\n");
-  Guard g = load(dir.path().string());
+  Guard g = load(dir.path().string(), "environments:\n  production: [prod]\n  default: staging\n");
   Context ctx{dir.path().string(), {}};
   // unknown environment: the policy's default, staging, is not production
   EXPECT_EQ(g.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::ask);
@@ -114,6 +116,26 @@ TEST(Guard, PolicyDefaultEnvironmentIsANameAsInPolicyYaml) {
   Guard strict = load(dir.path().string());
   ctx.env.erase("AWS_PROFILE");
   EXPECT_EQ(strict.classify("aws rds delete-db-instance --db-instance-identifier x", ctx).decision, Decision::deny);
+}
+
+// The work tree's policy.yaml, which the agent edits, can only add production names.
+TEST(Guard, WorkTreePolicyOnlyAddsProduction) {
+  test::TempDir dir;
+  write(dir.path() / ".countersign" / "policy.yaml",
+        "environments:\n  production: [qa]\n  non_production: [prod, \"*\"]\n  default: non-production\n");
+  Guard g = load(dir.path().string(), "environments:\n  production: [prod]\n");
+  const std::string del = "aws rds delete-db-instance --db-instance-identifier x";
+  Context ctx{dir.path().string(), {{"AWS_PROFILE", "prod"}}};
+  EXPECT_EQ(g.classify(del, ctx).decision, Decision::deny);
+  ctx.env["AWS_PROFILE"] = "qa";  // added by the work tree
+  EXPECT_EQ(g.classify(del, ctx).decision, Decision::deny);
+  ctx.env.erase("AWS_PROFILE");  // unknown stays production: the work tree cannot make it otherwise
+  EXPECT_EQ(g.classify(del, ctx).decision, Decision::deny);
+  Guard builtin = load(dir.path().string());  // no trusted policy: the built-in names, plus the work tree's
+  ctx.env["AWS_PROFILE"] = "production";
+  EXPECT_EQ(builtin.classify(del, ctx).decision, Decision::deny);
+  ctx.env["AWS_PROFILE"] = "qa";
+  EXPECT_EQ(builtin.classify(del, ctx).decision, Decision::deny);
 }
 
 TEST(Guard, UserAllowListEntriesExpire) {

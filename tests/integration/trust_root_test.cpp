@@ -1,0 +1,292 @@
+// The revision the gate trusts, tried as an agent that wants its change deployed would: with a
+// real bare remote, real pushes (`git push -u`), real ssh-keygen keys and the real binary. The
+// candidate promotes its own author in people.yaml and approves itself; whatever the commands are
+// given (or not given), the gate must read policy and people from the branch the change goes
+// into, refuse names that mean more than one ref, and never pass an empty or cut-short range.
+#include <gtest/gtest.h>
+
+#include "support/ssh_keys.h"
+#include "support/test_support.h"
+
+namespace cs::test {
+namespace {
+
+std::string chomp(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+constexpr const char* kAi = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+
+std::string person(const std::string& id, const std::string& roles, const std::string& key) {
+  return "  - id: " + id + "\n    name: " + id + "\n    emails: [" + id + "@example.com]\n    roles: [" + roles +
+         "]\n    keys: [\"" + key + "\"]\n";
+}
+
+// origin.git (bare) whose main holds the trusted .countersign/ (carol is the only senior), and a
+// clone of it in which dev works on `feature`.
+struct Remote {
+  TempDir dir;
+  TempDir keys;
+  std::filesystem::path carol, dev;
+  std::filesystem::path bare, work;
+  std::string base;
+
+  explicit Remote(const std::string& policy = "") {
+    carol = make_ssh_key(keys.path(), "carol", {"ed25519"});
+    dev = make_ssh_key(keys.path(), "dev", {"ed25519"});
+    bare = dir.path() / "origin.git";
+    work = dir.path() / "work";
+    sh("git init -q --bare -b main " + quote(bare.string()));
+    GitRepo seed;
+    seed.write(".countersign/people.yaml", "people:\n" + person("carol", "senior, policy-admin", pub(carol)) +
+                                               person("dev", "developer", pub(dev)));
+    if (!policy.empty()) seed.write(".countersign/policy.yaml", policy);
+    seed.write("app.py", "def cost(x):\n    return x * 2\n");
+    base = seed.commit("trusted base", "Carol", "carol@example.com");
+    seed.git("push -q " + quote(bare.string()) + " main");
+    clone(work);
+    git("checkout -q -b feature");
+  }
+
+  static std::string pub(const std::filesystem::path& key) { return chomp(read_file(key.string() + ".pub")); }
+
+  void clone(const std::filesystem::path& to, const std::string& options = "") {
+    auto r = sh("git clone -q " + options + " " + quote("file://" + bare.string()) + " " + quote(to.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    sh("git config user.name Dev && git config user.email dev@example.com && git config countersign.repo acme/app", to);
+  }
+  std::string git(const std::string& args, const std::filesystem::path& where = {}) {
+    auto r = sh("git " + args, where.empty() ? work : where);
+    EXPECT_EQ(r.exit_code, 0) << "git " << args << ": " << r.err;
+    return chomp(r.out);
+  }
+  void write(const std::string& path, const std::string& text) {
+    std::filesystem::create_directories((work / path).parent_path());
+    sh("cat > " + quote((work / path).string()), {}, text);
+  }
+  std::string commit(const std::string& message) {
+    git("add -A");
+    git("-c user.name='Dev Junior' -c user.email=dev@example.com commit -q -m " + quote(message));
+    return git("rev-parse HEAD");
+  }
+  // The attack: dev makes himself senior and policy-admin in the candidate, then an AI change.
+  std::string promote_and_change() {
+    write(".countersign/people.yaml", "people:\n" + person("carol", "senior, policy-admin", pub(carol)) +
+                                          person("dev", "senior, policy-admin", pub(dev)));
+    commit(std::string("make dev a senior") + kAi);
+    write("app.py", "def cost(x):\n    return 0\n");
+    return commit(std::string("fix cost") + kAi);
+  }
+  // dev signs off his own commits (the candidate's people.yaml says he may).
+  void self_approve(const std::string& target) {
+    std::vector<std::string> args{"approve", target, "--key", dev.string(), "--approver", "dev@example.com"};
+    args.push_back("--force");  // approve refuses what cannot count; signed anyway, it must not count
+    if (countersign(args, work).exit_code != 0) {
+      args.pop_back();
+      auto r = countersign(args, work);
+      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    }
+  }
+  RunResult run(std::vector<std::string> args, const std::filesystem::path& where = {}) {
+    return countersign(args, where.empty() ? work : where);
+  }
+};
+
+void expect_blocked(const RunResult& r, const std::string& reason) {
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(reason), std::string::npos) << "expected '" << reason << "' in:\n" << r.out << r.err;
+}
+
+void expect_error(const RunResult& r, const std::string& reason) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(reason), std::string::npos) << "expected '" << reason << "' in:\n" << r.out << r.err;
+}
+
+constexpr const char* kTrustedMain = "refs/remotes/origin/main (the branch the change goes into: main";
+
+// Section 1: with no --trusted-ref, after `git push -u origin feature`, the upstream is the
+// candidate itself; the gate must read people from origin/main whatever form the range takes.
+TEST(TrustRoot, PushedBranchDoesNotTrustItsOwnUpstream) {
+  Remote t;
+  auto head = t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.self_approve("origin/main..feature");
+  t.self_approve(head);
+  expect_blocked(t.run({"check"}), kTrustedMain);
+  expect_blocked(t.run({"check", "origin/main..feature"}), kTrustedMain);
+  expect_blocked(t.run({"check", "origin/main..origin/feature"}), kTrustedMain);
+  expect_blocked(t.run({"check", "origin/main..HEAD", "--format", "json"}), "\"ref\":\"refs/remotes/origin/main\"");
+  expect_blocked(t.run({"check", "origin/main..@{upstream}"}), kTrustedMain);
+  expect_blocked(t.run({"check", "--into", "main"}), "main (--into)");
+  auto listed = t.run({"approvals"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.out << listed.err;
+  EXPECT_NE(listed.out.find("refs/remotes/origin/main"), std::string::npos) << listed.out;
+}
+
+TEST(TrustRoot, DeployFormTrustsTheDeployedRevision) {
+  Remote t;
+  t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.self_approve("origin/main..feature");
+  auto r = t.run({"check", "--deployed", t.base, "--candidate", "feature"});
+  expect_blocked(r, "the deployed revision (deploy form)");
+  expect_blocked(t.run({"check", "--deployed", "origin/main", "--candidate", "origin/feature"}), "deployed revision");
+}
+
+// The left side of a push range is not trusted just for being the left side: an earlier push
+// that nobody approved edited people.yaml.
+TEST(TrustRoot, PushRangeDoesNotTrustItsLeftSide) {
+  Remote t;
+  t.write(".countersign/people.yaml", "people:\n" + person("carol", "senior, policy-admin", Remote::pub(t.carol)) +
+                                          person("dev", "senior, policy-admin", Remote::pub(t.dev)));
+  auto before = t.commit(std::string("make dev a senior") + kAi);
+  t.git("push -q -u origin feature");
+  t.write("app.py", "def cost(x):\n    return 0\n");
+  auto after = t.commit(std::string("fix cost") + kAi);
+  t.git("push -q");
+  t.self_approve(after);
+  expect_blocked(t.run({"check", before + ".." + after}), kTrustedMain);
+  expect_blocked(t.run({"check", "HEAD~1..HEAD"}), kTrustedMain);
+  expect_blocked(t.run({"check", "origin/feature~1..origin/feature"}), kTrustedMain);
+}
+
+// A --trusted-ref (or a branch chosen by the rule) that already holds commits of the range.
+TEST(TrustRoot, TrustedRevisionMayNotContainTheRange) {
+  Remote t;
+  auto head = t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.self_approve("origin/main..feature");
+  expect_error(t.run({"check", "origin/main..feature", "--trusted-ref", "feature"}), "already contains commit");
+  expect_error(t.run({"check", "origin/main..feature", "--trusted-ref", "origin/feature"}), "already contains commit");
+  expect_error(t.run({"check", "origin/main..feature", "--trusted-ref", head}), "already contains commit");
+  expect_error(t.run({"check", "origin/main..feature", "--trusted-ref", "feature~1"}), "already contains commit");
+  // A single revision's range is its whole history, which origin/main shares.
+  expect_error(t.run({"check", "feature"}), "already contains commit");
+  expect_error(t.run({"approvals", "feature"}), "already contains commit");
+  // The change merged into origin/main: checking it against origin/main trusts the change.
+  t.git("push -q origin feature:main");
+  t.git("fetch -q");
+  expect_error(t.run({"check", t.base + "..feature"}), "already contains commit");
+  // The deploy form still works: the deployed revision does not hold the change.
+  expect_blocked(t.run({"check", "--deployed", t.base, "--candidate", "origin/main"}), "deployed revision");
+}
+
+// A protected branch named on the left side, or with --into, is the branch the change goes into;
+// a branch that is not protected is not trusted by --into.
+TEST(TrustRoot, ProtectedBranchesComeFromTheDefaultBranch) {
+  Remote t(
+      "version: 1\nbranches: { protected: [\"release/*\"] }\nrules:\n"
+      "  - name: ai\n    match: { provenance: [ai_assisted, ai_authored, unknown] }\n"
+      "    require: { approvals: 1, roles: [senior] }\n");
+  t.git("push -q origin " + t.base + ":refs/heads/release/1");
+  t.git("fetch -q");
+  t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.self_approve("origin/main..feature");
+  expect_blocked(t.run({"check", "origin/release/1..feature"}),
+                 "refs/remotes/origin/release/1 (the branch the change goes into: release/1 (the left side");
+  expect_blocked(t.run({"check", "--into", "release/1"}), "release/1 (--into)");
+  expect_error(t.run({"check", "--into", "feature"}), "not a protected branch");
+  // The candidate cannot make its own branch protected: the list is read from origin/main.
+  t.write(".countersign/policy.yaml", "version: 1\nbranches: { protected: [feature] }\nrules: []\n");
+  t.commit("protect me");
+  t.git("push -q");
+  expect_error(t.run({"check", "--into", "feature"}), "not a protected branch");
+  expect_blocked(t.run({"check", "origin/feature~3..feature"}), kTrustedMain);
+}
+
+// `overdue` read HEAD: the candidate could remove break_glass so that no review was owed.
+TEST(TrustRoot, OverdueReadsTheDefaultBranch) {
+  Remote t(
+      "version: 1\nbreak_glass: { roles: [senior] }\nrules:\n"
+      "  - name: ai\n    match: { provenance: [ai_assisted, ai_authored, unknown] }\n"
+      "    require: { approvals: 1, roles: [senior] }\n");
+  t.write("app.py", "def cost(x):\n    return 0\n");
+  auto c = t.commit(std::string("fix cost") + kAi);
+  auto o = t.run({"override", c, "--reason", "outage", "--role", "senior", "--key", t.carol.string(), "--approver",
+                  "carol@example.com"});
+  ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
+  t.write(".countersign/policy.yaml", "version: 1\nrules: []\n");
+  t.commit("no break glass");
+  t.git("push -q -u origin feature");
+  auto r = t.run({"overdue"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 open"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(kTrustedMain), std::string::npos) << r.out;
+}
+
+// Section 3: a tag or branch named like the ref CI compares against shadows it; git would
+// quietly take one of them. Every such name is refused, listing what it could mean.
+TEST(TrustRoot, AmbiguousNamesAreRefused) {
+  Remote t;
+  auto head = t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.self_approve("origin/main..feature");
+  t.git("tag origin/main " + head);  // makes origin/main..feature empty under git's rules
+  expect_error(t.run({"check", "origin/main..feature"}), "refs/tags/origin/main, refs/remotes/origin/main");
+  expect_error(t.run({"check", "--deployed", "origin/main", "--candidate", "feature"}), "ambiguous revision name");
+  // Full names always work.
+  expect_blocked(t.run({"check", "refs/remotes/origin/main..refs/heads/feature"}), kTrustedMain);
+  t.git("tag -d origin/main");
+  // A tag named like the deployed branch.
+  t.git("branch production " + t.base);
+  t.git("tag production " + head);
+  expect_error(t.run({"check", "--deployed", "production", "--candidate", "feature"}), "refs/tags/production");
+  expect_blocked(t.run({"check", "--deployed", "refs/heads/production", "--candidate", "feature"}), "deployed");
+  // A local branch named like the remote-tracking one.
+  t.git("branch origin/main " + head);
+  expect_error(t.run({"check", "origin/main..feature"}), "refs/heads/origin/main");
+  t.git("branch -D origin/main");
+  // A branch named like an abbreviated object id.
+  std::string abbrev = t.base.substr(0, 8);
+  t.git("branch " + abbrev + " " + head);
+  expect_error(t.run({"check", abbrev + "..feature"}), "the object " + abbrev);
+  t.git("branch -D " + abbrev);
+  // A tag named HEAD shadows nothing git would show, but is refused all the same.
+  t.git("update-ref refs/tags/HEAD " + head);
+  expect_error(t.run({"check"}), "ambiguous revision name 'HEAD'");
+  expect_error(t.run({"check", "--trusted-ref", "HEAD"}), "ambiguous");
+}
+
+// Section 4: an empty range is a pass only when the candidate adds nothing to the trusted revision.
+TEST(TrustRoot, EmptyRangesAreNotAPass) {
+  Remote t;
+  auto head = t.promote_and_change();
+  t.git("push -q -u origin feature");
+  // Before: `check` with no range checked HEAD's commits not on its upstream: 0, pass.
+  expect_blocked(t.run({"check"}), "2 commit");
+  expect_error(t.run({"check", "feature..feature"}), "has no commits, but");
+  expect_error(t.run({"check", "HEAD..HEAD~1"}), "has no commits, but");
+  // Nothing added: main itself is checked against origin/main.
+  t.git("checkout -q main");
+  auto nothing = t.run({"check"});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.out << nothing.err;
+  EXPECT_NE(nothing.out.find(kTrustedMain), std::string::npos) << nothing.out;
+  // A rollback deploys nothing new: pass.
+  auto rollback = t.run({"check", "--deployed", head, "--candidate", t.base});
+  EXPECT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+}
+
+TEST(TrustRoot, ShallowAndSingleBranchClonesSayWhatToFetch) {
+  Remote t;
+  t.promote_and_change();
+  t.git("push -q -u origin feature");
+  // The single-branch clone CI systems make: no origin/main at all.
+  auto single = t.dir.path() / "single";
+  t.clone(single, "--depth 1 --single-branch --branch feature");
+  expect_error(t.run({"check"}, single), "--trusted-ref");
+  expect_error(t.run({"check"}, single), "git fetch origin");
+  // Both branches, one commit deep: the range reaches the cut.
+  auto shallow = t.dir.path() / "shallow";
+  t.clone(shallow, "--depth 1 --no-single-branch --branch feature");
+  expect_error(t.run({"check"}, shallow), "--unshallow");
+  expect_error(t.run({"check", "origin/main..feature"}, shallow), "shallow");
+  // Deep enough: blocked like the full clone (no approvals fetched: says what to fetch).
+  auto deep = t.dir.path() / "deep";
+  t.clone(deep, "--depth 3 --no-single-branch --branch feature");
+  expect_blocked(t.run({"check"}, deep), "git fetch origin 'refs/countersign/*:refs/countersign/*'");
+}
+
+}  // namespace
+}  // namespace cs::test
