@@ -73,7 +73,7 @@ TEST(Check, AiCommitIsBlockedAndSaysWhoCouldApprove) {
   EXPECT_TRUE(has(j, "\"requirements\":[{\"rule\":\"ai-changes-need-a-senior\",\"approvals\":1,\"roles\":[\"senior\"],"
                      "\"exclude\":[\"author\",\"committer\",\"operator\"]")) << j;
   EXPECT_TRUE(has(j, "\"eligible\":[\"alice\",\"bob\"],\"excluded\":[{\"person\":\"carol\",\"why\":\"author, operator\"}],"
-                     "\"satisfied_by\":[],\"met\":false}")) << j;
+                     "\"satisfied_by\":[],\"met\":false,\"baseline\":false}")) << j;
   EXPECT_TRUE(has(j, "\"summary\":{\"commits\":1,\"missing_signoff\":1,\"signed_off\":0,\"need_nothing\":0,\"overridden\":0}")) << j;
 }
 

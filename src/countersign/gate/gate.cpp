@@ -306,6 +306,11 @@ Decision check(const Request& request) {
   provenance::AssessOptions options;
   options.extra_agents = loaded.people.agents;
   options.branch = provenance::branch_of_range(*repo, range);
+  options.trusted_sources = loaded.policy.provenance_trust.sources;
+  for (const auto& source : options.trusted_sources)
+    d.notes.push_back("provenance evidence from " + source +
+                      " is trusted (provenance.trusted): it may lower what a commit needs; every other source can "
+                      "only raise it");
   auto assessor = provenance::Assessor::create(*repo, options);
   if (!assessor) return failed(std::move(d), assessor.error());
   // Before agents leave the directory, so that an agent's key is known and reported as an agent's.

@@ -1,5 +1,6 @@
 // Phase 2 of loading policy.yaml: every field into the Policy struct, each problem diagnosed at
 // its position and collection carried on, so that one run of `policy lint` lists them all.
+#include <algorithm>
 #include <array>
 #include <ctime>
 
@@ -10,9 +11,9 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv,      "rules"sv,       "max_age"sv,  "break_glass"sv,
-                                   "environments"sv, "risk"sv,        "unknown"sv,  "approvals"sv,
-                                   "branches"sv,     "authorship"sv};
+constexpr std::array kTopFields = {"version"sv,      "rules"sv,   "max_age"sv,   "break_glass"sv,
+                                   "environments"sv, "risk"sv,    "unknown"sv,   "approvals"sv,
+                                   "branches"sv,     "authorship"sv, "provenance"sv};
 constexpr std::array kBranchesFields = {"protected"sv};
 constexpr std::array kRuleFields = {"name"sv, "description"sv, "match"sv, "require"sv};
 constexpr std::array kMatchFields = {"provenance"sv, "min_ai_share"sv, "paths"sv, "environments"sv, "min_severity"sv};
@@ -28,6 +29,7 @@ constexpr std::array kSuppressFields = {"rule"sv, "resource"sv, "expires"sv, "re
 constexpr std::array kEnvRebuildFields = {"min_resources"sv, "min_share"sv, "count"sv};
 constexpr std::array kUnknownFields = {"treat_as"sv};
 constexpr std::array kApprovalFields = {"one_person_many_roles"sv};
+constexpr std::array kProvenanceFields = {"trusted"sv};
 constexpr std::array kClasses = {"human"sv, "ai_assisted"sv, "ai_authored"sv, "unknown"sv};
 constexpr std::array kSeverities = {"low"sv, "medium"sv, "high"sv, "critical"sv};
 constexpr int kMaxApprovals = 20;
@@ -302,6 +304,28 @@ void collect_risk(YamlReader& r, const YAML::Node& node, RiskPolicy& risk, Pendi
   }
 }
 
+// `provenance.trusted`: only sources nobody but the server can write may lower requirements.
+void collect_provenance_trust(YamlReader& r, const YAML::Node& node, ProvenanceTrust& trust) {
+  auto fields = r.fields(node, "provenance", kProvenanceFields);
+  if (!fields) return;
+  for (const auto& f : *fields) {
+    auto list = r.strings(f.value, "provenance.trusted");
+    if (!list) continue;
+    for (auto& [source, item] : *list) {
+      if (!provenance::can_be_trusted(source)) {
+        r.error(item, "provenance.trusted: '" + source + "' cannot be trusted: only the notes refs " +
+                          std::string(provenance::kGitAiNotes) + " and " + std::string(provenance::kAgentTraceNotes) +
+                          " can be, when only CI or the server writes them; trailers, message markers, author and "
+                          "committer identities, branch names and files in the commit's tree are written by the "
+                          "candidate's author");
+        continue;
+      }
+      if (std::find(trust.sources.begin(), trust.sources.end(), source) == trust.sources.end())
+        trust.sources.push_back(std::move(source));
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<provenance::Class> parse_class(YamlReader& r, const YAML::Node& node, std::string_view what) {
@@ -361,6 +385,8 @@ void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pendi
         for (const auto& g : *af)
           if (auto b = r.boolean(g.value, "approvals.one_person_many_roles"))
             policy.approvals.one_person_many_roles = *b;
+    } else if (f.key == "provenance") {
+      collect_provenance_trust(r, f.value, policy.provenance_trust);
     }
   }
   if (!has_version) r.warning(root, "no version: field; assuming version: 1");

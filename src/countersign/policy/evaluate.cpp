@@ -23,6 +23,17 @@ void add_reason(std::string& reason, std::string_view part) {
   reason += part;
 }
 
+// A class and an AI share: what all the evidence claims, or what trusted evidence alone says.
+struct Claim {
+  provenance::Class cls = provenance::Class::unknown;
+  std::optional<double> share;
+  bool operator==(const Claim&) const = default;
+};
+
+std::string percent(double share) {
+  return std::to_string(int(share * 100 + 0.5)) + "%";
+}
+
 bool provenance_matches(const Policy& policy, const Match& m, provenance::Class c, std::string& reason) {
   if (m.provenance.empty()) return true;
   auto listed = [&](provenance::Class x) { return std::find(m.provenance.begin(), m.provenance.end(), x) != m.provenance.end(); };
@@ -37,17 +48,47 @@ bool provenance_matches(const Policy& policy, const Match& m, provenance::Class 
   return false;
 }
 
-bool share_matches(const Match& m, const provenance::Provenance& p, std::string& reason) {
+bool share_matches(const Match& m, const Claim& c, std::string& reason) {
   if (!m.min_ai_share) return true;
-  std::optional<double> share = p.ai_line_share;
-  if (!share && p.cls == provenance::Class::human) share = 0.0;
+  std::optional<double> share = c.share;
+  if (!share && c.cls == provenance::Class::human) share = 0.0;
   if (!share) {
-    add_reason(reason, "AI share unknown (counts as above " + std::to_string(int(*m.min_ai_share * 100 + 0.5)) + "%)");
+    add_reason(reason, "AI share unknown (counts as above " + percent(*m.min_ai_share) + ")");
     return true;
   }
   if (*share + 1e-12 < *m.min_ai_share) return false;
-  add_reason(reason, "AI share " + std::to_string(int(*share * 100 + 0.5)) + "%");
+  add_reason(reason, "AI share " + percent(*share));
   return true;
+}
+
+// The provenance and share conditions of a rule for one claim; what matched goes to `reason`.
+bool claim_matches(const Policy& policy, const Match& m, const Claim& c, std::string& reason) {
+  std::string part;
+  if (!provenance_matches(policy, m, c.cls, part) || !share_matches(m, c, part)) return false;
+  if (!part.empty()) add_reason(reason, part);
+  return true;
+}
+
+// Why a rule the commit's claims would escape still applies.
+std::string baseline_reason(const provenance::Provenance& p, const Claim& claimed, const Claim& floor) {
+  std::string what;
+  if (claimed.cls != floor.cls) {
+    what = "class " + std::string(class_name(claimed.cls));
+    if (!p.class_source.empty()) what += " (from " + p.class_source + ")";
+  }
+  if (claimed.share && claimed.share != floor.share) {
+    if (!what.empty()) what += " and ";
+    what += "AI share " + percent(*claimed.share);
+    if (!p.share_source.empty()) what += " (from " + p.share_source + ")";
+  }
+  std::string below = floor == Claim{}
+                          ? "those of unknown (a commit with no evidence)"
+                          : "what trusted evidence says (" + std::string(class_name(floor.cls)) +
+                                (floor.share ? ", AI share " + percent(*floor.share) : std::string()) + ")";
+  return "the commit's own evidence claims " + what +
+         ", but that source is not trusted by the policy (provenance.trusted), and evidence the commit's author "
+         "can write never lowers requirements below " +
+         below;
 }
 
 bool paths_match(const Match& m, std::span<const git::ChangedPath> paths, std::string& reason) {
@@ -104,13 +145,17 @@ std::vector<Requirement> evaluate(const Policy& policy, const CommitFacts& facts
   static const provenance::Provenance none;
   const provenance::Provenance& prov = facts.provenance ? *facts.provenance : none;
   Worst worst = worst_finding(policy, facts);
+  const Claim claimed{prov.cls, prov.ai_line_share}, floor{prov.trusted_cls, prov.trusted_ai_line_share};
   std::vector<Requirement> out;
 
   for (const auto& rule : policy.rules) {
     const Match& m = rule.match;
     std::string reason;
-    if (!provenance_matches(policy, m, prov.cls, reason)) continue;
-    if (!share_matches(m, prov, reason)) continue;
+    bool baseline = false;
+    if (!claim_matches(policy, m, claimed, reason)) {
+      if (claimed == floor || !claim_matches(policy, m, floor, reason)) continue;
+      baseline = true;
+    }
     if (!paths_match(m, facts.paths, reason)) continue;
     if (!environment_matches(policy, m, facts.environment, reason)) continue;
     if (m.min_severity) {
@@ -118,14 +163,21 @@ std::vector<Requirement> evaluate(const Policy& policy, const CommitFacts& facts
       add_reason(reason, std::string(to_string(worst.severity)) + " finding " + worst.finding->rule);
     }
     if (reason.empty()) reason = "matches every commit";
-    out.push_back({rule.name, rule.require.approvals, rule.require.roles, rule.require.exclude, std::move(reason)});
+    if (baseline) add_reason(reason, baseline_reason(prov, claimed, floor));
+    out.push_back(
+        {rule.name, rule.require.approvals, rule.require.roles, rule.require.exclude, std::move(reason), baseline});
   }
 
   // Always on: the policy and the people directory are changed only with a policy admin's
   // sign-off, whatever the policy says (it cannot switch this off for itself).
   for (const auto& p : facts.paths)
     if (std::string_view(p.path).starts_with(kPolicyDir)) {
-      out.push_back({std::string(kPolicyAdminRole), 1, {std::string(kPolicyAdminRole)}, Exclusions{}, "changes " + p.path});
+      out.push_back({std::string(kPolicyAdminRole),
+                     1,
+                     {std::string(kPolicyAdminRole)},
+                     Exclusions{},
+                     "changes " + p.path,
+                     false});
       break;
     }
 
@@ -137,7 +189,8 @@ std::vector<Requirement> evaluate(const Policy& policy, const CommitFacts& facts
     if (pick)
       out.push_back({"risk:" + std::string(to_string(pick->severity)), pick->approvals, pick->roles, Exclusions{},
                      std::string(to_string(worst.severity)) + " finding " + worst.finding->rule +
-                         (worst.finding->resource.empty() ? "" : " on " + worst.finding->resource)});
+                         (worst.finding->resource.empty() ? "" : " on " + worst.finding->resource),
+                     false});
   }
   return out;
 }

@@ -233,6 +233,13 @@ struct ApprovalCounting {
   bool one_person_many_roles = false;
 };
 
+// `provenance.trusted`: evidence sources that may lower what a commit needs below what the same
+// commit with no evidence needs (`unknown`, AI share unknown). Default: none. Only the notes refs
+// can be listed (provenance::can_be_trusted); everything else is the candidate author's writing.
+struct ProvenanceTrust {
+  std::vector<std::string> sources;
+};
+
 struct Policy {
   int version = 1;
   std::vector<Rule> rules;
@@ -244,6 +251,7 @@ struct Policy {
   UnknownHandling unknown;
   ApprovalCounting approvals;
   Authorship authorship = Authorship::claimed;
+  ProvenanceTrust provenance_trust;
   bool builtin_default = false;  // true when the trusted revision had no policy.yaml
 };
 
@@ -299,10 +307,18 @@ struct Requirement {
   std::vector<std::string> roles;
   Exclusions exclude;
   std::string reason;  // why it applies: "matches provenance ai_assisted; paths infra/**"
+  // It applies only through the baseline: the class or share the commit's own evidence claims
+  // would not match, but that evidence comes from no trusted source, so it cannot lower what the
+  // commit needs below what trusted evidence alone (with none: `unknown`) requires.
+  bool baseline = false;
 };
 
 // Every requirement the commit must meet: each matching rule, the policy-admin rule when a
 // path under .countersign/ changed, and risk escalations. Empty: the commit needs nothing.
+// A rule's provenance and share conditions are tried twice: with the class and share all the
+// evidence gives, and with those of trusted evidence alone (Provenance::trusted_cls); a rule
+// either matches applies. Evidence the candidate's author can write may so raise what is
+// required, never lower it.
 std::vector<Requirement> evaluate(const Policy& policy, const CommitFacts& facts);
 
 // For `policy lint`: rules (errors) and risk escalations (warnings) that ask for more approvals

@@ -12,10 +12,10 @@ namespace cs::provenance {
 
 namespace {
 
-constexpr std::string_view kGitAiRef = "refs/notes/ai";
-constexpr std::string_view kAgentTraceRef = "refs/notes/agent-trace";
+constexpr std::string_view kGitAiRef = kGitAiNotes;
+constexpr std::string_view kAgentTraceRef = kAgentTraceNotes;
 
-constexpr std::string_view kTraceFile = ".agent-trace/traces.jsonl";
+constexpr std::string_view kTraceFile = kAgentTraceFile;
 
 using NoteIndex = std::unordered_map<git::ObjectId, git::ObjectId, git::ObjectIdHash>;
 
@@ -38,6 +38,10 @@ std::string_view to_string(Class c) {
     case Class::unknown: return "unknown";
   }
   return "unknown";
+}
+
+bool can_be_trusted(std::string_view source) {
+  return source == kGitAiNotes || source == kAgentTraceNotes;
 }
 
 std::optional<Class> class_from_string(std::string_view s) {
@@ -87,7 +91,12 @@ namespace {
 // cannot be read is evidence of a malformed attestation, never a failure of the assessment.
 void read_attestation(const git::Repository& repo, const git::Commit& commit, const Registry& reg,
                       const AssessOptions& opt, const Result<std::string>& text, const std::string& detector,
-                      Findings& f) {
+                      std::string_view source, Findings& f) {
+  f.source = source;
+  struct Reset {
+    Findings& f;
+    ~Reset() { f.source.clear(); }
+  } reset{f};
   if (!text) {
     f.add(std::nullopt, detector, "note could not be read: " + text.error().message, "");
     return;
@@ -127,14 +136,33 @@ std::string trace_records_added(const git::Repository& repo, const git::Commit& 
   return added;
 }
 
+// The class and share some claims imply, and the source of each. A bot author is never human
+// (that only raises, so it holds whatever the claims' sources).
+void classify_claims(const Claims& c, bool bot, Class& cls, std::optional<double>& share, std::string* cls_source,
+                     std::string* share_source) {
+  const std::optional<std::string>* by = nullptr;
+  cls = Class::unknown;
+  if (c.authored) {
+    cls = Class::ai_authored;
+    by = &c.authored;
+  } else if (c.assisted) {
+    cls = Class::ai_assisted;
+    by = &c.assisted;
+  } else if (c.human_attested && !bot) {
+    cls = Class::human;
+    by = &c.human_attested;
+  }
+  if (cls_source && by) *cls_source = **by;
+  if (c.lines && c.lines->added > 0) {
+    share = double(c.lines->ai) / double(c.lines->added);
+    if (share_source) *share_source = *c.lines_source;
+  }
+}
+
 void classify(const git::Commit& commit, const Registry& reg, Findings& f) {
   Provenance& p = f.out;
-  if (f.authored) p.cls = Class::ai_authored;
-  else if (f.assisted) p.cls = Class::ai_assisted;
-  else if (f.human_attested && !f.author_is_bot) p.cls = Class::human;
-  else p.cls = Class::unknown;
-
-  if (p.lines && p.lines->added > 0) p.ai_line_share = double(p.lines->ai) / double(p.lines->added);
+  classify_claims(f.all, f.author_is_bot, p.cls, p.ai_line_share, &p.class_source, &p.share_source);
+  classify_claims(f.trusted, f.author_is_bot, p.trusted_cls, p.trusted_ai_line_share, nullptr, nullptr);
 
   // The operators: the human the author field names, then the humans of the commit's own
   // identities (the author of agent-assisted work; the committer, co-authors and git-ai session
@@ -189,7 +217,7 @@ Result<Provenance> Assessor::assess(const git::Repository& repo, const git::Comm
   p.commit = commit.id;
   p.author_name = commit.author.name;
   p.author_email = commit.author.email;
-  Findings f{p};
+  Findings f{p, s.options.trusted_sources};
 
   detect_identities(s.registry, commit, f);
   ParsedMessage msg = parse_message(commit.message);
@@ -197,12 +225,12 @@ Result<Provenance> Assessor::assess(const git::Repository& repo, const git::Comm
   detect_message(s.registry, msg, f);
   if (s.options.branch) detect_branch(s.registry, *s.options.branch, f);
   if (auto it = s.git_ai.find(commit.id); it != s.git_ai.end())
-    read_attestation(repo, commit, s.registry, s.options, repo.blob(it->second), "git-ai", f);
+    read_attestation(repo, commit, s.registry, s.options, repo.blob(it->second), "git-ai", kGitAiNotes, f);
   if (auto it = s.agent_trace.find(commit.id); it != s.agent_trace.end())
-    read_attestation(repo, commit, s.registry, s.options, repo.blob(it->second), "agent-trace", f);
+    read_attestation(repo, commit, s.registry, s.options, repo.blob(it->second), "agent-trace", kAgentTraceNotes, f);
   else if (s.trace_files)
     if (auto added = trace_records_added(repo, commit); !added.empty())
-      read_attestation(repo, commit, s.registry, s.options, added, "agent-trace", f);
+      read_attestation(repo, commit, s.registry, s.options, added, "agent-trace", kAgentTraceFile, f);
   classify(commit, s.registry, f);
   return p;
 }

@@ -257,6 +257,7 @@ void apply_attestation(const Registry& reg, const std::string& detector, const A
     return;
   }
   f.out.lines = *lines;
+  f.attest_lines(*lines);
   const auto& n = *lines;
   std::string counts = std::to_string(n.ai) + " of " + std::to_string(n.added) + " added lines attested to AI, " +
                        std::to_string(n.human) + " to humans";
@@ -264,7 +265,7 @@ void apply_attestation(const Registry& reg, const std::string& detector, const A
     for (const auto& id : agent_ids) f.agent(id);
     f.add(n.ai == n.added ? Class::ai_authored : Class::ai_assisted, detector, counts, att.summary);
   } else if (n.added > 0 && n.human == n.added) {
-    f.human_attested = true;
+    f.attest_human();
     f.add(std::nullopt, detector, "every added line attested to a known human (" + std::to_string(n.added) + ")", att.summary);
   } else {
     f.add(std::nullopt, detector, counts, att.summary);

@@ -13,22 +13,39 @@
 
 namespace cs::provenance {
 
+// What some evidence says about the class and share, with the source that said it first.
+struct Claims {
+  std::optional<std::string> authored;        // some evidence says an agent wrote the change
+  std::optional<std::string> assisted;        // some evidence says an agent helped
+  std::optional<std::string> human_attested;  // every added line attested to a known human
+  std::optional<std::string> lines_source;    // where `lines` came from
+  std::optional<LineCounts> lines;
+};
+
 // What the detectors found about one commit, before classification.
 struct Findings {
-  explicit Findings(Provenance& p) : out(p) {}
+  Findings(Provenance& p, const std::vector<std::string>& trusted) : out(p), trusted_sources(trusted) {}
   Provenance& out;
-  bool authored = false;      // some evidence says an agent wrote the change
-  bool assisted = false;      // some evidence says an agent helped
-  bool human_attested = false;  // every added line attested to a known human
+  const std::vector<std::string>& trusted_sources;
+  Claims all;      // every source
+  Claims trusted;  // sources the policy trusts (AssessOptions::trusted_sources)
   bool author_is_agent = false;
   bool author_is_bot = false;
   std::vector<Operator> named_operators;     // the aider suffix's human, Agent-Operator trailers
   std::vector<Operator> human_coauthors;     // Co-authored-by lines naming no agent or bot
   std::optional<std::string> session_human;  // git-ai session human_author
+  std::string source;  // where the evidence being read comes from; empty: the detector's name
 
   void agent(std::string_view id);
   // Records evidence; `implies` raises the class (ai_assisted or ai_authored), nullopt for none.
   void add(std::optional<Class> implies, std::string detector, std::string signal, std::string_view text);
+  // Records that every added line is attested to a known human / the attested line counts.
+  void attest_human();
+  void attest_lines(const LineCounts& n);
+
+ private:
+  std::string source_of(std::string_view detector) const;
+  bool is_trusted(std::string_view source) const;
 };
 
 // Author and committer against the registry (also the " (aider)" name suffix).

@@ -45,10 +45,33 @@ void Findings::agent(std::string_view id) {
   if (std::find(out.agents.begin(), out.agents.end(), id) == out.agents.end()) out.agents.emplace_back(id);
 }
 
+std::string Findings::source_of(std::string_view detector) const {
+  return source.empty() ? std::string(detector) : source;
+}
+
+bool Findings::is_trusted(std::string_view src) const {
+  return can_be_trusted(src) && std::find(trusted_sources.begin(), trusted_sources.end(), src) != trusted_sources.end();
+}
+
 void Findings::add(std::optional<Class> implies, std::string detector, std::string signal, std::string_view text) {
-  if (implies == Class::ai_authored) authored = true;
-  if (implies == Class::ai_assisted) assisted = true;
-  out.evidence.push_back({std::move(detector), std::move(signal), std::string(text)});
+  std::string src = source_of(detector);
+  for (Claims* c : {&all, is_trusted(src) ? &trusted : nullptr}) {
+    if (!c) continue;
+    if (implies == Class::ai_authored && !c->authored) c->authored = src;
+    if (implies == Class::ai_assisted && !c->assisted) c->assisted = src;
+  }
+  out.evidence.push_back({std::move(detector), std::move(signal), std::string(text), std::move(src)});
+}
+
+void Findings::attest_human() {
+  for (Claims* c : {&all, is_trusted(source) ? &trusted : nullptr})
+    if (c && !c->human_attested) c->human_attested = source;
+}
+
+void Findings::attest_lines(const LineCounts& n) {
+  // A later attestation replaces an earlier one's counts, as it always has for the class.
+  for (Claims* c : {&all, is_trusted(source) ? &trusted : nullptr})
+    if (c) c->lines = n, c->lines_source = source;
 }
 
 void detect_identities(const Registry& reg, const git::Commit& commit, Findings& f) {

@@ -24,7 +24,17 @@ struct Evidence {
   std::string detector;  // "identity", "trailer", "git-ai", "agent-trace", "branch", "marker"
   std::string signal;    // what it means, e.g. "co-author is Claude Code"
   std::string text;      // the exact text it was read from
+  std::string source;    // where it was read: one of the source names below
 };
+
+// Where evidence is read, as the policy's `provenance.trusted` names it. Everything but a notes
+// ref is written by the candidate's author (the commit object, its tree, its branch's name), so
+// only the notes refs can be trusted, and only when the server lets nobody else write them.
+inline constexpr std::string_view kGitAiNotes = "refs/notes/ai";                  // git-ai notes
+inline constexpr std::string_view kAgentTraceNotes = "refs/notes/agent-trace";    // Agent Trace notes
+inline constexpr std::string_view kAgentTraceFile = ".agent-trace/traces.jsonl";  // in the commit's tree
+// The other sources are the detectors' names: "identity", "trailer", "marker", "branch".
+bool can_be_trusted(std::string_view source);  // the notes refs above
 
 // Added lines of a commit by who wrote them, from git-ai or Agent Trace attestations. Lines no
 // attestation covers are neither AI nor human: their origin is unknown.
@@ -60,6 +70,13 @@ struct Provenance {
   bool bot = false;  // a non-AI automation account (dependabot, renovate, ...)
   std::optional<LineCounts> lines;  // when a git-ai note or Agent Trace record covers the commit
   std::vector<Evidence> evidence;
+  // The source of the evidence that decided `cls` and `ai_line_share`; empty when none did.
+  std::string class_source, share_source;
+  // What the evidence of trusted sources alone says (AssessOptions::trusted_sources): the class
+  // and share below whose requirements the policy never goes. With no trusted source (the
+  // default) that is `unknown` with no share, the class of a commit with no evidence.
+  Class trusted_cls = Class::unknown;
+  std::optional<double> trusted_ai_line_share;
 };
 
 }  // namespace cs::provenance
@@ -79,6 +96,9 @@ struct AssessOptions {
   std::vector<AgentIdentity> extra_agents;  // from the trusted people directory
   std::optional<std::string> branch;        // ref name the range was given as, for branch-name evidence
   bool line_share = true;                   // read git-ai / Agent Trace ranges and diff to get AI share
+  // Sources whose evidence may lower what is required (the trusted policy's provenance.trusted);
+  // they decide Provenance::trusted_cls and trusted_ai_line_share. Only can_be_trusted() ones count.
+  std::vector<std::string> trusted_sources;
   // The newest commit of the range: Agent Trace records in .agent-trace/traces.jsonl are read
   // when that file exists there or at HEAD (checking every commit's tree would cost a tree
   // read per commit on histories that never had one). assess_all sets it.

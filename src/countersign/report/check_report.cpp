@@ -63,6 +63,38 @@ std::string needs_line(const gate::RequirementStatus& r) {
   return s;
 }
 
+// As scan writes ai_line_share: four decimals, trailing zeros dropped ("0.0", "0.3333").
+std::string share_json(double v) {
+  auto s = fmt::format("{:.4f}", v);
+  while (s.size() > 3 && s.back() == '0') s.pop_back();
+  return s;
+}
+
+bool lowered(const gate::CommitDecision& cd) {
+  return std::any_of(cd.requirements.begin(), cd.requirements.end(),
+                     [](const gate::RequirementStatus& r) { return r.requirement.baseline; });
+}
+
+// The class, and where it came from when that matters: a claim the policy did not count because
+// its source is not trusted (what it would have lowered is required anyway), or a trusted source.
+std::string class_label(const gate::CommitDecision& cd) {
+  const auto& p = cd.provenance;
+  std::string cls(provenance::to_string(p.cls));
+  if (lowered(cd)) {
+    std::string src;
+    if (p.cls != p.trusted_cls && !p.class_source.empty()) src = p.class_source;
+    if (p.ai_line_share && p.ai_line_share != p.trusted_ai_line_share && !p.share_source.empty() &&
+        p.share_source != src)
+      src += (src.empty() ? "" : ", ") + p.share_source;
+    return cls + " (claimed by " + (src.empty() ? std::string("untrusted evidence") : src) +
+           ", not trusted: at least the requirements of " + std::string(provenance::to_string(p.trusted_cls)) +
+           " apply)";
+  }
+  if (p.cls != provenance::Class::unknown && p.cls == p.trusted_cls && provenance::can_be_trusted(p.class_source))
+    return cls + " (from " + p.class_source + ", trusted)";
+  return cls;
+}
+
 struct Counts {
   size_t commits = 0, blocked = 0, satisfied = 0, nothing = 0, overridden = 0;
 };
@@ -118,7 +150,7 @@ void text_report(Out& out, const gate::Decision& d) {
   for (const auto& cd : d.commits) {
     const auto& p = cd.provenance;
     std::string agents = p.agents.empty() ? "" : " (" + join(p.agents, ", ") + ")";
-    o += fmt::format("\n{}  {}{}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls), agents,
+    o += fmt::format("\n{}  {}{}  {}\n", p.commit.hex().substr(0, 12), class_label(cd), agents,
                      text::sanitize_utf8(cd.subject));
     if (!cd.authorship_problem.empty()) o += "  [blocked] " + cd.authorship_problem + "\n";
     else if (cd.requirements.empty()) o += "  needs nothing\n";
@@ -160,7 +192,8 @@ void json_requirement(std::string& o, const gate::RequirementStatus& r) {
   o += ",\"reason\":" + json_quote(q.reason) + ",\"eligible\":" + json_strings(r.eligible) + ",\"excluded\":[";
   for (size_t i = 0; i < r.excluded.size(); ++i)
     o += std::string(i ? "," : "") + "{\"person\":" + json_quote(r.excluded[i].person) + ",\"why\":" + json_quote(r.excluded[i].why) + "}";
-  o += "],\"satisfied_by\":" + json_strings(r.satisfied_by) + ",\"met\":" + (r.met() ? "true" : "false") + "}";
+  o += "],\"satisfied_by\":" + json_strings(r.satisfied_by) + ",\"met\":" + (r.met() ? "true" : "false") +
+       ",\"baseline\":" + (q.baseline ? "true" : "false") + "}";
 }
 
 void json_report(Out& out, const gate::Decision& d) {
@@ -188,6 +221,9 @@ void json_report(Out& out, const gate::Decision& d) {
     o += i ? ",\n" : "\n";
     json_commit(o, cd.provenance);
     o.pop_back();  // reopen the commit object to add what the gate decided
+    const auto& p = cd.provenance;
+    o += ",\"trusted_class\":" + json_quote(provenance::to_string(p.trusted_cls)) + ",\"trusted_ai_line_share\":" +
+         (p.trusted_ai_line_share ? share_json(*p.trusted_ai_line_share) : std::string("null"));
     o += ",\"findings\":[";
     for (size_t j = 0; j < cd.findings.size(); ++j) {
       const auto& f = cd.findings[j];
@@ -307,7 +343,7 @@ void markdown_report(Out& out, const gate::Decision& d) {
       for (const auto& e : r.excluded) excluded += (excluded.empty() ? "" : ", ") + e.person + " (" + e.why + ")";
       const auto& q = r.requirement;
       o += fmt::format("| `{}` {} | {} | {} \u00d7 {} (`{}`) | {} | {} | {} |\n", cd.provenance.commit.hex().substr(0, 10),
-                       md_cell(cd.subject.substr(0, 60)), provenance::to_string(cd.provenance.cls), q.approvals,
+                       md_cell(cd.subject.substr(0, 60)), md_cell(class_label(cd)), q.approvals,
                        md_cell(join(q.roles, " or ")), md_cell(q.rule),
                        r.met()         ? "\u2705 " + md_cell(join(r.satisfied_by, ", "))
                        : cd.overridden ? fmt::format("\u26a0\ufe0f overridden {}/{}", r.satisfied_by.size(), q.approvals)

@@ -39,6 +39,7 @@ struct Summary {
   size_t commits = 0, bots = 0;
   std::map<Class, size_t> classes;
   std::map<std::string, size_t> agents;
+  std::map<std::string, size_t> human_sources;  // where `human` classes came from
   uint64_t added = 0, ai = 0, human = 0, with_lines = 0;
 };
 
@@ -66,6 +67,10 @@ void json_commit(std::string& o, const Provenance& p) {
   }
   o += "],\"ai_line_share\":";
   o += p.ai_line_share ? share(*p.ai_line_share) : "null";
+  o += ",\"class_source\":";
+  o += p.class_source.empty() ? "null" : json_quote(p.class_source);
+  o += ",\"share_source\":";
+  o += p.share_source.empty() ? "null" : json_quote(p.share_source);
   o += ",\"operator\":";
   if (p.operator_name || p.operator_email) {
     o += "{\"name\":";
@@ -97,6 +102,8 @@ void json_commit(std::string& o, const Provenance& p) {
     text::append_json_quoted(o, e.signal);
     o += ",\"text\":";
     text::append_json_quoted(o, e.text);
+    o += ",\"source\":";
+    text::append_json_quoted(o, e.source);
     o += '}';
   }
   o += "]}";
@@ -128,6 +135,25 @@ void summary_json(std::string& o, const Summary& s) {
                    s.bots, s.with_lines, s.added, s.ai, s.human, s.added ? share(double(s.ai) / double(s.added)) : "null");
 }
 
+// scan reads no policy, so it cannot tell whether a `human` class will count: it says where each
+// came from and what the gate does with it.
+std::string class_cell(const Provenance& p) {
+  return std::string(provenance::to_string(p.cls)) + (p.cls == Class::human ? "*" : "");
+}
+
+std::string human_footnote(const Summary& s) {
+  std::string o = "* human per";
+  bool first = true;
+  for (auto& [src, n] : s.human_sources) {
+    o += fmt::format("{} {} ({})", first ? "" : ",", src.empty() ? "?" : src, n);
+    first = false;
+  }
+  return o +
+         ": check gives these the requirements of unknown unless the trusted policy lists the source under "
+         "provenance.trusted (only " +
+         std::string(provenance::kGitAiNotes) + " and " + std::string(provenance::kAgentTraceNotes) + " can be)";
+}
+
 void summary_text(std::string& o, const Summary& s) {
   o += fmt::format("\n{} commit{}: ", s.commits, s.commits == 1 ? "" : "s");
   bool first = true;
@@ -142,6 +168,7 @@ void summary_text(std::string& o, const Summary& s) {
     for (auto& [a, n] : s.agents) o += fmt::format(" {} {}", a, n);
     o += '\n';
   }
+  if (!s.human_sources.empty()) o += human_footnote(s) + "\n";
   if (s.added)
     o += fmt::format("AI share of attested lines: {} ({} of {} added lines in {} commits with attestations)\n",
                      percent(double(s.ai) / double(s.added)), s.ai, s.added, s.with_lines);
@@ -180,6 +207,7 @@ struct ScanWriter::Impl {
     Summary& s = summary;
     ++s.commits;
     ++s.classes[p.cls];
+    if (p.cls == Class::human) ++s.human_sources[p.class_source];
     if (p.bot) ++s.bots;
     for (const auto& a : p.agents) ++s.agents[a];
     if (p.lines) {
@@ -199,13 +227,14 @@ struct ScanWriter::Impl {
         json_commit(o, p);
         break;
       case Format::text:
-        o += fmt::format("{}  {:<11}  {:<20}  {:>4}  {}\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
-                         agents_of(p), p.ai_line_share ? percent(*p.ai_line_share) : "-", text::sanitize_utf8(p.subject));
+        o += fmt::format("{}  {:<11}  {:<20}  {:>4}  {}\n", p.commit.hex().substr(0, 12), class_cell(p), agents_of(p),
+                         p.ai_line_share ? percent(*p.ai_line_share) : "-", text::sanitize_utf8(p.subject));
         break;
       case Format::markdown:
         if (summary.commits < kMaxMarkdownRows)
-          md_rows += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.commit.hex().substr(0, 12), provenance::to_string(p.cls),
-                                 md_cell(agents_of(p)), p.ai_line_share ? percent(*p.ai_line_share) : "-", md_cell(p.subject));
+          md_rows += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.commit.hex().substr(0, 12),
+                                 p.cls == Class::human ? std::string("human\\*") : class_cell(p), md_cell(agents_of(p)),
+                                 p.ai_line_share ? percent(*p.ai_line_share) : "-", md_cell(p.subject));
         break;
     }
     count(p);
@@ -237,6 +266,7 @@ struct ScanWriter::Impl {
         o += "\n| commit | class | agents | AI lines | subject |\n|---|---|---|---|---|\n";
         o += md_rows;
         if (s.commits > kMaxMarkdownRows) o += fmt::format("\n…and {} more commits.\n", s.commits - kMaxMarkdownRows);
+        if (!s.human_sources.empty()) o += "\n" + md_cell(human_footnote(s)) + "\n";
         break;
     }
   }

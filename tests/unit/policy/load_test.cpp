@@ -297,6 +297,27 @@ TEST(PolicyLoad, DefaultsOfLaterSections) {
   EXPECT_EQ(p.unknown.treat_as, provenance::Class::ai_assisted);
 }
 
+TEST(PolicyLoad, NoEvidenceSourceIsTrustedByDefault) {
+  EXPECT_TRUE(load_texts(kPolicy).policy.provenance_trust.sources.empty());
+}
+
+TEST(PolicyLoad, OnlyNotesRefsCanBeTrusted) {
+  auto ok = load_texts(std::string(kPolicy) + "provenance:\n  trusted: [refs/notes/ai, refs/notes/agent-trace]\n");
+  EXPECT_FALSE(ok.diagnostics.has_errors()) << ok.diagnostics.format();
+  EXPECT_EQ(ok.policy.provenance_trust.sources, (std::vector<std::string>{"refs/notes/ai", "refs/notes/agent-trace"}));
+  for (std::string source :
+       {".agent-trace/traces.jsonl", "trailer", "marker", "identity", "branch", "refs/notes/commits"}) {
+    auto bad = load_texts(std::string(kPolicy) + "provenance:\n  trusted: [refs/notes/ai, \"" + source + "\"]\n");
+    const Diagnostic* d = only_error(bad);
+    ASSERT_TRUE(d) << source;
+    EXPECT_NE(d->error.message.find("'" + source + "' cannot be trusted"), std::string::npos) << d->error.message;
+    EXPECT_EQ(d->error.where.line, 10) << source;
+    EXPECT_EQ(bad.policy.provenance_trust.sources, std::vector<std::string>{"refs/notes/ai"});
+  }
+  auto typo = load_texts(std::string(kPolicy) + "provenance:\n  trust: [refs/notes/ai]\n");
+  EXPECT_TRUE(typo.diagnostics.has_errors());
+}
+
 TEST(PolicyLoad, SuppressionWithoutExpiryIsRejected) {
   auto l = load_texts("version: 1\nrules: []\nrisk:\n  suppress:\n    - { rule: env-rebuild, resource: main }\n");
   auto* d = only_error(l);

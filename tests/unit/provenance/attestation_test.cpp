@@ -90,9 +90,9 @@ struct NotedRepo {
     repo.write(".git/CS_NOTE", text);
     repo.git("notes --ref " + ref + " add -f -F .git/CS_NOTE " + id);
   }
-  Provenance assess() {
+  Provenance assess(AssessOptions options = {}) {
     auto r = git::Repository::open(repo.path().string());
-    auto a = Assessor::create(*r);
+    auto a = Assessor::create(*r, std::move(options));
     EXPECT_TRUE(a) << a.error().describe();
     auto p = a->assess(*r, *r->commit(*git::ObjectId::from_hex(id)));
     EXPECT_TRUE(p);
@@ -198,6 +198,65 @@ TEST(AgentTrace, RecordsACommitAddsToTracesJsonl) {
   EXPECT_EQ((*all)[2].lines->ai, 2u);
   ASSERT_EQ((*all)[2].agents.size(), 1u);
   EXPECT_EQ((*all)[2].agents[0], "claude-code");
+}
+
+// Where a class came from, and what trusted sources alone say: the floor the policy keeps.
+AssessOptions trusting(std::vector<std::string> sources) {
+  AssessOptions o;
+  o.trusted_sources = std::move(sources);
+  return o;
+}
+
+TEST(TrustedEvidence, NothingIsTrustedByDefault) {
+  NotedRepo r;
+  r.note("ai", git_ai_note("a.txt\n  h_31dce776f88375 2-5\n"));
+  auto p = r.assess();
+  EXPECT_EQ(p.cls, Class::human);
+  EXPECT_EQ(p.class_source, "refs/notes/ai");
+  EXPECT_EQ(p.share_source, "refs/notes/ai");
+  ASSERT_EQ(p.evidence.size(), 1u);
+  EXPECT_EQ(p.evidence[0].source, "refs/notes/ai");
+  EXPECT_EQ(p.trusted_cls, Class::unknown);
+  EXPECT_FALSE(p.trusted_ai_line_share);
+}
+
+TEST(TrustedEvidence, ATrustedNotesRefDecidesTheFloor) {
+  NotedRepo r;
+  r.note("ai", git_ai_note("a.txt\n  h_31dce776f88375 2-5\n"));
+  auto p = r.assess(trusting({"refs/notes/ai"}));
+  EXPECT_EQ(p.trusted_cls, Class::human);
+  ASSERT_TRUE(p.trusted_ai_line_share);
+  EXPECT_DOUBLE_EQ(*p.trusted_ai_line_share, 0.0);
+  // Another ref's trust says nothing about this one.
+  p = r.assess(trusting({"refs/notes/agent-trace"}));
+  EXPECT_EQ(p.trusted_cls, Class::unknown);
+  r.note("ai", git_ai_note("a.txt\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 2\n  h_31dce776f88375 3-5\n"));
+  p = r.assess(trusting({"refs/notes/ai"}));
+  EXPECT_EQ(p.trusted_cls, Class::ai_assisted);
+  EXPECT_DOUBLE_EQ(*p.trusted_ai_line_share, 0.25);
+}
+
+TEST(TrustedEvidence, SourcesTheAuthorWritesAreNeverTrusted) {
+  test::GitRepo repo;
+  repo.write("a.txt", "one\n");
+  repo.write(".agent-trace/traces.jsonl",
+             R"({"version":"0.1.0","id":"1","timestamp":"t","files":[{"path":"a.txt",)"
+             R"("conversations":[{"contributor":{"type":"human"},"ranges":[{"start_line":1,"end_line":1}]}]}]})"
+             "\n");
+  auto id = repo.commit("mine\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+  auto r = git::Repository::open(repo.path().string());
+  AssessOptions o = trusting({".agent-trace/traces.jsonl", "trailer", "identity", "marker", "branch"});
+  auto a = Assessor::create(*r, o);
+  ASSERT_TRUE(a);
+  auto p = a->assess(*r, *r->commit(*git::ObjectId::from_hex(id)));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cls, Class::ai_assisted);  // the trailer raises over the human record
+  EXPECT_EQ(p->class_source, "trailer");
+  EXPECT_EQ(p->share_source, ".agent-trace/traces.jsonl");
+  EXPECT_EQ(p->trusted_cls, Class::unknown);
+  EXPECT_FALSE(p->trusted_ai_line_share);
+  EXPECT_FALSE(can_be_trusted(".agent-trace/traces.jsonl"));
+  EXPECT_TRUE(can_be_trusted("refs/notes/ai"));
 }
 
 TEST(AssessRange, UnknownRevisionAndEmptyRepositoryFail) {
