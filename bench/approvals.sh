@@ -63,7 +63,7 @@ step = len(need) / n
 print("\n".join(need[int(i * step)] for i in range(n)))
 PY
   start=$(date +%s.%N)
-  "$here/gen-approvals" "$bin" "$repo" "$work/senior" senior@example.com "$work/approve.txt"
+  "$here/gen-approvals" "$bin" "$repo" "$work/senior" senior@example.com "$work/approve.txt" trusted
   end=$(date +%s.%N)
   echo "signed and stored $approved approvals in $(python3 -c "print(round($end - $start, 1))") s"
   touch "$work/ready"

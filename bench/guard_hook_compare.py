@@ -20,6 +20,9 @@ import time
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 parser = argparse.ArgumentParser()
 parser.add_argument("--runs", type=int, default=1000)
+parser.add_argument("--git", action="store_true",
+                    help="make the project a git repository whose main holds .countersign/policy.yaml, as an agent's "
+                         "project is (the guard then reads the trusted revision's environments)")
 parser.add_argument("binaries", nargs="+")
 args = parser.parse_args()
 
@@ -35,6 +38,16 @@ for path in sorted(glob.glob(os.path.join(root, "tests/fixtures/guard/**/*.txt")
 tmp = tempfile.mkdtemp(prefix="guard_hook_compare.")
 os.makedirs(os.path.join(tmp, "project"))
 os.makedirs(os.path.join(tmp, "home"))
+if args.git:
+    import subprocess
+    project = os.path.join(tmp, "project")
+    os.makedirs(os.path.join(project, ".countersign"))
+    with open(os.path.join(project, ".countersign", "policy.yaml"), "w") as out:
+        out.write("version: 1\nenvironments:\n  production: [prod, production, live]\nrules: []\n")
+    git = ["git", "-C", project, "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    subprocess.run(git[:3] + ["init", "-q", "-b", "main"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "policy"], check=True)
 payloads = []
 for i in range(args.runs):
     path = os.path.join(tmp, "p%d.json" % i)
@@ -70,8 +83,9 @@ def q(values, p):
     return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
 
 
-print("guard_hook_compare: %d payloads per binary (%d distinct commands), interleaved; load average %.1f at start,"
-      " %.1f at end, %d cores" % (args.runs, len(set(commands)), load, os.getloadavg()[0], os.cpu_count()))
+print("guard_hook_compare: %d payloads per binary (%d distinct commands), interleaved, project %s; load average %.1f "
+      "at start, %.1f at end, %d cores" % (args.runs, len(set(commands)), "a git repository" if args.git else "a plain "
+      "directory", load, os.getloadavg()[0], os.cpu_count()))
 for b in args.binaries:
     w, c = wall[b], cpu[b]
     print("  %-40s wall p50 %5.2f  p99 %5.2f  mean %5.2f ms | cpu p50 %5.2f  p99 %5.2f  mean %5.2f ms" % (

@@ -57,7 +57,30 @@ struct Guard::Impl {
   };
 
   Config config;
-  Environments envs;
+  // The environments: the trusted policy's (read on first use: opening the repository costs more
+  // than judging most commands, which never ask), plus the production names the work tree adds.
+  const Environments& envs() const {
+    std::call_once(envs_once, [this] {
+      if (config.trusted_policy_source && config.read_policy_environments)
+        if (auto trusted = config.trusted_policy_source()) {
+          std::vector<Diagnostic> ignored;  // a broken trusted policy leaves the built-in names
+          Environments e = config.environments;
+          load_policy_environments(trusted->text, trusted->name, e, ignored);
+          envs_ = std::move(e);
+          envs_from_ = trusted->name;
+        }
+      for (const auto& name : added_production)
+        if (std::find(envs_.production.begin(), envs_.production.end(), name) == envs_.production.end())
+          envs_.production.push_back(name);
+      envs_.default_production = envs_.default_production || added_default_production;
+    });
+    return envs_;
+  }
+  mutable std::once_flag envs_once;
+  mutable Environments envs_;      // before envs(): the built-in or the eagerly given trusted ones
+  mutable std::string envs_from_;  // the trusted policy they came from, or empty
+  std::vector<std::string> added_production;  // by the work tree's policy.yaml
+  bool added_default_production = false;
   mutable std::deque<Entry> packs;  // in load order; a deque, as entries cannot move
   std::vector<UserAllow> allows;
   std::vector<Diagnostic> warnings;
@@ -129,10 +152,12 @@ std::size_t Guard::rule_count() const { return impl_->rules; }
 Result<Guard> Guard::load(const Config& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  impl->envs = config.environments;
+  impl->envs_ = config.environments;
   std::vector<Diagnostic> diags;
-  if (config.trusted_policy && config.read_policy_environments)
-    load_policy_environments(config.trusted_policy->text, config.trusted_policy->name, impl->envs, diags);
+  if (config.trusted_policy && config.read_policy_environments) {
+    load_policy_environments(config.trusted_policy->text, config.trusted_policy->name, impl->envs_, diags);
+    impl->envs_from_ = config.trusted_policy->name;
+  }
   std::vector<EncodedPack> builtin;
   load_builtin_packs(builtin, diags, config.compiled_packs);
   for (auto& p : builtin) impl->packs.emplace_back(std::move(p));
@@ -152,12 +177,10 @@ Result<Guard> Guard::load(const Config& config) {
     std::string policy_file = config.project_dir + "/.countersign/policy.yaml";
     if (config.read_policy_environments && read_file(policy_file, text)) {
       // The agent edits the work tree: its production names are added, nothing else is taken.
-      Environments work_tree = impl->envs;
+      Environments work_tree;
       load_policy_environments(text, policy_file, work_tree, diags);
-      for (auto& name : work_tree.production)
-        if (std::find(impl->envs.production.begin(), impl->envs.production.end(), name) == impl->envs.production.end())
-          impl->envs.production.push_back(std::move(name));
-      impl->envs.default_production = impl->envs.default_production || work_tree.default_production;
+      impl->added_production = std::move(work_tree.production);
+      impl->added_default_production = work_tree.default_production;
     }
   }
   std::string errors;
@@ -194,7 +217,7 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
     if (!u.executed) continue;
     if (u.parent >= 0 && std::size_t(u.parent) < ui && u.host.empty())
       u.host = unit_env[std::size_t(u.parent)].empty() ? "unknown" : unit_env[std::size_t(u.parent)];
-    bool dynamic_production = u.host.empty() ? true : is_production(u.host, envs);
+    bool dynamic_production = u.host.empty() ? true : is_production(u.host, envs());
     auto it = u.words.empty() ? index.end() : index.find(u.words[0].text);
     if (it != index.end()) {
       for (std::size_t pi : it->second) {
@@ -207,7 +230,7 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
         if (pack.target == Target::local) continue;
         Args args = split_args(u, pack);
         MatchInput in{u, args, pack, ctx, project};
-        TargetEnvironment t = target_environment(in, envs);
+        TargetEnvironment t = target_environment(in, envs());
         unit_env[ui] = t.name;
         dynamic_production = t.production;
         break;
@@ -243,7 +266,7 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
         bool excused = false;
         for (const auto& c : r.unless) excused = excused || condition_holds(c, in);
         if (excused) continue;
-        if (!env) env = target_environment(in, envs);
+        if (!env) env = target_environment(in, envs());
         std::string text = argv_text(u);
         bool user_allowed = false;
         for (const auto& ua : allows) {
@@ -390,12 +413,13 @@ std::string Guard::explain(std::string_view command, const Context& context) con
   out << "\ncontext:\n  cwd: " << (context.cwd.empty() ? "(unknown)" : context.cwd) << "\n";
   for (const char* var : {"AWS_PROFILE", "KUBECONFIG", "TF_WORKSPACE", "PGHOST", "DATABASE_URL"})
     if (auto it = context.env.find(var); it != context.env.end()) out << "  " << var << "=" << it->second << "\n";
+  const Environments& envs = impl_->envs();
   out << "  environments: production = ";
-  for (std::size_t i = 0; i < impl_->envs.production.size(); ++i) out << (i ? ", " : "") << impl_->envs.production[i];
-  out << "; unknown is " << (impl_->envs.default_production ? "production" : "non-production") << "\n";
+  for (std::size_t i = 0; i < envs.production.size(); ++i) out << (i ? ", " : "") << envs.production[i];
+  out << "; unknown is " << (envs.default_production ? "production" : "non-production") << "\n";
   out << "  environments from: "
-      << (impl_->config.trusted_policy ? impl_->config.trusted_policy->name + " (the trusted revision)"
-                                       : std::string("the built-in names (no trusted revision)"))
+      << (impl_->envs_from_.empty() ? std::string("the built-in names (no trusted revision)")
+                                    : impl_->envs_from_ + " (the trusted revision)")
       << "; the work tree's policy.yaml can only add production names\n";
   out << "\nmatches:\n";
   if (v.matches.empty()) out << "  (no rule matched)\n";

@@ -89,6 +89,8 @@ struct Config {
   // The trusted policy's `environments` replace the above. The work tree's policy.yaml (which the
   // agent edits) can only add production names: it never makes a name non-production.
   std::optional<TrustedPolicy> trusted_policy;
+  // The same, fetched the first time a command's environment matters (most commands never ask).
+  std::function<std::optional<TrustedPolicy>()> trusted_policy_source;
   bool read_policy_environments = true;  // read the environments of the policies above
   std::vector<std::string> extra_pack_files;  // more pack files (YAML) to load
   int max_depth = 6;                          // nesting of sh -c / eval / ssh ... before "dynamic"
