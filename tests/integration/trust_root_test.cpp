@@ -172,6 +172,45 @@ TEST(TrustRoot, TrustedRevisionMayNotContainTheRange) {
   expect_blocked(t.run({"check", "--deployed", t.base, "--candidate", "origin/main"}), "deployed revision");
 }
 
+// A CI checkout made with git init + git fetch records no refs/remotes/origin/HEAD: the gate must
+// not guess the default branch from the names the remote has (anyone can push a `main`).
+TEST(TrustRoot, UnrecordedDefaultBranchIsNotGuessed) {
+  Remote t;
+  t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.git("push -q origin feature:refs/heads/master");  // a branch named like a default one
+  auto ci = t.dir.path() / "ci";
+  sh("git init -q " + quote(ci.string()));
+  sh("git remote add origin " + quote("file://" + t.bare.string()) + " && git fetch -q --no-tags origin "
+     "'+refs/heads/*:refs/remotes/origin/*' && git checkout -q refs/remotes/origin/feature",
+     ci);
+  sh("git config countersign.repo acme/app", ci);
+  ASSERT_NE(sh("git rev-parse -q --verify refs/remotes/origin/HEAD", ci).exit_code, 0);
+  expect_error(t.run({"check"}, ci), "git remote set-head origin --auto");
+  expect_error(t.run({"check", "refs/remotes/origin/master..HEAD"}, ci), "does not record the default branch");
+  // The CI names the branch: taken as given.
+  expect_blocked(t.run({"check", "refs/remotes/origin/main..HEAD", "--into", "main"}, ci),
+                 "refs/remotes/origin/main (the branch the change goes into: main (--into;");
+  expect_blocked(t.run({"check", "--into", "main"}, ci), "--into");
+  sh("git remote set-head origin main", ci);
+  expect_blocked(t.run({"check"}, ci), kTrustedMain);
+}
+
+// With no range, the range is what HEAD adds to the trusted revision: a --trusted-ref naming the
+// candidate itself would make it empty. It must not hold what HEAD adds to the branch it goes into.
+TEST(TrustRoot, TrustedRefNamingTheCandidateWithNoRange) {
+  Remote t;
+  t.promote_and_change();
+  t.git("push -q -u origin feature");
+  t.self_approve("origin/main..feature");
+  for (const char* candidate : {"@{u}", "HEAD", "refs/remotes/origin/feature", "feature", "HEAD~1"}) {
+    expect_error(t.run({"check", "--trusted-ref", candidate}), "already contains commit");
+    expect_error(t.run({"approvals", "--trusted-ref", candidate}), "already contains commit");
+  }
+  expect_blocked(t.run({"check", "--trusted-ref", "refs/remotes/origin/main"}), "--trusted-ref");
+  expect_blocked(t.run({"check", "--trusted-ref", t.base}), "--trusted-ref");
+}
+
 // A protected branch named on the left side, or with --into, is the branch the change goes into;
 // a branch that is not protected is not trusted by --into.
 TEST(TrustRoot, ProtectedBranchesComeFromTheDefaultBranch) {

@@ -274,7 +274,14 @@ Decision check(const Request& request) {
   auto trust = choose_trust_root(*repo, TrustQuery{range, request.trusted_ref, request.deployed, request.into});
   if (!trust) return failed(std::move(d), trust.error());
   d.trust = *trust;
-  // The default range: what HEAD adds to the trusted revision.
+  // The default range: what HEAD adds to the trusted revision. A --trusted-ref must then not hold
+  // what HEAD adds to the branch it goes into (the candidate's own upstream would make it empty).
+  if (range.empty() && request.trusted_ref) {
+    if (auto into = choose_trust_root(*repo, TrustQuery{"", std::nullopt, std::nullopt, request.into})) {
+      auto held = refuse_if_contains(*repo, d.trust, into->commit->hex() + "..HEAD");
+      if (!held) return failed(std::move(d), held.error());
+    }
+  }
   if (range.empty()) {
     range = d.trust.commit->hex() + "..HEAD";
     d.range = d.trust.ref + "..HEAD";

@@ -51,9 +51,7 @@ std::optional<DefaultBranch> default_branch(const git::Repository& repo, const s
   if (remote) {
     if (auto b = repo.remote_default_branch(*remote))
       return DefaultBranch{*b, "the default branch of " + *remote + " (refs/remotes/" + *remote + "/HEAD)"};
-    for (const char* b : {"main", "master"})
-      if (has("refs/remotes/" + *remote + "/" + b))
-        return DefaultBranch{b, "refs/remotes/" + *remote + "/HEAD is not recorded, and " + *remote + " has " + b};
+    // Not guessed from the branch names the remote has: anyone who can push can make a main.
     return std::nullopt;
   }
   if (auto b = repo.config("init.defaultBranch"); b && !b->empty() && has("refs/heads/" + *b))
@@ -98,12 +96,22 @@ Result<TrustRoot> choose_trust_root(const git::Repository& repo, const TrustQuer
 
   auto remote = remote_of(repo, candidate_branch(repo, q.range));
   auto def = default_branch(repo, remote);
+  if (!def && q.into && remote) {
+    // The clone does not record the remote's default branch (a CI checkout made with git fetch):
+    // the branch the CI names is taken as given.
+    std::string ref = "refs/remotes/" + *remote + "/" + *q.into;
+    if (auto r = repo.reference(ref); r && *r)
+      return at(repo, ref, "the branch the change goes into: " + *q.into + " (--into; refs/remotes/" + *remote +
+                               "/HEAD is not recorded, so protected branches cannot be read)");
+    return fail(Errc::not_found, "--into " + *q.into + ": " + ref + " is not in this clone: git fetch " + *remote + " " +
+                                     *q.into);
+  }
   if (!def)
     return fail(Errc::invalid_argument,
                 "no trusted revision: " +
-                    (remote ? "the remote " + *remote + " has no default branch in this clone (refs/remotes/" +
-                                  *remote + "/HEAD, main or master; git fetch " + *remote +
-                                  " and git remote set-head " + *remote + " --auto)"
+                    (remote ? "this clone does not record the default branch of " + *remote + " (refs/remotes/" +
+                                  *remote + "/HEAD: git fetch " + *remote + " and git remote set-head " + *remote +
+                                  " --auto record it; it is not guessed from the branch names, which anyone can push)"
                             : std::string("there is no remote and no local main or master branch")) +
                     "; " + std::string(kPassTrustedRef));
   auto ref_for = [&](const std::string& branch) -> std::optional<std::string> {
