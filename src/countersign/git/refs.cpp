@@ -112,12 +112,23 @@ Result<ObjectId> Repository::resolve(std::string_view revision) const {
   return from_oid(git_object_id(peeled));
 }
 
+// remote.<name>.url entries of the configuration, read without git_remote_list: that matches
+// names with a regular expression, and libgit2 1.5's pcre2 matching leaks its match data.
 std::vector<std::string> Repository::remotes() const {
-  git_strarray names{};
   std::vector<std::string> out;
-  if (git_remote_list(&names, repo_.get()) != 0) return out;
-  for (size_t i = 0; i < names.count; ++i) out.emplace_back(names.strings[i]);
-  git_strarray_dispose(&names);
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo_.get()) != 0) return out;
+  handles::Config cfg(raw);
+  git_config_iterator* it = nullptr;
+  if (git_config_iterator_new(&it, raw) != 0) return out;
+  std::unique_ptr<git_config_iterator, handles::Freer<git_config_iterator, git_config_iterator_free>> owned(it);
+  git_config_entry* entry = nullptr;
+  while (git_config_next(&entry, it) == 0) {
+    std::string_view name = entry->name;  // lower-cased section and key: remote.<name>.url
+    if (!name.starts_with("remote.") || !name.ends_with(".url") || name.size() <= 11) continue;
+    std::string remote(name.substr(7, name.size() - 11));
+    if (std::find(out.begin(), out.end(), remote) == out.end()) out.push_back(std::move(remote));
+  }
   return out;
 }
 
