@@ -13,11 +13,6 @@
 namespace cs::test {
 namespace {
 
-std::string chomp(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 constexpr const char* kAiTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
 
 // Two functions with the same body, so that a line added at the same place in either has the

@@ -11,15 +11,6 @@
 namespace cs::test {
 namespace {
 
-std::string chomp(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-std::string pub_line(const std::filesystem::path& key) {
-  return chomp(read_file(key.string() + ".pub"));
-}
-
 constexpr const char* kClaude = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
 constexpr const char* kCopilot = "copilot-swe-agent[bot]";
 constexpr const char* kCopilotEmail = "198982749+Copilot@users.noreply.github.com";

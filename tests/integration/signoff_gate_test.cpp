@@ -9,12 +9,6 @@
 namespace cs::test {
 namespace {
 
-std::string chomp(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-std::string pub_line(const std::filesystem::path& key) { return chomp(read_file(key.string() + ".pub")); }
 
 constexpr const char* kAiTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
 

@@ -19,11 +19,6 @@ const std::string kStatement =
     "countersign-approval v1\nrepo github.com/example/app\nchange 9f2c\napprover alice@example.com\n";
 const std::vector<SshKeySpec> kEveryType = {{"ed25519"}, {"ecdsa", 256}, {"ecdsa", 384}, {"ecdsa", 521}, {"rsa", 3072}};
 
-std::string pub_line(const std::filesystem::path& key) {
-  std::string line = test::read_file(key.string() + ".pub");
-  while (!line.empty() && line.back() == '\n') line.pop_back();
-  return line;
-}
 
 TEST(SshsigInterop, SshKeygenSignaturesOfEveryTypeVerify) {
   test::TempDir dir;
@@ -46,12 +41,12 @@ TEST(SshsigInterop, CountersignSignaturesOfEveryTypeVerifyInSshKeygen) {
     for (std::string_view hash : {"sha512", "sha256"}) {
       auto armored = sshsig_sign(**signer, kStatement, kApprovalNamespace, hash);
       ASSERT_TRUE(armored) << armored.error().describe();
-      auto r = test::ssh_keygen_verify(pub_line(key), *armored, kStatement);
+      auto r = test::ssh_keygen_verify(test::pub_line(key), *armored, kStatement);
       EXPECT_EQ(r.exit_code, 0) << spec.label() << " " << hash << ": " << r.err;
       EXPECT_NE(r.out.find("Good \"countersign-approval\" signature"), std::string::npos) << r.out;
       // ...and ssh-keygen rejects it for another message or namespace, so the check is real.
-      EXPECT_NE(test::ssh_keygen_verify(pub_line(key), *armored, kStatement + "x").exit_code, 0);
-      EXPECT_NE(test::ssh_keygen_verify(pub_line(key), *armored, kStatement, "git").exit_code, 0);
+      EXPECT_NE(test::ssh_keygen_verify(test::pub_line(key), *armored, kStatement + "x").exit_code, 0);
+      EXPECT_NE(test::ssh_keygen_verify(test::pub_line(key), *armored, kStatement, "git").exit_code, 0);
     }
   }
 }
@@ -100,7 +95,7 @@ TEST(SshsigInterop, EncryptedKeysSignThroughARealSshAgent) {
 
     auto signer = choose_signer(key, agent.socket());
     ASSERT_TRUE(signer) << signer.error().describe();
-    EXPECT_EQ((*signer)->public_key().blob, parse_public_key(pub_line(key))->blob);
+    EXPECT_EQ((*signer)->public_key().blob, parse_public_key(test::pub_line(key))->blob);
     for (std::string_view hash : {"sha512", "sha256"}) {
       auto armored = sshsig_sign(**signer, kStatement, kApprovalNamespace, hash);
       ASSERT_TRUE(armored) << spec.label() << ": " << armored.error().describe();
@@ -108,7 +103,7 @@ TEST(SshsigInterop, EncryptedKeysSignThroughARealSshAgent) {
       ASSERT_TRUE(sig);
       auto ok = sshsig_verify(*sig, kStatement, kApprovalNamespace);
       EXPECT_TRUE(ok) << spec.label() << ": " << ok.error().describe();
-      auto r = test::ssh_keygen_verify(pub_line(key), *armored, kStatement);
+      auto r = test::ssh_keygen_verify(test::pub_line(key), *armored, kStatement);
       EXPECT_EQ(r.exit_code, 0) << spec.label() << " " << hash << ": " << r.err;
     }
     // The .pub file names the same agent identity.

@@ -11,11 +11,6 @@
 namespace cs::test {
 namespace {
 
-std::string chomp(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 constexpr const char* kAi = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
 
 std::string person(const std::string& id, const std::string& roles, const std::string& key) {

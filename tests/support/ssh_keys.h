@@ -29,6 +29,9 @@ inline std::filesystem::path make_ssh_key(const std::filesystem::path& dir, cons
   return path;
 }
 
+// The public key line of the key made at `key` (its .pub file, without the line end).
+inline std::string pub_line(const std::filesystem::path& key) { return chomp(read_file(key.string() + ".pub")); }
+
 // `ssh-keygen -Y sign` of `message`; returns the armored signature.
 inline std::string ssh_keygen_sign(const std::filesystem::path& key, const std::string& message,
                                    const std::string& ns = "countersign-approval") {

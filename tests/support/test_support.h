@@ -55,6 +55,11 @@ class GitRepo {
 };
 
 std::string read_file(const std::filesystem::path& p);
+// `s` without its trailing line ends (what a command printed, a key file's one line).
+inline std::string chomp(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
 std::filesystem::path source_dir();   // the repository root
 std::filesystem::path shared_dir();   // ../shared beside the repository
 
