@@ -17,6 +17,7 @@
 #include "countersign/guard/normalise.h"
 #include "countersign/guard/pack.h"
 #include "countersign/guard/pack_store.h"
+#include "countersign/guard/protected.h"
 
 namespace cs::guard {
 
@@ -383,6 +384,40 @@ std::vector<std::string> aws_call_argv(const AwsCall& call) {
     argv.push_back(call.profile);
   }
   return argv;
+}
+
+Verdict Guard::classify_write(const std::vector<std::string>& paths, const Context& context) const {
+  Verdict v;
+  v.decision = Decision::allow;
+  v.production = false;
+  v.environment = "local";
+  const std::string& project = impl_->config.project_dir.empty() ? context.cwd : impl_->config.project_dir;
+  for (const auto& path : paths) {
+    SimpleCommand c;
+    c.argv = {"write", path};
+    c.via = "file tool";
+    v.commands.push_back(c);
+    auto hit = protected_path(path, context, project);
+    if (!hit) continue;
+    RuleMatch m;
+    m.rule = hit->rule;
+    m.severity = Severity::critical;
+    m.command = "write " + path;
+    m.explanation = "writes " + hit->what + ", which arms or configures the guard; an agent must not loosen its own guard";
+    m.alternative = "ask a senior to make this change, or approve this one write";
+    m.production = true;
+    m.decision = Decision::ask;
+    v.matches.push_back(std::move(m));
+  }
+  if (!v.matches.empty()) {
+    const RuleMatch& m = v.matches.front();
+    v.decision = Decision::ask;
+    v.production = true;
+    v.reason = m.rule + ": " + m.explanation + ". Safer: " + m.alternative;
+  } else {
+    v.reason = "no protected file is written";
+  }
+  return v;
 }
 
 Verdict Guard::classify_aws(const AwsCall& call, const Context& context) const {

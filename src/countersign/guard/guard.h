@@ -127,6 +127,11 @@ class Guard {
 
   Verdict classify(std::string_view command, const Context& context) const;
   Verdict classify_aws(const AwsCall& call, const Context& context) const;
+  // Files an agent's file tool is about to create, write, edit or delete (Claude Code Write/Edit,
+  // Codex apply_patch, Gemini write_file, ...): held as critical when one is protected
+  // (protected.h: agent hook settings, countersign's configuration, state and approvals),
+  // allowed otherwise. Paths are absolute or relative to context.cwd.
+  Verdict classify_write(const std::vector<std::string>& paths, const Context& context) const;
 
   // Human-readable explanation: the parse, context, matches and decision (`countersign explain`).
   std::string explain(std::string_view command, const Context& context) const;
