@@ -338,6 +338,21 @@ TEST(TrustRoot, APushRangeNarrowerThanTheChangeIsWidenedToTheTrustedRevision) {
   EXPECT_EQ(plain.out.find("leaves out"), std::string::npos) << plain.out;
 }
 
+// approve judges exactly its target: a commit whose parent is not yet trusted is approved for
+// itself, not refused for what lies between it and the trusted revision.
+TEST(TrustRoot, ApproveJudgesExactlyItsTargetNotTheWidenedRange) {
+  Remote t;
+  t.write("app.py", "def cost(x):\n    return x * 3\n");
+  t.git("add -A");
+  t.git("-c user.name=Carol -c user.email=carol@example.com commit -q -m " + quote(std::string("carol's change") + kAi));
+  t.write("README.md", "cost calculator\n");
+  auto second = t.commit(std::string("docs") + kAi);
+  auto approved = t.run({"approve", second, "--key", t.carol.string(), "--approver", "carol@example.com"});
+  EXPECT_EQ(approved.exit_code, 0) << approved.out << approved.err;
+  // The check of the branch still needs someone other than carol for her own commit.
+  expect_blocked(t.run({"check"}), "carol's change");
+}
+
 TEST(TrustRoot, ShallowAndSingleBranchClonesSayWhatToFetch) {
   Remote t;
   t.promote_and_change();

@@ -285,7 +285,7 @@ Decision check(const Request& request) {
   if (range.empty()) {
     range = d.trust.commit->hex() + "..HEAD";
     d.range = d.trust.ref + "..HEAD";
-  } else {
+  } else if (!request.exact_range) {
     // A range narrower than what its tip deploys (a second push's before..after) is widened to
     // the trusted revision: the commits of the first push are deployed too.
     auto widened = detail::widened_range(*repo, d.trust, range);

@@ -50,6 +50,9 @@ struct Request {
   std::optional<std::string> deployed;
   std::optional<std::string> candidate;
   std::optional<std::string> into;          // the protected branch the change goes into (--into)
+  // Check exactly `range`, never widened to what its tip deploys (see detail::widened_range): for
+  // judging statements about exactly these commits (approve's and override's eligibility check).
+  bool exact_range = false;
   std::optional<std::string> environment;   // target environment; default: policy's default
   std::vector<VerifiedApproval> approvals;  // verified elsewhere (the server); counted like the store's
   // Read refs/countersign/approvals and verify each statement that binds a checked commit against

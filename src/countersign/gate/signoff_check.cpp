@@ -104,6 +104,7 @@ Result<Decision> decide_target(const SignoffRequest& req, const std::string& tar
   Request r;
   r.repo_path = req.repo_path;
   r.range = range_of(target);
+  r.exact_range = true;  // a statement binds exactly its targets
   r.trusted_ref = req.trusted_ref;
   r.environment = req.environment;
   r.list_approvals = true;
