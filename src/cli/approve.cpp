@@ -107,7 +107,7 @@ void common(CLI::App* cmd, SignArgs& a) {
   cmd->add_option("--repo", a.repo, "Repository (default: the current directory)");
   cmd->add_option("--key", a.key, "Private key file, or the .pub of a key in ssh-agent (default: the agent's first key)");
   cmd->add_option("--approver", a.approver,
-                  "Your principal (approve: the key's owner in the people directory; revoke: git config user.email)");
+                  "Not needed: approve names the key's owner in the people directory, revoke the principal of the approval it revokes");
   cmd->add_flag("--push", a.push, "Push refs/countersign/approvals to origin afterwards");
 }
 

@@ -450,6 +450,22 @@ TEST(SignoffGate, RevokedApprovalNoLongerCounts) {
   expect_not_pass(t.check(), "revoked");
 }
 
+// The revoker's machine need not know the principal the approval named: a revocation that named
+// user.email (another address, or none) was void while `revoke` reported success.
+TEST(SignoffGate, RevocationCountsWhateverTheRevokersGitEmail) {
+  for (const std::string email : {"carol.home@example.org", ""}) {
+    GateRepo t(kSeniorPolicy);
+    auto c = t.ai_commit("app.py", kFix);
+    t.approve(t.carol, "carol@example.com", c);
+    ASSERT_EQ(t.check().exit_code, 0);
+    t.g.git(email.empty() ? "config --unset user.email" : "config user.email " + email);
+    auto rv = countersign({"revoke", c, "--key", t.carol.string()}, t.g.path());
+    ASSERT_EQ(rv.exit_code, 0) << rv.out << rv.err;
+    EXPECT_NE(rv.out.find("carol@example.com"), std::string::npos) << rv.out;
+    expect_not_pass(t.check(), "revoked");
+  }
+}
+
 TEST(SignoffGate, ApprovalOlderThanMaxAgeDoesNotCount) {
   GateRepo t(std::string(kSeniorPolicy) + "max_age: 1s\n");
   auto c = t.ai_commit("app.py", kFix);

@@ -50,13 +50,15 @@ struct Session {
   std::string approver;
 };
 
-Result<Session> open_session(const git::Repository& repo, const SigningOptions& signing) {
+// `need_approver`: the statements name a principal of the signer's choosing (approve, override);
+// a revocation names the principal of the approval it revokes instead.
+Result<Session> open_session(const git::Repository& repo, const SigningOptions& signing, bool need_approver = true) {
   Session s;
   auto id = repository_id(repo);
   if (!id) return std::unexpected(id.error());
   s.repo_id = *id;
   s.approver = signing.approver;
-  if (s.approver.empty()) {
+  if (s.approver.empty() && need_approver) {
     auto email = config_string(repo, "user.email");
     if (!email) return fail(Errc::invalid_argument, "who is approving? pass --approver or set `git config user.email`");
     s.approver = *email;
@@ -114,7 +116,7 @@ Result<std::vector<Recorded>> approve(const git::Repository& repo, std::span<con
 Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<const std::string> targets,
                                      std::string_view reason, const SigningOptions& signing, std::string_view role) {
   if (targets.empty()) return fail(Errc::invalid_argument, "nothing to revoke");
-  auto session = open_session(repo, signing);
+  auto session = open_session(repo, signing, false);
   if (!session) return std::unexpected(session.error());
   auto contents = store::read(repo);
   if (!contents) return std::unexpected(contents.error());
@@ -138,7 +140,11 @@ Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<cons
       st.repo = session->repo_id;
       st.change = b->change;
       st.revokes = ChangeDigest::of(text);
-      st.approver = session->approver;
+      // The approval's own principal: its verification found the key's owner under that name, so
+      // the revocation counts for the same person (user.email on the revoker's machine may differ,
+      // and a revocation naming another principal would be void while the approval still counted).
+      st.approver = approved ? approved->approver : session->approver;
+      if (st.approver.empty()) return fail(Errc::parse, "the approval at " + f.path + " names no approver");
       st.reason = std::string(reason);
       st.time = signing.now;
       auto file = sign_and_file(*session, st, store::revocation_name(f.name));
@@ -150,7 +156,7 @@ Result<std::vector<Recorded>> revoke(const git::Repository& repo, std::span<cons
       return fail(Errc::not_found, "no approval of " + target + (role.empty() ? "" : " as " + std::string(role)) +
                                        " by this key to revoke");
   }
-  if (auto r = store::add(repo, files, "revoke " + std::to_string(files.size()) + " approval(s) of " + session->approver);
+  if (auto r = store::add(repo, files, "revoke " + std::to_string(files.size()) + " approval(s) of " + out.front().statement.approver);
       !r)
     return std::unexpected(r.error());
   return out;
