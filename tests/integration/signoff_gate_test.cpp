@@ -450,6 +450,17 @@ TEST(SignoffGate, RevokedApprovalNoLongerCounts) {
   expect_not_pass(t.check(), "revoked");
 }
 
+// git's <rev>^! names one commit: approve, revoke and the gate read it as the commit itself.
+TEST(SignoffGate, CaretBangNamesTheCommitItself) {
+  GateRepo t(kSeniorPolicy);
+  auto c = t.ai_commit("app.py", kFix);
+  t.approve(t.carol, "carol@example.com", c + "^!");
+  EXPECT_EQ(t.check().exit_code, 0);
+  auto rv = countersign({"revoke", "feature^!", "--key", t.carol.string()}, t.g.path());
+  ASSERT_EQ(rv.exit_code, 0) << rv.out << rv.err;
+  expect_not_pass(t.check(), "revoked");
+}
+
 // The revoker's machine need not know the principal the approval named: a revocation that named
 // user.email (another address, or none) was void while `revoke` reported success.
 TEST(SignoffGate, RevocationCountsWhateverTheRevokersGitEmail) {

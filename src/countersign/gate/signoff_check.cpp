@@ -21,7 +21,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 
 // A commit alone is <rev>^! (a merge without what it merged); a range is checked as given.
 std::string range_of(const std::string& target) {
-  return target.find("..") != std::string::npos ? target : target + "^!";
+  return target.find("..") != std::string::npos || target.ends_with("^!") ? target : target + "^!";
 }
 
 std::string commit_name(const CommitDecision& cd) {

@@ -32,7 +32,10 @@ Result<Binding> binding_of(const git::Repository& repo, const std::string& targe
     for (const auto& m : r->members) b.members.push_back(m.digest);
     return b;
   }
-  auto id = repo.resolve(target);
+  // git's <rev>^! is that one commit, as `approve <rev>` means.
+  std::string_view rev = target;
+  if (rev.size() > 2 && rev.ends_with("^!")) rev.remove_suffix(2);
+  auto id = repo.resolve(rev);
   if (!id) return std::unexpected(id.error());
   auto c = repo.commit(*id);
   if (!c) return std::unexpected(c.error());
