@@ -3,6 +3,8 @@
 // never pass; the happy paths must pass.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "support/ssh_keys.h"
 #include "support/test_support.h"
 
@@ -448,6 +450,43 @@ TEST(SignoffGate, RevokedApprovalNoLongerCounts) {
   auto rv = countersign({"revoke", c, "--key", t.carol.string(), "--approver", "carol@example.com"}, t.g.path());
   ASSERT_EQ(rv.exit_code, 0) << rv.out << rv.err;
   expect_not_pass(t.check(), "revoked");
+}
+
+// A revocation cannot be undone by a commit on top of the store: deleting it, or replacing it
+// with other contents, in a new commit of refs/countersign/approvals (a normal, fast-forward push).
+TEST(SignoffGate, RevocationRemovedByALaterStoreCommitStillCounts) {
+  for (const std::string how : {"delete", "garble", "delete-and-merge"}) {
+    GateRepo t(kSeniorPolicy);
+    auto c = t.ai_commit("app.py", kFix);
+    t.approve(t.carol, "carol@example.com", c);
+    auto rv = countersign({"revoke", c, "--key", t.carol.string()}, t.g.path());
+    ASSERT_EQ(rv.exit_code, 0) << rv.out << rv.err;
+    expect_not_pass(t.check(), "revoked");
+    auto run = [&](const std::string& command) {
+      auto r = sh(command, t.g.path());
+      EXPECT_EQ(r.exit_code, 0) << command << ": " << r.err;
+    };
+    std::istringstream files(t.g.git("ls-tree -r --name-only refs/countersign/approvals"));
+    std::string revocation, line;
+    while (std::getline(files, line))
+      if (line.ends_with(".revoke.sig")) revocation = line;
+    ASSERT_FALSE(revocation.empty());
+    std::string idx = "GIT_INDEX_FILE=" + quote((t.g.path() / ".git/cs-tmp-index").string()) + " ";
+    run(idx + "git read-tree refs/countersign/approvals");
+    if (how == "garble")
+      run(idx + "git update-index --cacheinfo 100644,$(echo garbage | git hash-object -w --stdin)," + quote(revocation));
+    else
+      run(idx + "git rm -q --cached " + quote(revocation));
+    run("c=$(git commit-tree $(" + idx + "git write-tree) -p refs/countersign/approvals -m 'tidy up') && " +
+        "git update-ref refs/countersign/approvals $c");
+    if (how == "delete-and-merge")  // merged with a side history that never held it
+      run("t=$(git rev-parse 'refs/countersign/approvals^{tree}') && side=$(git commit-tree $t -m side) && "
+          "c=$(git commit-tree $t -p refs/countersign/approvals -p $side -m merge) && "
+          "git update-ref refs/countersign/approvals $c");
+    bool present = t.g.git("ls-tree -r --name-only refs/countersign/approvals").find(revocation) != std::string::npos;
+    EXPECT_EQ(present, how == "garble") << how;
+    expect_not_pass(t.check(), "revoked");
+  }
 }
 
 // git's <rev>^! names one commit: approve, revoke and the gate read it as the commit itself.

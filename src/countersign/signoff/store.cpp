@@ -260,6 +260,104 @@ Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& targe
   return out;
 }
 
+namespace {
+
+using Entries = std::vector<git::TreeItem>;
+
+const git::TreeItem* entry_named(const Entries& entries, const std::string& name) {
+  for (const auto& e : entries)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+// The revocation files of `old_tree` (a store tree) that `new_tree` does not hold unchanged,
+// descending only into directories whose ids differ.
+Result<void> lost_between(const git::Repository& repo, const git::ObjectId& old_tree, const git::ObjectId& new_tree,
+                          std::map<std::string, git::ObjectId>& lost) {
+  if (old_tree == new_tree) return {};
+  auto o1 = repo.tree(old_tree);
+  auto n1 = repo.tree(new_tree);
+  if (!o1 || !n1) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+  for (const auto& a : *o1) {
+    if (!a.is_tree()) continue;
+    const auto* b = entry_named(*n1, a.name);
+    if (b && b->id == a.id) continue;
+    auto o2 = repo.tree(a.id);
+    if (!o2) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+    Entries empty;
+    auto n2 = b && b->is_tree() ? repo.tree(b->id) : Result<Entries>(empty);
+    if (!n2) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+    for (const auto& c : *o2) {
+      if (!c.is_tree()) continue;
+      const auto* d = entry_named(*n2, c.name);
+      if (d && d->id == c.id) continue;
+      auto o3 = repo.tree(c.id);
+      if (!o3) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+      auto n3 = d && d->is_tree() ? repo.tree(d->id) : Result<Entries>(empty);
+      if (!n3) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+      for (const auto& f : *o3) {
+        if (!f.is_blob() || !f.name.ends_with(".revoke.sig")) continue;
+        const auto* g = entry_named(*n3, f.name);
+        if (g && g->id == f.id) continue;
+        lost.emplace(a.name + "/" + c.name + "/" + f.name + "\n" + f.id.hex(), f.id);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<File>> removed_revocations(const git::Repository& repo, const Contents& tip, size_t max_commits) {
+  std::vector<File> out;
+  if (!tip.tip) return out;
+  auto head = repo.commit(*tip.tip);
+  if (!head) return out;  // a tree on the ref (not a commit) has no history
+  std::map<std::string, git::ObjectId> lost;  // "path\nblob" → blob
+  std::optional<Error> failed;
+  size_t seen = 0;
+  auto walked = repo.walk(tip.tip->hex(), [&](const git::ObjectId& id) {
+    if (++seen > max_commits) return false;
+    auto c = repo.commit(id);
+    if (!c) {
+      failed = c.error();
+      return false;
+    }
+    for (const auto& p : c->parents) {
+      auto parent = repo.commit(p);
+      if (!parent) {
+        failed = parent.error();
+        return false;
+      }
+      if (auto r = lost_between(repo, parent->tree, c->tree, lost); !r) {
+        failed = r.error();
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!walked) return std::unexpected(walked.error());
+  if (failed) return std::unexpected(*failed);
+  // Lost on one branch of the history but present at the tip as it was: not lost.
+  for (const auto& [key, blob_id] : lost) {
+    std::string path = key.substr(0, key.find('\n'));
+    bool at_tip = false;
+    for (const auto& f : tip.files) at_tip = at_tip || f.path == path;
+    auto blob = repo.blob(blob_id);
+    if (!blob || blob->size() > kMaxFile) continue;
+    if (at_tip) {
+      bool same = false;
+      for (const auto& f : tip.files) same = same || (f.path == path && f.contents == *blob);
+      if (same) continue;
+    }
+    auto slash = path.find('/');
+    auto slash2 = path.find('/', slash + 1);
+    out.push_back({path, path.substr(0, slash) + path.substr(slash + 1, slash2 - slash - 1), path.substr(slash2 + 1),
+                   std::move(*blob)});
+  }
+  return out;
+}
+
 Result<git::ObjectId> add(const git::Repository& repo, const std::vector<std::pair<std::string, std::string>>& files,
                           const std::string& message, const std::string& ref) {
   Node root;

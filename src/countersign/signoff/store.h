@@ -41,6 +41,14 @@ Result<Contents> read(const git::Repository& repo, const std::string& ref = kRef
 // The same for a store commit not (yet) on a ref; `label` names it in messages.
 Result<Contents> read_at(const git::Repository& repo, const git::ObjectId& target, const std::string& label);
 
+// Revocations that the ref's history once held and its tip no longer holds as they were: deleted
+// by a later commit, or replaced by other contents. A revocation cannot be undone by a commit on
+// top (the store only ever needs to add one), so these still count: the gate verifies them beside
+// the tip's files. A rollback by force-push leaves no history to read; the server's ledger and
+// branch protection on the git server are the defence there. The walk is bounded by `max_commits`.
+Result<std::vector<File>> removed_revocations(const git::Repository& repo, const Contents& tip,
+                                              size_t max_commits = 1'000'000);
+
 // Adds (or replaces) files by path with one commit on `ref`. When the ref moves while this
 // runs, the files are added on top of its new tip instead (a tree union).
 Result<git::ObjectId> add(const git::Repository& repo, const std::vector<std::pair<std::string, std::string>>& files,

@@ -266,6 +266,10 @@ ApprovalSet::~ApprovalSet() = default;
 Result<ApprovalSet> ApprovalSet::load(const git::Repository& repo, Trust trust) {
   auto contents = store::read(repo);
   if (!contents) return std::unexpected(contents.error());
+  // A revocation deleted or replaced by a later commit of the store still counts.
+  auto removed = store::removed_revocations(repo, *contents);
+  if (!removed) return std::unexpected(removed.error());
+  for (auto& f : *removed) contents->files.push_back(std::move(f));
   auto s = std::make_unique<State>();
   s->trust = std::move(trust);
   s->problems = std::move(contents->problems);
