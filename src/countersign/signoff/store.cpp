@@ -2,9 +2,13 @@
 
 #include "countersign/git/handles.h"
 
+#include <algorithm>
+#include <array>
+#include <optional>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "countersign/signoff/signoff.h"
 
@@ -264,40 +268,69 @@ namespace {
 
 using Entries = std::vector<git::TreeItem>;
 
-const git::TreeItem* entry_named(const Entries& entries, const std::string& name) {
-  for (const auto& e : entries)
-    if (e.name == name) return &e;
-  return nullptr;
+// Trees read while walking the store's history. The walk meets a commit just after its child, so
+// the tree read as a parent's is asked for again as the next commit's own: a few recent trees
+// are kept, and nothing else (a store of thousands of commits has thousands of root trees).
+class TreeCache {
+ public:
+  explicit TreeCache(const git::Repository& repo) : repo_(repo) {}
+  const Entries* get(const git::ObjectId& id) {
+    for (auto& slot : slots_)
+      if (slot.entries && slot.id == id) return &*slot.entries;
+    auto entries = repo_.tree(id);
+    if (!entries) return nullptr;
+    auto& slot = slots_[next_++ % slots_.size()];
+    slot.id = id;
+    slot.entries = std::move(*entries);
+    return &*slot.entries;
+  }
+
+ private:
+  struct Slot {
+    git::ObjectId id;
+    std::optional<Entries> entries;
+  };
+  const git::Repository& repo_;
+  std::array<Slot, 8> slots_;
+  size_t next_ = 0;
+};
+
+// Git keeps a tree's entries sorted by name (a directory as if its name ended in '/', which only
+// matters beside a file of the same prefix: such a miss reads as lost and is dropped later, when
+// the tip holds the same file).
+const git::TreeItem* entry_named(const Entries* tree, const std::string& name) {
+  if (!tree) return nullptr;
+  auto it = std::lower_bound(tree->begin(), tree->end(), name,
+                             [](const git::TreeItem& e, const std::string& n) { return e.name < n; });
+  return it != tree->end() && it->name == name ? &*it : nullptr;
 }
 
 // The revocation files of `old_tree` (a store tree) that `new_tree` does not hold unchanged,
 // descending only into directories whose ids differ.
-Result<void> lost_between(const git::Repository& repo, const git::ObjectId& old_tree, const git::ObjectId& new_tree,
+Result<void> lost_between(TreeCache& trees, const git::ObjectId& old_tree, const git::ObjectId& new_tree,
                           std::map<std::string, git::ObjectId>& lost) {
   if (old_tree == new_tree) return {};
-  auto o1 = repo.tree(old_tree);
-  auto n1 = repo.tree(new_tree);
-  if (!o1 || !n1) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+  const Error missing{Errc::git, "missing tree in the history of " + std::string(kRef), {}};
+  const auto* o1 = trees.get(old_tree);
+  const auto* n1 = trees.get(new_tree);
+  if (!o1 || !n1) return std::unexpected(missing);
   for (const auto& a : *o1) {
     if (!a.is_tree()) continue;
-    const auto* b = entry_named(*n1, a.name);
+    const auto* b = entry_named(n1, a.name);
     if (b && b->id == a.id) continue;
-    auto o2 = repo.tree(a.id);
-    if (!o2) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
-    Entries empty;
-    auto n2 = b && b->is_tree() ? repo.tree(b->id) : Result<Entries>(empty);
-    if (!n2) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+    const auto* o2 = trees.get(a.id);
+    if (!o2) return std::unexpected(missing);
+    const auto* n2 = b && b->is_tree() ? trees.get(b->id) : nullptr;
     for (const auto& c : *o2) {
       if (!c.is_tree()) continue;
-      const auto* d = entry_named(*n2, c.name);
+      const auto* d = entry_named(n2, c.name);
       if (d && d->id == c.id) continue;
-      auto o3 = repo.tree(c.id);
-      if (!o3) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
-      auto n3 = d && d->is_tree() ? repo.tree(d->id) : Result<Entries>(empty);
-      if (!n3) return fail(Errc::git, "missing tree in the history of " + std::string(kRef));
+      const auto* o3 = trees.get(c.id);
+      if (!o3) return std::unexpected(missing);
+      const auto* n3 = d && d->is_tree() ? trees.get(d->id) : nullptr;
       for (const auto& f : *o3) {
         if (!f.is_blob() || !f.name.ends_with(".revoke.sig")) continue;
-        const auto* g = entry_named(*n3, f.name);
+        const auto* g = entry_named(n3, f.name);
         if (g && g->id == f.id) continue;
         lost.emplace(a.name + "/" + c.name + "/" + f.name + "\n" + f.id.hex(), f.id);
       }
@@ -314,6 +347,7 @@ Result<std::vector<File>> removed_revocations(const git::Repository& repo, const
   auto head = repo.commit(*tip.tip);
   if (!head) return out;  // a tree on the ref (not a commit) has no history
   std::map<std::string, git::ObjectId> lost;  // "path\nblob" → blob
+  TreeCache trees(repo);
   std::optional<Error> failed;
   size_t seen = 0;
   auto walked = repo.walk(tip.tip->hex(), [&](const git::ObjectId& id) {
@@ -329,7 +363,7 @@ Result<std::vector<File>> removed_revocations(const git::Repository& repo, const
         failed = parent.error();
         return false;
       }
-      if (auto r = lost_between(repo, parent->tree, c->tree, lost); !r) {
+      if (auto r = lost_between(trees, parent->tree, c->tree, lost); !r) {
         failed = r.error();
         return false;
       }
