@@ -172,8 +172,9 @@ std::string production_bucket(const MatchInput& in, const Environments& envs) {
     if (auto b = bucket_of(p); !b.empty()) names.push_back(b);
   for (const auto& o : in.args.options)
     if (o.name == "--bucket" && !o.value.empty()) names.push_back(o.value);
-  for (auto b : names)
-    if (is_production(b, envs)) return std::string(b);
+  for (auto b : names)  // named production, not merely unknown
+    for (const auto& p : envs.production)
+      if (pattern_matches(p, lower(b))) return std::string(b);
   return {};
 }
 

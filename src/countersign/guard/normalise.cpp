@@ -217,11 +217,13 @@ struct CodeSyntax {
   std::string_view stop;
   std::string_view long_code;    // " --eval --print "
   std::string_view long_values;  // " --require "
+  bool value_in_cluster = true;  // false: -pe is two options, the code is the next word (node)
 };
 
 constexpr CodeSyntax kCodeSyntaxes[] = {
     {" python python2 python3 pypy pypy3 ", "c", "WXQ", "", "", "m", "", " --check-hash-based-pycs "},
-    {" node nodejs bun ", "ep", "rC", "", "", "", " --eval --print ", " --require --import --input-type --loader "},
+    {" node nodejs bun ", "ep", "rC", "", "", "", " --eval --print ", " --require --import --input-type --loader ",
+     false},
     {" perl ", "eE", "", "MmIidDxFCV", "l0", "", "", ""},
     {" ruby ", "e", "rICEF", "WxTiK", "0", "", "", ""},
     {" php ", "r", "dcfzt", "", "", "", " --run ", ""},
@@ -265,7 +267,7 @@ bool inline_code_of(const std::vector<shell::Word>& w, std::size_t& j, const Cod
       }
       continue;
     }
-    bool next_word = false, stop = false;
+    bool next_word = false, stop = false, next_is_code = false;
     for (std::size_t i = 1; i < t.size(); ++i) {
       char ch = t[i];
       if (syntax.stop.find(ch) != std::string_view::npos) {
@@ -273,6 +275,11 @@ bool inline_code_of(const std::vector<shell::Word>& w, std::size_t& j, const Cod
         break;
       }
       bool is_code = syntax.code.find(ch) != std::string_view::npos;
+      if (!syntax.value_in_cluster && (is_code || syntax.values.find(ch) != std::string_view::npos)) {
+        next_word = j + 1 < w.size();
+        next_is_code = next_is_code || is_code;
+        continue;
+      }
       if (is_code || syntax.values.find(ch) != std::string_view::npos) {
         if (i + 1 < t.size()) {
           if (is_code) take(w[j], std::string_view(t).substr(i + 1));
@@ -287,6 +294,7 @@ bool inline_code_of(const std::vector<shell::Word>& w, std::size_t& j, const Cod
         while (i + 1 < t.size() && std::isdigit(static_cast<unsigned char>(t[i + 1]))) ++i;
     }
     if (stop) break;
+    if (next_word && next_is_code) take(w[j + 1], w[j + 1].text);
     if (next_word) ++j;
     // python: the program ends option reading; perl, ruby and node read every -e
     if (found && syntax.code == "c") return true;
@@ -1413,7 +1421,7 @@ class Normaliser {
         if (close != std::string::npos) {
           std::string_view inner(tmpl.data() + i + 1, close - i - 1);
           std::size_t n = 0;
-          while (n < inner.size() && std::isdigit(static_cast<unsigned char>(inner[n]))) ++n;
+          while (n < inner.size() && n < 6 && std::isdigit(static_cast<unsigned char>(inner[n]))) ++n;
           std::string_view how = inner.substr(n);
           if (how.empty() || how == "." || how == "/" || how == "//" || how == "/.") {
             std::string value = all;

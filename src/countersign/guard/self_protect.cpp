@@ -209,6 +209,8 @@ std::vector<std::string> written_paths(const Unit& u, const std::string& cwd) {
   std::vector<std::string> out(u.output_files.begin(), u.output_files.end());
   if (u.words.empty() || !u.executed) return out;
   const Words& w = u.words;
+  for (const auto& x : w)  // `rm -rf / --help` prints help; its redirections still write
+    if (x.text == "--help") return out;
   const std::string& name = w[0].text;
   if (name == "tee") {
     all(operands(w, 1, "", ""), 0, out);

@@ -984,6 +984,25 @@ class Parser {
     }
     std::string content(s_.substr(start, i_ - start));
     ++i_;  // }
+    if (vars_.positional && !content.empty() &&
+        (content == "@" || content == "*" || content == "#" ||
+         (content.size() < 7 && content.find_first_not_of("0123456789") == std::string::npos))) {
+      std::string text = "$" + content;  // ${1} ${@} ${#}: as $1 $@ $#, through dollar()
+      if (content.size() > 1 && content.size() < 7) {
+        std::size_t n = std::stoul(content);
+        if (n >= 1 && n <= vars_.positional->size()) append_value(f, (*vars_.positional)[n - 1].text, quoted);
+        return;
+      }
+      Parser sub(text, out_, vars_, nest_ + 1, in_sub_);
+      Fields inner;
+      sub.dollar(inner, quoted);
+      for (std::size_t w = 0; w < inner.words.size(); ++w) {
+        if (w) f.words.emplace_back();
+        f.cur().text += inner.words[w].text;
+        f.cur().dynamic = f.cur().dynamic || inner.words[w].dynamic;
+      }
+      return;
+    }
     std::size_t k = 0;
     while (k < content.size() && is_name_char(content[k])) ++k;
     std::string name = content.substr(0, k);
