@@ -142,7 +142,8 @@ void parameters(std::string_view text, std::vector<Setting>& out) {
   }
 }
 
-std::vector<Setting> settings(const Words& w, std::size_t end, const std::vector<std::pair<std::string, std::string>>& cenv,
+std::vector<Setting> settings(const Words& w, std::size_t end,
+                              const std::vector<std::pair<std::string, std::string>>& cenv,
                               const std::map<std::string, std::string>& env) {
   std::vector<Setting> out;
   bool found = false;
@@ -175,9 +176,10 @@ std::vector<Setting> settings(const Words& w, std::size_t end, const std::vector
 
 // Keys whose value git runs through the shell.
 bool runs_shell(std::string_view key) {
-  static constexpr std::string_view keys[] = {
-      "core.sshcommand", "core.pager", "core.editor", "sequence.editor", "core.fsmonitor", "diff.external",
-      "gpg.program", "core.askpass", "uploadpack.packobjectshook", "interactive.difffilter"};
+  static constexpr std::string_view keys[] = {"core.sshcommand",       "core.pager",     "core.editor",
+                                              "sequence.editor",       "core.fsmonitor", "diff.external",
+                                              "gpg.program",           "core.askpass",   "uploadpack.packobjectshook",
+                                              "interactive.difffilter"};
   for (auto k : keys)
     if (key == k) return true;
   if (key.starts_with("pager.")) return true;
@@ -246,8 +248,10 @@ GitCommand read_git(const Words& words, const std::vector<std::pair<std::string,
     if (round == 0)
       for (const auto& s : config) {
         std::string value = s.value;
-        if (s.key == "credential.helper" && value.starts_with("!")) value = value.substr(1);
-        else if (!runs_shell(s.key)) continue;
+        if (s.key == "credential.helper" && value.starts_with("!"))
+          value = value.substr(1);
+        else if (!runs_shell(s.key))
+          continue;
         if (s.key == "core.fsmonitor" && (value == "true" || value == "false")) continue;
         Word text;
         text.text = value;

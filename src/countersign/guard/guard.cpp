@@ -253,7 +253,8 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
         break;
       }
     }
-    if (!u.dynamic && it != index.end())
+    if (!u.dynamic && it != index.end() &&
+        std::any_of(u.words.begin(), u.words.end(), [](const shell::Word& w) { return w.dynamic; }))
       for (std::size_t pi : it->second)
         if (const Pack* pk = pack(pi); pk && critical_rule_open(*pk, u, split_args(u, *pk))) {
           u.dynamic = true;

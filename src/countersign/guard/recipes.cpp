@@ -188,12 +188,16 @@ std::string make_expand(std::string_view s, const Makefile& m, const std::map<st
     } else {
       name = std::string(1, n);
     }
-    if (name == "@") out += target;
-    else if (name == "<") out += rule.prereqs.empty() ? "" : rule.prereqs[0];
+    if (name == "@")
+      out += target;
+    else if (name == "<")
+      out += rule.prereqs.empty() ? "" : rule.prereqs[0];
     else if (name == "^" || name == "+") {
       for (std::size_t k = 0; k < rule.prereqs.size(); ++k) out += (k ? " " : "") + rule.prereqs[k];
-    } else if (name == "MAKE") out += "make";
-    else if (auto o = over.find(name); o != over.end()) out += o->second;
+    } else if (name == "MAKE")
+      out += "make";
+    else if (auto o = over.find(name); o != over.end())
+      out += o->second;
     else if (auto v = m.vars.find(name); v != m.vars.end() && depth < kMaxDepth)
       out += make_expand(v->second, m, over, target, rule, depth + 1);
   }
@@ -262,8 +266,7 @@ Recipe package_script(const std::string& dir, const std::string& script, const s
     r.lines.push_back(std::move(line));
   };
   std::vector<std::string> names{script};
-  if (script == "install")
-    names = {"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"};
+  if (script == "install") names = {"preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"};
   for (const auto& n : names) {
     add("pre" + n, false);
     add(n, true);
@@ -464,7 +467,8 @@ std::map<std::string, Task> read_taskfile(const std::string& text) {
       key_indent = ind;
       if (k == "cmd") current->cmds.push_back(unquote(block(rest)));
       if ((k == "deps" || k == "cmds") && rest.starts_with('[')) {
-        std::string inner = rest.substr(1, rest.find(']') == std::string::npos ? std::string::npos : rest.find(']') - 1);
+        std::string inner =
+            rest.substr(1, rest.find(']') == std::string::npos ? std::string::npos : rest.find(']') - 1);
         std::istringstream in(inner);
         for (std::string item; std::getline(in, item, ',');)
           (k == "deps" ? current->calls : current->cmds).push_back(unquote(item));
@@ -475,9 +479,12 @@ std::map<std::string, Task> read_taskfile(const std::string& text) {
     if (key == "deps") {
       current->calls.push_back(unquote(item.starts_with("task:") ? item.substr(5) : item));
     } else if (key == "cmds") {
-      if (item.starts_with("task:")) current->calls.push_back(unquote(item.substr(5)));
-      else if (item.starts_with("cmd:")) current->cmds.push_back(unquote(block(trim(std::string_view(item).substr(4)))));
-      else if (!item.starts_with("defer:")) current->cmds.push_back(unquote(block(item)));
+      if (item.starts_with("task:"))
+        current->calls.push_back(unquote(item.substr(5)));
+      else if (item.starts_with("cmd:"))
+        current->cmds.push_back(unquote(block(trim(std::string_view(item).substr(4)))));
+      else if (!item.starts_with("defer:"))
+        current->cmds.push_back(unquote(block(item)));
     }
   }
   return tasks;

@@ -114,8 +114,10 @@ void destinations(const Operands& o, const std::string& cwd, bool sources_remove
   for (const auto& s : sources) {
     if (sources_removed) out.push_back(s);
     if (target.empty()) continue;
-    if (s.ends_with('/')) out.push_back(target);  // rsync src/: the contents land in the target itself
-    else out.push_back(target + "/" + base_of(s));
+    if (s.ends_with('/'))
+      out.push_back(target);  // rsync src/: the contents land in the target itself
+    else
+      out.push_back(target + "/" + base_of(s));
   }
 }
 
@@ -165,9 +167,9 @@ void in_place(const Words& w, std::vector<std::string>& out) {
 
 // Interpreter one-liners: string literals in code that writes, moves or deletes files.
 void interpreter_writes(const Words& w, std::vector<std::string>& out) {
-  static constexpr std::string_view writes[] = {"open(", "write", "remove", "unlink", "rename", "replace(", "copy",
-                                                "move", "rmtree", "truncate", "rm(", "rmSync", "appendFile",
-                                                "File.delete", "FileUtils", "symlink", "chmod", "dump("};
+  static constexpr std::string_view writes[] = {
+      "open(",    "write", "remove", "unlink",     "rename",      "replace(",  "copy",    "move",  "rmtree",
+      "truncate", "rm(",   "rmSync", "appendFile", "File.delete", "FileUtils", "symlink", "chmod", "dump("};
   for (std::size_t k = 1; k < w.size(); ++k) {
     const std::string& code = w[k].text;
     bool writing = false;
@@ -218,8 +220,10 @@ std::vector<std::string> written_paths(const Unit& u, const std::string& cwd) {
     destinations(operands(w, 1, "tS", " --target-directory --suffix "), cwd, name == "mv", out);
   } else if (name == "install") {
     Operands o = operands(w, 1, "tSmog", " --target-directory --suffix --mode --owner --group --strip-program ");
-    if (o.has("-d") || o.has("--directory")) all(o, 0, out);
-    else destinations(o, cwd, false, out);
+    if (o.has("-d") || o.has("--directory"))
+      all(o, 0, out);
+    else
+      destinations(o, cwd, false, out);
   } else if (name == "ln") {
     destinations(operands(w, 1, "tS", " --target-directory --suffix "), cwd, false, out);
   } else if (name == "rsync") {
@@ -302,7 +306,8 @@ std::string ref_rewrite(const Words& w) {
     bool prune = o.has("--prune");
     std::vector<std::string_view> refspecs;
     for (std::size_t i = 1; i < o.words.size(); ++i) refspecs.push_back(o.words[i]->text);
-    if (prune && refspecs.empty() && !o.has("--all") && !o.has("--branches") && !o.has("--tags")) return "git push --prune with the configured refspecs can delete the approvals ref";
+    if (prune && refspecs.empty() && !o.has("--all") && !o.has("--branches") && !o.has("--tags"))
+      return "git push --prune with the configured refspecs can delete the approvals ref";
     for (auto r : refspecs) {
       auto colon = r.find(':');
       std::string_view dst = colon == std::string_view::npos ? r : r.substr(colon + 1);
@@ -321,8 +326,8 @@ std::string ref_rewrite(const Words& w) {
   if (sub == "notes") {
     for (const Word* x : o.words)
       if (in(x->text, {"remove", "prune", "merge"})) return "git notes " + x->text + " removes provenance notes";
-    if (protected_ref(o.value("--ref")) && !o.words.empty() && in(o.words[0]->text, {"add", "copy", "edit", "append"}) &&
-        (o.has("-f") || o.has("--force")))
+    if (protected_ref(o.value("--ref")) && !o.words.empty() &&
+        in(o.words[0]->text, {"add", "copy", "edit", "append"}) && (o.has("-f") || o.has("--force")))
       return "overwrites provenance notes";
   }
   return {};
