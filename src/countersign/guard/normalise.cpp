@@ -710,8 +710,8 @@ class Normaliser {
     }
     std::string text;
     bool known = false;
-    if (!arg_file.empty()) {
-      known = !arg_file_dynamic && arg_file != "-" && read_small_file(o_.cwd, arg_file, text);
+    if (!arg_file.empty() && !is_stdin_path(arg_file)) {
+      known = !arg_file_dynamic && file_text(arg_file, text) == Content::text;
     } else {
       known = stdin_of(c, p, text) == Stdin::text;
     }
