@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <vector>
 
 #include "countersign/core/text.h"
 
@@ -155,6 +156,28 @@ TargetEnvironment database(const MatchInput& in) {
   return {};
 }
 
+// The bucket an object storage command removes from, when its name is production: a bucket
+// called acme-prod-data is production whatever profile the command runs under.
+std::string production_bucket(const MatchInput& in, const Environments& envs) {
+  auto bucket_of = [](std::string_view url) -> std::string_view {
+    for (std::string_view scheme : {"s3://", "gs://"})
+      if (url.starts_with(scheme)) {
+        url.remove_prefix(scheme.size());
+        return url.substr(0, url.find('/'));
+      }
+    return {};
+  };
+  std::vector<std::string_view> names;
+  for (auto p : in.args.positional)
+    if (auto b = bucket_of(p); !b.empty()) names.push_back(b);
+  for (const auto& o : in.args.options)
+    if (o.name == "--bucket" && !o.value.empty()) names.push_back(o.value);
+  for (auto b : names)  // named production, not merely unknown
+    for (const auto& p : envs.production)
+      if (pattern_matches(p, lower(b))) return std::string(b);
+  return {};
+}
+
 }  // namespace
 
 bool is_production(std::string_view name, const Environments& envs) {
@@ -173,12 +196,19 @@ TargetEnvironment target_environment(const MatchInput& in, const Environments& e
   } else {
     switch (in.pack.target) {
       case Target::local: t = found("local", "this machine"); break;
-      case Target::aws: t = from_option(in, {"--profile"}, {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}); break;
+      case Target::aws:
+        if (auto b = production_bucket(in, envs); !b.empty()) t = found(b, "bucket name");
+        else t = from_option(in, {"--profile"}, {"AWS_PROFILE", "AWS_DEFAULT_PROFILE"});
+        break;
       case Target::kubernetes: t = kubernetes(in); break;
       case Target::terraform: t = terraform(in); break;
       case Target::pulumi: t = from_option(in, {"--stack", "-s"}, {"PULUMI_STACK"}); break;
       case Target::database: t = database(in); break;
       case Target::gcloud:
+        if (auto b = production_bucket(in, envs); !b.empty()) {
+          t = found(b, "bucket name");
+          break;
+        }
         t = from_option(in, {"--project"}, {"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"});
         break;
       case Target::azure:

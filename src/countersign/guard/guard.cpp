@@ -18,6 +18,7 @@
 #include "countersign/guard/pack.h"
 #include "countersign/guard/pack_store.h"
 #include "countersign/guard/protected.h"
+#include "countersign/guard/self_protect.h"
 
 namespace cs::guard {
 
@@ -140,6 +141,20 @@ SimpleCommand to_public(const Unit& u) {
 
 bool global_help(const Args& a) { return a.has("--help") || a.has("-help"); }
 
+// A write to what arms the guard: critical, held whatever the environment; no allow-list
+// entry releases it.
+RuleMatch self_protection_match(const ProtectedPath& hit, std::string command) {
+  RuleMatch m;
+  m.rule = hit.rule;
+  m.severity = Severity::critical;
+  m.command = std::move(command);
+  m.explanation = "writes " + hit.what + ", which arms or configures the guard; an agent must not loosen its own guard";
+  m.alternative = "ask a senior to make this change, or approve this one write";
+  m.production = true;
+  m.decision = Decision::ask;
+  return m;
+}
+
 }  // namespace
 
 Guard::Guard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -216,6 +231,7 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
     Unit u = a.units[ui];
     v.commands.push_back(to_public(u));
     if (!u.executed) continue;
+    for (const auto& hit : self_protection(u, ctx, project)) v.matches.push_back(self_protection_match(hit, argv_text(u)));
     if (u.parent >= 0 && std::size_t(u.parent) < ui && u.host.empty())
       u.host = unit_env[std::size_t(u.parent)].empty() ? "unknown" : unit_env[std::size_t(u.parent)];
     bool dynamic_production = u.host.empty() ? true : is_production(u.host, envs());
@@ -237,6 +253,16 @@ Verdict Guard::Impl::classify(const Analysis& a, const Context& ctx) const {
         break;
       }
     }
+    if (!u.dynamic && it != index.end() &&
+        std::any_of(u.words.begin(), u.words.end(), [](const shell::Word& w) { return w.dynamic; }))
+      for (std::size_t pi : it->second)
+        if (const Pack* pk = pack(pi); pk && critical_rule_open(*pk, u, split_args(u, *pk))) {
+          u.dynamic = true;
+          u.note = "a subcommand or target of " + u.words[0].text + " arrives at run time, and a critical rule depends on it";
+          v.commands.back().dynamic = true;
+          v.commands.back().note = u.note;
+          break;
+        }
     if (u.dynamic) {
       v.dynamic = true;
       if (dynamic_production) v.decision = stricter(v.decision, Decision::ask);
@@ -399,15 +425,7 @@ Verdict Guard::classify_write(const std::vector<std::string>& paths, const Conte
     v.commands.push_back(c);
     auto hit = protected_path(path, context, project);
     if (!hit) continue;
-    RuleMatch m;
-    m.rule = hit->rule;
-    m.severity = Severity::critical;
-    m.command = "write " + path;
-    m.explanation = "writes " + hit->what + ", which arms or configures the guard; an agent must not loosen its own guard";
-    m.alternative = "ask a senior to make this change, or approve this one write";
-    m.production = true;
-    m.decision = Decision::ask;
-    v.matches.push_back(std::move(m));
+    v.matches.push_back(self_protection_match(*hit, "write " + path));
   }
   if (!v.matches.empty()) {
     const RuleMatch& m = v.matches.front();

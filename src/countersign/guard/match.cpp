@@ -106,20 +106,27 @@ std::string path_class(const shell::Word& w, const MatchInput& in) {
   if ((dir.starts_with("/home/") && std::count(dir.begin(), dir.end(), '/') == 2) ||
       (dir.starts_with("/Users/") && std::count(dir.begin(), dir.end(), '/') == 2))
     return "home";
+  // The project and its ancestors before the temp allowance: a project under /tmp is still the
+  // project, and /tmp is then its parent.
+  std::string project_norm = project.empty() ? std::string() : normalise_path(project);
+  for (const std::string* base : {&project, &cwd}) {
+    if (base->empty()) continue;
+    std::string b = normalise_path(*base);
+    if (dir == b) return base == &project || !under(b, project_norm) ? "project" : "inside";
+    if (under(b, dir)) return "parent";
+  }
+  if (!project.empty() && under(dir, project_norm)) return "inside";
+  if (!cwd.empty() && under(dir, normalise_path(cwd))) return "inside";
   std::string tmpdir = env_value(in, "TMPDIR");
   for (std::string_view tmp : {std::string_view("/tmp"), std::string_view("/var/tmp"), std::string_view(tmpdir)})
-    if (!tmp.empty() && under(dir, normalise_path(tmp))) return "temp";
-  if (!project.empty() && dir == normalise_path(project)) return "project";
-  if (!project.empty() && under(dir, normalise_path(project))) return "inside";
-  if (!cwd.empty() && under(dir, normalise_path(cwd))) return "inside";
+    if (!tmp.empty() && tmp.starts_with('/') && under(dir, normalise_path(tmp))) return "temp";
   static constexpr std::string_view system_dirs[] = {"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
                                                      "/opt", "/proc", "/sbin", "/srv", "/sys", "/usr", "/var",
                                                      "/mnt", "/media", "/snap", "/System", "/Library",
                                                      "/Applications", "/private"};
   for (auto s : system_dirs)
     if (under(dir, s)) return "system";
-  if (t == ".." || t.starts_with("../")) return "parent";
-  return "outside";
+  return "outside";  // a sibling of the project (../other) included
 }
 
 std::vector<const shell::Word*> path_words(const Condition& c, const MatchInput& in) {
@@ -263,6 +270,23 @@ Args split_args(const Unit& unit, const Pack& pack) {
   return a;
 }
 
+bool critical_rule_open(const Pack& pack, const Unit& unit, const Args& args) {
+  std::size_t first_unknown = args.positional.size();
+  for (std::size_t i = 0; i < args.positional.size() && first_unknown == args.positional.size(); ++i)
+    for (const auto& w : unit.words)
+      if (w.dynamic && w.text.data() == args.positional[i].data()) first_unknown = i;
+  if (first_unknown == args.positional.size()) return false;
+  for (const Rule& r : pack.rules) {
+    if (r.severity != Severity::critical || r.when.args.empty()) continue;
+    if (!r.when.command.alts.empty() && !r.when.command.matches(unit.words[0].text)) continue;
+    bool open = true;
+    for (std::size_t i = 0; i < r.when.args.size() && i < first_unknown && open; ++i)
+      open = i < args.positional.size() && r.when.args[i].matches(args.positional[i]);
+    if (open && r.when.args.size() > first_unknown) return true;
+  }
+  return false;
+}
+
 bool condition_holds(const Condition& c, const MatchInput& in) {
   const Args& a = in.args;
   if (c.dynamic && !in.unit.dynamic) return false;
@@ -304,7 +328,7 @@ bool condition_holds(const Condition& c, const MatchInput& in) {
   }
   if (!c.sql.empty()) {
     if (in.unit.sql.empty()) return false;
-    auto kinds = sql_kinds(in.unit.sql);
+    auto kinds = sql_kinds(in.unit.sql, in.unit.words[0].text);
     bool found = false;
     for (const auto& k : c.sql) found = found || contains(kinds, k);
     if (!found) return false;

@@ -115,4 +115,9 @@ struct MatchInput {
 
 bool condition_holds(const Condition& c, const MatchInput& in);
 
+// Whether a critical rule of `pack` picks its subcommand or target from a positional argument
+// that is not known statically (`kubectl $(cat verb) ns prod`, `echo delete | xargs kubectl`):
+// the rule could match once the value arrives.
+bool critical_rule_open(const Pack& pack, const Unit& unit, const Args& args);
+
 }  // namespace cs::guard

@@ -33,7 +33,15 @@ struct Vars {
     set.erase(name);
     unset.insert(name);
   }
+  // Functions and aliases defined so far: their text, parsed again at each call.
+  std::map<std::string, std::string> functions;
+  std::map<std::string, std::string> aliases;
+  std::set<std::string> called;
+  const std::vector<Word>* positional = nullptr;  // $1 ... $@ inside the function being called
+  int calls = 0;                                  // bounds recursion (f() { f; })
 };
+
+constexpr int kMaxCalls = 32;
 
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
@@ -270,11 +278,16 @@ class Parser {
     if (w == "case") return case_command();
     if (w == "function") {
       skip_blanks();
-      if (!is_meta(peek())) lex_word();
+      std::string name;
+      if (!is_meta(peek())) {
+        Fields f = lex_word();
+        if (!f.words.empty()) name = f.words[0].text;
+      }
       skip_blanks();
       if (peek() == '(' && peek(1) == ')') i_ += 2;
       skip_newlines();
-      return parse_command(-1), -1;
+      define_function(name);
+      return -1;
     }
     // if then else elif do while until ! coproc: the command follows.
     skip_newlines();
@@ -456,7 +469,7 @@ class Parser {
           i_ += 2;
           skip_newlines();
           out_.commands.pop_back();
-          parse_command(-1);
+          define_function(c.words[0].text);
           return -1;
         }
         if (ch == '(') {  // stray ( inside a command: a syntax error in sh
@@ -499,7 +512,13 @@ class Parser {
       c.pipe_from = pipe_from;
     }
     apply_assignments(c);
+    std::string call;  // a function or alias this command calls
+    if (!c.words.empty() && !c.words[0].dynamic &&
+        (vars_.functions.count(c.words[0].text) || (!c.words[0].quoted && vars_.aliases.count(c.words[0].text))))
+      call = c.words[0].text;
+    std::vector<Word> args(c.words.begin() + (c.words.empty() ? 0 : 1), c.words.end());
     out_.commands[std::size_t(idx)] = std::move(c);
+    if (!call.empty()) expand_call(call, args);
     if (out_.commands[std::size_t(idx)].words.empty() && out_.commands[std::size_t(idx)].assigns.empty() &&
         out_.commands[std::size_t(idx)].input == Input::terminal) {
       // nothing there (e.g. only a redirect); keep it so heredoc indices stay valid
@@ -507,6 +526,58 @@ class Parser {
     return idx;
   }
 
+  // A function body is read once to find where it ends, and parsed again at each call, with
+  // the call's arguments as $1 ... $@: a function that is defined and never called runs nothing.
+  void define_function(const std::string& name) {
+    std::size_t start = i_;
+    Parse scratch;
+    Parser body(s_.substr(start), scratch, vars_, nest_ + 1, in_sub_);
+    body.parse_command(-1);
+    for (auto& e : scratch.errors) out_.errors.push_back(std::move(e));
+    i_ = start + body.i_;
+    if (!name.empty()) vars_.functions[name] = std::string(s_.substr(start, body.i_));
+  }
+
+  void expand_call(const std::string& name, const std::vector<Word>& args) {
+    if (vars_.calls >= kMaxCalls || nest_ + 1 >= kMaxNesting) return;
+    ++vars_.calls;
+    if (auto f = vars_.functions.find(name); f != vars_.functions.end()) {
+      vars_.called.insert(name);
+      std::string body = f->second;  // the map may change while the body runs
+      const std::vector<Word>* saved = vars_.positional;
+      vars_.positional = &args;
+      Parser sub(body, out_, vars_, nest_ + 1, in_sub_);
+      sub.parse_all();
+      vars_.positional = saved;
+    } else {
+      std::string text = vars_.aliases[name];
+      for (const auto& a : args) text += " " + a.text;
+      Parser sub(text, out_, vars_, nest_ + 1, in_sub_);
+      sub.parse_all();
+    }
+    --vars_.calls;
+  }
+
+ public:
+  // Functions never called by name, whose name still appears in a word (`trap f EXIT`,
+  // `export -f f; bash -c f`), are taken to run with unknown arguments.
+  void functions_named_later() {
+    for (const auto& [name, body] : std::map<std::string, std::string>(vars_.functions)) {
+      if (vars_.called.count(name)) continue;
+      bool named = false;
+      for (const auto& c : out_.commands)
+        for (const auto& w : c.words)
+          for (std::size_t p = w.text.find(name); p != std::string::npos && !named; p = w.text.find(name, p + 1))
+            named = (p == 0 || !is_name_char(w.text[p - 1])) &&
+                    (p + name.size() == w.text.size() || !is_name_char(w.text[p + name.size()]));
+      if (!named) continue;
+      vars_.called.insert(name);
+      Parser sub(body, out_, vars_, nest_ + 1, in_sub_);
+      sub.parse_all();
+    }
+  }
+
+ private:
   void apply_assignments(const Command& c) {
     auto set = [&](const std::string& name, const Word& v) {
       if (v.dynamic)
@@ -527,6 +598,12 @@ class Parser {
         Word v = c.words[k];
         v.text = t.substr(eq + 1);
         set(t.substr(0, eq), v);
+      }
+    } else if (cmd == "alias") {
+      for (std::size_t k = 1; k < c.words.size(); ++k) {
+        const std::string& t = c.words[k].text;
+        auto eq = t.find('=');
+        if (eq != std::string::npos && eq > 0) vars_.aliases[t.substr(0, eq)] = t.substr(eq + 1);
       }
     } else if (cmd == "unset") {
       for (std::size_t k = 1; k < c.words.size(); ++k) vars_.forget(c.words[k].text);
@@ -786,8 +863,13 @@ class Parser {
       i_ += 2;
       bool save = in_sub_;
       in_sub_ = true;
+      std::size_t first = out_.commands.size();
       parse_list(')');
       in_sub_ = save;
+      if (std::string value; literal_output(first, value)) {
+        append_value(f, value, quoted);
+        return;
+      }
       f.cur().text += "$(...)";
       f.cur().dynamic = true;
       return;
@@ -804,6 +886,29 @@ class Parser {
       resolve(f, name, quoted);
       return;
     }
+    if (vars_.positional && ((n >= '0' && n <= '9') || n == '@' || n == '*' || n == '#')) {
+      const auto& args = *vars_.positional;
+      i_ += 2;
+      if (n == '#') {
+        f.cur().text += std::to_string(args.size());
+      } else if (n == '0') {
+        f.cur().text += "$0";
+        f.cur().dynamic = true;
+      } else if (n == '@' || n == '*') {
+        for (std::size_t k = 0; k < args.size(); ++k) {
+          if (k) {  // "$@" and $@ give one word an argument; "$*" joins them
+            if (quoted && n == '*') f.cur().text += ' ';
+            else f.words.emplace_back();
+          }
+          f.cur().text += args[k].text;
+          f.cur().dynamic = f.cur().dynamic || args[k].dynamic;
+        }
+      } else if (std::size_t k = std::size_t(n - '1'); k < args.size()) {
+        append_value(f, args[k].text, quoted);
+        f.cur().dynamic = f.cur().dynamic || args[k].dynamic;
+      }
+      return;
+    }
     if ((n >= '0' && n <= '9') || n == '@' || n == '*' || n == '#' || n == '?' || n == '$' || n == '!' ||
         n == '-') {
       f.cur().text += '$';
@@ -814,6 +919,28 @@ class Parser {
     }
     f.cur().text += '$';
     ++i_;
+  }
+
+  // $(echo x) / $(printf x): the output is known when the substitution only prints literals.
+  bool literal_output(std::size_t first, std::string& value) const {
+    if (out_.commands.size() != first + 1) return false;
+    const Command& c = out_.commands[first];
+    if (c.words.empty() || !c.output_files.empty() || c.input != Input::terminal) return false;
+    for (const auto& w : c.words)
+      if (w.dynamic || w.glob) return false;
+    const std::string& name = c.words[0].text;
+    std::size_t k = 1;
+    if (name == "echo") {
+      while (k < c.words.size() && (c.words[k].text == "-n" || c.words[k].text == "-E")) ++k;
+      for (std::size_t j = k; j < c.words.size(); ++j) value += (j > k ? " " : "") + c.words[j].text;
+    } else if (name == "printf" && c.words.size() == 2 &&
+               c.words[1].text.find_first_of("%\\") == std::string::npos) {
+      value = c.words[1].text;
+    } else {
+      return false;
+    }
+    while (!value.empty() && value.back() == '\n') value.pop_back();
+    return true;
   }
 
   void resolve(Fields& f, const std::string& name, bool quoted) {
@@ -857,6 +984,25 @@ class Parser {
     }
     std::string content(s_.substr(start, i_ - start));
     ++i_;  // }
+    if (vars_.positional && !content.empty() &&
+        (content == "@" || content == "*" || content == "#" ||
+         (content.size() < 7 && content.find_first_not_of("0123456789") == std::string::npos))) {
+      std::string text = "$" + content;  // ${1} ${@} ${#}: as $1 $@ $#, through dollar()
+      if (content.size() > 1 && content.size() < 7) {
+        std::size_t n = std::stoul(content);
+        if (n >= 1 && n <= vars_.positional->size()) append_value(f, (*vars_.positional)[n - 1].text, quoted);
+        return;
+      }
+      Parser sub(text, out_, vars_, nest_ + 1, in_sub_);
+      Fields inner;
+      sub.dollar(inner, quoted);
+      for (std::size_t w = 0; w < inner.words.size(); ++w) {
+        if (w) f.words.emplace_back();
+        f.cur().text += inner.words[w].text;
+        f.cur().dynamic = f.cur().dynamic || inner.words[w].dynamic;
+      }
+      return;
+    }
     std::size_t k = 0;
     while (k < content.size() && is_name_char(content[k])) ++k;
     std::string name = content.substr(0, k);
@@ -924,6 +1070,7 @@ Parse parse(std::string_view script, const std::map<std::string, std::string>& e
   vars.base = &env;
   Parser p(script, out, vars, 0, false);
   p.parse_all();
+  p.functions_named_later();
   return out;
 }
 

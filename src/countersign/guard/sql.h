@@ -9,8 +9,9 @@
 
 namespace cs::guard {
 
-// Kinds found: drop_database, drop_schema, drop_table, truncate, delete_no_where,
-// update_no_where, alter_drop, flushall, flushdb, shell_escape (psql \! or mysql system).
-std::vector<std::string> sql_kinds(std::string_view sql);
+// Kinds found: drop_database, drop_schema, drop_table, truncate, delete_no_where (also with a
+// WHERE that is always true), update_no_where (likewise), alter_drop, flushall, flushdb,
+// shell_escape (psql \! or mysql system). `client` (psql, mysql, ...) picks the SQL dialect.
+std::vector<std::string> sql_kinds(std::string_view sql, std::string_view client = {});
 
 }  // namespace cs::guard

@@ -44,7 +44,27 @@ TEST(ShellParse, Operators) {
   EXPECT_EQ(run("for f in a b; do rm $f; done"), (V{"rm $f"}));
   EXPECT_EQ(run("while read l; do echo $l; done < file"), (V{"read l", "echo $l"}));
   EXPECT_EQ(run("case $x in a) rm -rf a;; b|c) ls;; esac"), (V{"rm -rf a", "ls"}));
-  EXPECT_EQ(run("f() { rm -rf x; }; f"), (V{"rm -rf x", "f"}));
+  EXPECT_EQ(run("f() { rm -rf x; }; f"), (V{"f", "rm -rf x"}));
+}
+
+TEST(ShellParse, FunctionsRunWhereCalledWithTheirArguments) {
+  EXPECT_EQ(run("f() { rm -rf \"$1\" $2; }; f a b"), (V{"f a b", "rm -rf a b"}));
+  EXPECT_EQ(run("f() { kubectl \"$@\"; }; f delete ns prod"), (V{"f delete ns prod", "kubectl delete ns prod"}));
+  EXPECT_EQ(run("f() { echo $#; }; f a b c"), (V{"f a b c", "echo 3"}));
+  EXPECT_EQ(run("f() { rm -rf x; }; ls"), V{"ls"}) << "a function never called runs nothing";
+  EXPECT_EQ(run("f() { rm -rf x; }; f; f"), (V{"f", "rm -rf x", "f", "rm -rf x"}));
+  auto recursion = run("f() { f; }; f");
+  EXPECT_GT(recursion.size(), 3u);
+  EXPECT_LE(recursion.size(), 33u) << "recursion is bounded";
+  EXPECT_EQ(run("alias k='kubectl -n x'; k get pods"), (V{"alias k=kubectl -n x", "k get pods", "kubectl -n x get pods"}));
+  EXPECT_EQ(run("alias k=kubectl; \\k get pods"), (V{"alias k=kubectl", "k get pods"})) << "quoting skips an alias";
+}
+
+TEST(ShellParse, EchoSubstitutionsOfLiteralsAreKnown) {
+  EXPECT_EQ(run("$(echo rm) -rf x"), (V{"rm -rf x", "echo rm"}));
+  EXPECT_EQ(run("ls \"$(printf 'a b')\""), (V{"ls a b", "printf a b"}));
+  EXPECT_EQ(run("ls $(echo $X)"), (V{"ls $(...)", "echo $X"}));
+  EXPECT_EQ(run("ls $(echo a; rm -rf b)"), (V{"ls $(...)", "echo a", "rm -rf b"}));
 }
 
 TEST(ShellParse, SubstitutionsExecuteEvenInsideQuotes) {
