@@ -58,8 +58,13 @@ for line in open(corpus, encoding="utf-8"):
     source, peer, cls, category, command = line.rstrip("\n").split("\t")
     rows.append(dict(source=source, peer=peer, cls=cls, category=category, command=unescape(command)))
 
-project = os.path.join(tmp, "project"); os.makedirs(project)
-home = os.path.join(tmp, "home"); os.makedirs(home)
+# The project and HOME are not under a temporary directory (rm -rf ~/x must not be judged as a
+# temp path): bench/work/peers/, emptied first.
+import shutil
+peers_dir = os.path.join(os.path.dirname(os.path.dirname(corpus)), "work", "peers")
+shutil.rmtree(peers_dir, ignore_errors=True)
+project = os.path.join(peers_dir, "project"); os.makedirs(project)
+home = os.path.join(peers_dir, "home"); os.makedirs(home)
 def kubeconfig(name):
     path = os.path.join(tmp, "kubeconfig-" + name)
     with open(path, "w") as f:
@@ -75,12 +80,15 @@ def context(name):
             "REDIS_URL": "redis://cache.%s.example.com" % name, "MONGODB_URI": "mongodb://mongo.%s.example.com" % name,
             "HEROKU_APP": "shop-" + name, "FLY_APP": "shop-" + name}
 base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8", "TMPDIR": "/tmp"}
+if os.environ.get("COUNTERSIGN_DATA_DIR"):
+    base_env["COUNTERSIGN_DATA_DIR"] = os.environ["COUNTERSIGN_DATA_DIR"]
 contexts = {"prod": dict(base_env, **context("prod")), "dev": dict(base_env, **context("dev"))}
 ENV_TOOLS = re.compile(r"\b(aws|cdk|kubectl|oc|helm|terraform|tofu|pulumi|gcloud|gsutil|bq|az|psql|pg_dump|dropdb|mysql|"
                        r"mysqladmin|redis-cli|mongosh|mongo|vault|heroku|fly|flyctl|sqlite3)\b")
 
 tools = [("countersign", [binary, "guard", "--agent", "claude-code"])]
-if not ref_status:
+only = os.environ.get("GUARD_PEERS_TOOLS", "")   # "countersign": skip the reference (for iterating on packs)
+if not ref_status and only != "countersign":
     tools.append(("cc-safety-net", [ref, "hook", "--claude-code"]))
 
 def run(argv, command, env, i):
@@ -105,7 +113,10 @@ for i, r in enumerate(rows):
     r["contexts"] = ["prod", "dev"] if ENV_TOOLS.search(r["command"]) else ["prod"]
     for ctx in r["contexts"]:
         for name, argv in tools:
-            tasks.append((i, ctx, name, argv))
+            # cc-safety-net reads none of the context variables (no AWS_PROFILE, KUBECONFIG, ... in its
+            # dist/): its verdict is the same in both contexts, so it runs once, in the production one
+            if ctx == "prod" or name == "countersign":
+                tasks.append((i, ctx, name, argv))
 t0 = time.time()
 with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
     futures = {pool.submit(run, argv, rows[i]["command"], contexts[ctx], n): (i, ctx, name)
@@ -141,7 +152,7 @@ def score(ctx, select):
         t = table.setdefault(key, {"n": 0, **{n: 0 for n in names}})
         t["n"] += 1
         for n in names:
-            v = r["got"][(n, ctx)]
+            v = r["got"].get((n, ctx)) or r["got"][(n, "prod")]
             if r["cls"] in ("destructive-production", "destructive-local"):
                 t[n] += not held(v)
             elif r["cls"] == "allow":
@@ -176,7 +187,8 @@ print("  columns: destructive classes count MISSED (allowed); allow counts FALSE
       "peer-policy counts HELD (not scored)")
 print_table("production context (AWS_PROFILE=prod, kube context prod, TF_WORKSPACE=prod, PGHOST=db.prod..., ...): every command",
             score("prod", lambda r: True))
-print_table("non-production context (the same variables naming dev): commands of a tool whose target the environment names",
+print_table("non-production context (the same variables naming dev): commands of a tool whose target the environment names"
+            " (cc-safety-net: its production-context verdict, it reads none of these variables)",
             score("dev", lambda r: True))
 print("  (in the non-production context a destructive-production command held is not required: countersign asks only "
       "for critical rules there)")
@@ -192,7 +204,7 @@ if listing:
         chosen = [r for r in rows if pick(r)]
         print("%s: %d" % (title, len(chosen)))
         for r in chosen:
-            other = r["got"].get(("cc-safety-net", ctx), "-")
+            other = r["got"].get(("cc-safety-net", "prod"), "-")
             print("  %-22s %-5s ccsn=%-5s %-18s %s" % (r["cls"], r["got"][("countersign", ctx)], other, r["family"],
                                                         r["command"].replace("\n", "\u23ce")))
 PY

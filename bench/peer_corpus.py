@@ -216,7 +216,7 @@ LOCAL_GIT = [
     r"\bgit\b.*\bcheckout\b(\s+-[-\w]+)*\s+[^-\s]\S*\s+[^-\s]\S*",   # checkout <tree> <path>...
     r"\bgit\b.*\bswitch\b.*(\s-[a-z]*f[a-z]*\b|--fo\w*\b|--discard\w*)",
     r"\bgit\b.*\brestore\b(?!.*--staged)(?!.*\s-S\b)",
-    r"\bgit\b.*\bclean\b.*(\s-[a-zA-Z]*f|--fo\w*)",
+    r"\bgit\b.*\bclean\b(?!.*(\s-[a-zA-Z]*n|--dry-run))(?=.*(\s-[a-zA-Z]*f|--fo\w*))",
     r"\bgit\b.*\bstash\b\s+(drop|clear)\b",
     r"\bgit\b.*\bbranch\b.*(\s-[a-zA-Z]*D|--del\w*\s+--fo\w*|-d\s+-f|--fo\w*\s+--del\w*)",
     r"\bgit\b.*\bworktree\b\s+remove\b.*(--fo\w*|\s-[a-z]*f)",
@@ -240,7 +240,15 @@ def rm_targets(command):
     for m in re.finditer(r"(?i)(?:^|[\s/;&|`$(])rm\b((?:\s+[^\s;&|]+)*)", command):
         words = m.group(1).split()
         if any(re.match(r"^-[a-zA-Z]*[rR]|^--recursive", w) for w in words):
-            return [w for w in words if not w.startswith("-") and not w.startswith(">") and w not in ("\\",)]
+            out, skip = [], False
+            for w in words:
+                if skip:
+                    skip = False
+                elif re.match(r"^\d?>>?$|^<$", w):
+                    skip = True  # the next word is a redirection target, not an operand
+                elif not w.startswith(("-", ">", "<", "2>", "1>")) and w != "\\":
+                    out.append(w)
+            return out
     return None
 
 
@@ -250,23 +258,37 @@ def local_path_danger(target):
     t = target.strip("'\"")
     if not t or t in ("{}", "FOO"):
         return False
-    if re.match(TEMP, t) and ".." not in t:
+    if re.match(TEMP, t) and "/../" not in t and not t.endswith("/.."):
         return False
     if t in (".", "./", "*", "./*", ".*", "..", "../", "../*", "/", "/*", "~", "~/", "~/*", "$HOME", "${HOME}"):
         return True
-    return t.startswith(("/", "~", "$HOME", "${HOME}", "../")) or ".." in t
+    return t.startswith(("/", "~", "$HOME", "${HOME}", "../")) or "/../" in t or t.endswith("/..")
 
 
 def classify(peer, category, command):
-    if peer == "allow":
-        return "allow"
     c = command
     p = plain(command)
+    if peer == "allow":
+        # a peer may allow what countersign's model calls destructive: rm -r (without -f) of a
+        # directory outside the project still deletes it
+        if re.match(r"^\s*(sudo\s+)?rm\s", c):
+            targets = rm_targets(c)
+            if targets and any(local_path_danger(t) for t in targets):
+                return "destructive-local"
+        return "allow"
+    first = c.split()[0] if c.split() else ""
+    # not run at all: a first word with "=" that is not a valid assignment is a command name that does
+    # not exist; `command -v/-V` only describes; shell text given to a non-shell interpreter
+    if "=" in first and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", first):
+        return "peer-policy"
+    if re.match(r"^command\s+-[a-zA-Z]*[vV]", c):
+        return "peer-policy"
+    if re.match(r"^(node|ruby|perl)\s+-e\s+[\"']rm -rf", c):
+        return "peer-policy"
     cat = category.split(".")[0].split("/")[0]
     if re.search(r"\b(rsync)\b.*(--del\w*|--remove-source-files)|\brclone\b.*\b(sync|purge|delete|deletefile|rmdirs?)\b", p):
         # deletion on the destination; a remote destination (host:path, remote:bucket) is shared state
-        last = p.split()[-1] if p.split() else ""
-        remote = ":" in last or re.search(r"\brclone\b.*\b(purge|delete|deletefile|rmdirs?)\s+\S+:", p)
+        remote = any(re.match(r"^([\w.-]+@)?[\w.-]+:", w) for w in p.split()[1:] if not w.startswith("-"))
         return "destructive-production" if remote else "destructive-local"
     if cat in PROD_CATEGORIES:
         # overwriting a secret keeps its previous version (AWSPREVIOUS); metadata and key changes lose nothing
@@ -296,7 +318,8 @@ def classify(peer, category, command):
         m = re.search(r"(?i)\bfind\s+((?:[^-\s|;&]\S*\s+)*)", p)
         starts = (m.group(1).split() if m else []) or ["."]
         filtered = re.search(r"\s-(i?name|path|type\s+f|newer|mtime|mmin|size|regex|empty)\b", p)
-        if any(local_path_danger(s) for s in starts) or (not filtered and any(s in (".", "./") for s in starts)):
+        if (any(local_path_danger(s) and s not in (".", "./") for s in starts)
+                or (not filtered and any(s in (".", "./") for s in starts))):
             return "destructive-local"
         return "peer-policy"
     targets = rm_targets(p)
