@@ -65,6 +65,11 @@ peers_dir = os.path.join(os.path.dirname(os.path.dirname(corpus)), "work", "peer
 shutil.rmtree(peers_dir, ignore_errors=True)
 project = os.path.join(peers_dir, "project"); os.makedirs(project)
 home = os.path.join(peers_dir, "home"); os.makedirs(home)
+# For iterating on packs with a binary built before they existed: GUARD_PEERS_USER_PACKS=FILE is put
+# in the project as .countersign/guard.yaml (a `packs:` list). Not used for recorded figures.
+if os.environ.get("GUARD_PEERS_USER_PACKS"):
+    os.makedirs(os.path.join(project, ".countersign"))
+    shutil.copy(os.environ["GUARD_PEERS_USER_PACKS"], os.path.join(project, ".countersign", "guard.yaml"))
 def kubeconfig(name):
     path = os.path.join(tmp, "kubeconfig-" + name)
     with open(path, "w") as f:

@@ -129,8 +129,8 @@ def dcg_entries(git_dir):
         for i, (verdict, command) in enumerate(entries):
             if verdict == "WARN":
                 continue
-            if name == "heredocs.txt":
-                command = command.replace("\\n", "\n")
+            if name == "heredocs.txt":  # written with \n for a newline and \t for a tab
+                command = command.replace("\\n", "\n").replace("\\t", "\t")
             yield ("%s:%s:line-entry[%d]" % (DCG, path, i), verdict.lower(), name[:-4], command)
 
 
@@ -271,11 +271,18 @@ def classify(peer, category, command):
     if peer == "allow":
         # a peer may allow what countersign's model calls destructive: rm -r (without -f) of a
         # directory outside the project still deletes it
+        # and find -exec rm over the whole project with no filter deletes every file in it
+        if re.match(r"^\s*find\s+\.\s+-exec(dir)?\s+rm\s", c):
+            return "destructive-local"
         if re.match(r"^\s*(sudo\s+)?rm\s", c):
             targets = rm_targets(c)
             if targets and any(local_path_danger(t) for t in targets):
                 return "destructive-local"
         return "allow"
+    # a backslash-n outside quotes is the letter n to the shell, not a newline: `git reset\n--hard`
+    # is `git reset n--hard`
+    if re.search(r"^[^'\"]*\\n--", c):
+        return "peer-policy"
     first = c.split()[0] if c.split() else ""
     # not run at all: a first word with "=" that is not a valid assignment is a command name that does
     # not exist; `command -v/-V` only describes; shell text given to a non-shell interpreter
@@ -296,7 +303,7 @@ def classify(peer, category, command):
             return "peer-policy"
         return "destructive-production"
     for pat in LOCAL_GIT:
-        if re.search(pat, c, re.S):
+        if re.search(pat, c):  # not across a newline: that separates two commands
             return "destructive-local"
     if re.search(FORCE_PUSH, c, re.S):
         tail = re.search(r"\bpush\b(.*)", c, re.S).group(1)
