@@ -59,9 +59,9 @@ for line in open(corpus, encoding="utf-8"):
     rows.append(dict(source=source, peer=peer, cls=cls, category=category, command=unescape(command)))
 
 # The project and HOME are not under a temporary directory (rm -rf ~/x must not be judged as a
-# temp path): bench/work/peers/, emptied first.
+# temp path): bench/work/peers.<pid>/, removed at the end.
 import shutil
-peers_dir = os.path.join(os.path.dirname(os.path.dirname(corpus)), "work", "peers")
+peers_dir = os.path.join(os.path.dirname(os.path.dirname(corpus)), "work", "peers.%d" % os.getpid())
 shutil.rmtree(peers_dir, ignore_errors=True)
 project = os.path.join(peers_dir, "project"); os.makedirs(project)
 home = os.path.join(peers_dir, "home"); os.makedirs(home)
@@ -103,7 +103,7 @@ def run(argv, command, env, i):
                           "tool_use_id": "toolu_peers_%d" % i})
     try:
         p = subprocess.run(argv, input=payload.encode(), capture_output=True, env=env, cwd=project, timeout=30)
-    except subprocess.TimeoutExpired:
+    except (subprocess.TimeoutExpired, OSError):
         return "error"
     out = p.stdout.decode("utf-8", "replace")
     m = re.search(r'"permissionDecision"\s*:\s*"(\w+)"', out)
@@ -130,6 +130,7 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         i, ctx, name = futures[f]
         rows[i].setdefault("got", {})[(name, ctx)] = f.result()
 elapsed = time.time() - t0
+shutil.rmtree(peers_dir, ignore_errors=True)
 
 def held(v): return v in ("ask", "deny", "error")
 def family(cat):
