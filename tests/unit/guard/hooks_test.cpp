@@ -96,7 +96,7 @@ TEST(HookFixtures, AdaptersAnswerInTheAgentsProtocol) {
 TEST(HookAdapters, AHeldCommandIsDeniedWhereTheAgentCannotAsk) {
   for (const auto* adapter : guard::all_adapters()) {
     SCOPED_TRACE(std::string(adapter->name()));
-    guard::HookOutcome held{Decision::ask, "countersign: held for approval: request 0123456789abcdef", true, false};
+    guard::HookOutcome held{Decision::ask, "countersign: held for approval: request 0123456789abcdef", true, false, {}};
     auto reply = adapter->answer(held);
     bool says_ask = reply.out.find("\"ask\"") != std::string::npos;
     EXPECT_EQ(says_ask, adapter->supports_ask());
@@ -199,7 +199,7 @@ TEST(HookAttacks, AnApprovedWriteReleasesNoOtherWrite) {
   };
   const auto& claude = guard::claude_code_adapter();
   std::vector<std::string> ids;
-  for (auto payload : {write("Write", ".claude/settings.json", "{}"), write("Write", ".claude/settings.json", "{"x":1}"),
+  for (auto payload : {write("Write", ".claude/settings.json", "{}"), write("Write", ".claude/settings.json", "{\"x\":1}"),
                        write("Write", ".claude/settings.local.json", "{}"), write("Edit", ".claude/settings.json", "{}")}) {
     auto reply = guard::run_hook_with(claude, payload, where, fixed("allow"), fixed_write("held"));
     ids.push_back(request_of(reply));
@@ -233,7 +233,9 @@ TEST(HookAttacks, ClaudeBypassPermissionsNeverAsks) {
     auto reply = guard::run_hook_with(claude, payload, where, fixed("held"));
     bool asks = reply.out.find("\"ask\"") != std::string::npos;
     EXPECT_EQ(asks, mode == "default") << reply.out;
-    if (!asks) EXPECT_NE(reply.out.find("countersign guard approve"), std::string::npos) << reply.out;
+    if (!asks) {
+      EXPECT_NE(reply.out.find("countersign guard approve"), std::string::npos) << reply.out;
+    }
   }
 }
 
