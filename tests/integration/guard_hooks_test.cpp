@@ -36,7 +36,6 @@ TEST(GuardInstallHookCli, MergesIntoExistingSettingsIdempotently) {
   ASSERT_TRUE(doc);
   EXPECT_EQ(doc->get("theme")->text, "GitHub");
   const auto* before = doc->get("hooks")->get("BeforeTool");
-  ASSERT_EQ(before->items.size(), 2u);
   EXPECT_EQ(before->items[0].get("hooks")->items[0].get("command")->text, "fmt-check");
   ASSERT_EQ(before->items.size(), 3u);
   EXPECT_EQ(before->items[1].get("matcher")->text, "run_shell_command");
@@ -145,7 +144,7 @@ TEST(GuardHookBinary, FileToolWritesToGuardFilesAreHeld) {
   auto claude = run_in(home, {"guard", "--agent", "claude-code"}, project.path(),
                        R"({"hook_event_name":"PreToolUse","cwd":)" + text::json_quote(project.path().string()) +
                            R"(,"tool_name":"Write","tool_input":{"file_path":)" + text::json_quote(settings) +
-                           R"(,"content":"{"hooks":{}}"}})");
+                           R"(,"content":"no hooks"}})");
   EXPECT_NE(claude.out.find("\"ask\""), std::string::npos) << claude.out << claude.err;
   EXPECT_NE(claude.out.find("guard.self.agent-settings"), std::string::npos) << claude.out;
   auto codex = run_in(home, {"guard", "--agent", "codex"}, project.path(),
@@ -164,13 +163,13 @@ TEST(GuardHookBinary, GeminiApprovalForTheProjectDoesNotReleaseTheSameCommandAtR
   TempDir home, project;
   auto payload = [&](const std::string& dir) {
     return R"({"hook_event_name":"BeforeTool","cwd":)" + text::json_quote(project.path().string()) +
-           R"(,"tool_name":"run_shell_command","tool_input":{"command":"terraform destroy -auto-approve","dir_path":)" +
+           R"(,"tool_name":"run_shell_command","tool_input":{"command":"git push --force origin main","dir_path":)" +
            text::json_quote(dir) + "}}";
   };
   auto held = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("."));
-  auto pos = held.out.find("request ");
+  auto pos = held.out.find("held for approval: request ");
   ASSERT_NE(pos, std::string::npos) << held.out << held.err;
-  auto id = held.out.substr(pos + 8, 16);
+  auto id = held.out.substr(pos + 27, 16);
   ASSERT_EQ(run_in(home, {"guard", "approve", id, "--as", "carol"}, project.path()).exit_code, 0);
   auto at_root = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("/"));
   EXPECT_NE(at_root.out.find("\"deny\""), std::string::npos) << at_root.out;

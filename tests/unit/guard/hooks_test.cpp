@@ -46,8 +46,8 @@ std::string kind_name(HookRequest::Kind k) {
 // The approval request id a held reply names.
 std::string request_of(const guard::HookReply& r) {
   auto text = r.out + r.err;
-  auto pos = text.find("request ");
-  return pos == std::string::npos ? std::string() : text.substr(pos + 8, 16);
+  auto pos = text.find("held for approval: request ");
+  return pos == std::string::npos ? std::string() : text.substr(pos + 27, 16);
 }
 
 TEST(HookFixtures, EveryAgentHasFixtures) {

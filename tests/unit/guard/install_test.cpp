@@ -160,7 +160,9 @@ TEST(GuardInstall, ATeammateWithoutCountersignIsBlockedNotLetThrough) {
     bool blocked = r.exit_code == 2 || r.out.find("\"deny\"") != std::string::npos;
     EXPECT_TRUE(blocked) << "exit " << r.exit_code << " " << r.out << r.err;
     EXPECT_NE((r.out + r.err).find("countersign is not installed"), std::string::npos) << r.out << r.err;
-    if (agent == "copilot" || agent == "cursor") EXPECT_EQ(r.exit_code, 0) << "these agents ignore a failed hook";
+    if (agent == "copilot" || agent == "cursor") {
+      EXPECT_EQ(r.exit_code, 0) << "these agents ignore a failed hook";
+    }
   }
   // Where countersign is on PATH, that one runs, with the agent's arguments.
   TempDir bin;
