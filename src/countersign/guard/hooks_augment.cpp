@@ -47,16 +47,16 @@ class AugmentAdapter final : public HookAdapter {
     std::vector<json::Value> out;
     for (std::string_view matcher : {"launch-process", "save-file|str-replace-editor|remove-files"}) {
       auto hooks = json::Value::array_of();
-      hooks.items.push_back(
-          hook::object({{"type", hook::str("command")}, {"command", hook::str(command)}, {"timeout", hook::num(10000)}}));
+      hooks.items.push_back(hook::object(
+          {{"type", hook::str("command")}, {"command", hook::str(command)}, {"timeout", hook::num(10000)}}));
       out.push_back(hook::object({{"matcher", hook::str(matcher)}, {"hooks", std::move(hooks)}}));
     }
     return out;
   }
   std::string sample_payload(std::string_view command, std::string_view cwd) const override {
     return R"({"hook_event_name":"PreToolUse","conversation_id":"countersign-doctor","workspace_roots":[)" +
-           text::json_quote(cwd) + R"(],"tool_name":"launch-process","tool_input":{"command":)" + text::json_quote(command) +
-           R"(,"wait":true,"max_wait_seconds":60}})";
+           text::json_quote(cwd) + R"(],"tool_name":"launch-process","tool_input":{"command":)" +
+           text::json_quote(command) + R"(,"wait":true,"max_wait_seconds":60}})";
   }
 };
 

@@ -65,7 +65,8 @@ class ClineAdapter final : public HookAdapter {
   std::vector<HookEventEntries> hook_events(std::string_view /*command*/) const override { return {}; }
   std::string sample_payload(std::string_view command, std::string_view cwd) const override {
     return R"({"clineVersion":"3.36.0","hookName":"PreToolUse","timestamp":"1767225600000","taskId":"countersign-doctor","workspaceRoots":[)" +
-           text::json_quote(cwd) + R"(],"userId":"doctor","preToolUse":{"toolName":"execute_command","parameters":{"command":)" +
+           text::json_quote(cwd) +
+           R"(],"userId":"doctor","preToolUse":{"toolName":"execute_command","parameters":{"command":)" +
            text::json_quote(command) + R"(,"requires_approval":"false"}}})";
   }
 };

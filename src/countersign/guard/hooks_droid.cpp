@@ -9,10 +9,8 @@ namespace cs::guard {
 namespace {
 
 constexpr hook::ShellTool kShell[] = {{"Execute"}};
-constexpr hook::WriteTool kWrite[] = {{"Create", {"file_path"}},
-                                      {"Edit", {"file_path"}},
-                                      {"MultiEdit", {"file_path"}},
-                                      {"ApplyPatch", {"patch"}, true}};
+constexpr hook::WriteTool kWrite[] = {
+    {"Create", {"file_path"}}, {"Edit", {"file_path"}}, {"MultiEdit", {"file_path"}}, {"ApplyPatch", {"patch"}, true}};
 
 class DroidAdapter final : public HookAdapter {
  public:

@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::string_view kEvent = "PreToolUse";
 // VS Code's own tool names, and Copilot CLI's (bash, powershell, create, edit) for its PascalCase entries.
-constexpr hook::ShellTool kShell[] = {{"run_in_terminal"}, {"runInTerminal"}, {"bash"}, {"shell"},
-                                      {"powershell", "command", {}, true}};
+constexpr hook::ShellTool kShell[] = {
+    {"run_in_terminal"}, {"runInTerminal"}, {"bash"}, {"shell"}, {"powershell", "command", {}, true}};
 constexpr hook::WriteTool kWrite[] = {{"create_file", {"filePath"}},
                                       {"createFile", {"filePath"}},
                                       {"replace_string_in_file", {"filePath"}},
@@ -49,12 +49,14 @@ class VsCodeAdapter final : public HookAdapter {
   }
   std::string_view event() const override { return kEvent; }
   std::vector<json::Value> entries(std::string_view command) const override {
-    return {hook::object({{"type", hook::str("command")}, {"command", hook::str(command)}, {"timeout", hook::num(30)}})};
+    return {
+        hook::object({{"type", hook::str("command")}, {"command", hook::str(command)}, {"timeout", hook::num(30)}})};
   }
   std::string sample_payload(std::string_view command, std::string_view cwd) const override {
     return R"({"timestamp":"2026-01-01T00:00:00.000Z","cwd":)" + text::json_quote(cwd) +
            R"(,"session_id":"countersign-doctor","hook_event_name":"PreToolUse","transcript_path":"","tool_name":"run_in_terminal","tool_input":{"command":)" +
-           text::json_quote(command) + R"(,"explanation":"countersign doctor canary","isBackground":false},"tool_use_id":"tool-doctor"})";
+           text::json_quote(command) +
+           R"(,"explanation":"countersign doctor canary","isBackground":false},"tool_use_id":"tool-doctor"})";
   }
 };
 
@@ -63,7 +65,8 @@ class VsCodeAdapter final : public HookAdapter {
 HookRequest vscode_read(const json::Value& doc) {
   auto camel = hook::optional_string(doc, "hookEventName");
   if (!camel) return hook::malformed(camel.error().message);
-  if (*camel && **camel != kEvent) return hook::malformed("hook input is for event \"" + **camel + "\", not PreToolUse");
+  if (*camel && **camel != kEvent)
+    return hook::malformed("hook input is for event \"" + **camel + "\", not PreToolUse");
   auto req = hook::read_tool_call(doc, kEvent, hook::ToolTable{kShell, kWrite});
   req.dialect = "vscode";
   return req;

@@ -22,11 +22,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-Result<std::string> unreadable(std::string why) { return fail(Errc::parse, std::move(why)); }
+Result<std::string> unreadable(std::string why) {
+  return fail(Errc::parse, std::move(why));
+}
 
 bool word_end(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';' || c == '|' || c == '&' || c == '(' ||
-         c == ')' || c == '{' || c == '}' || c == '<' || c == '>';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';' || c == '|' || c == '&' || c == '(' || c == ')' ||
+         c == '{' || c == '}' || c == '<' || c == '>';
 }
 
 // $null, $true and $false are constants; every other $ is a variable or an expression.
@@ -166,13 +168,14 @@ std::vector<std::string> split_commas(const std::string& w) {
 }
 
 // The parameters of a file cmdlet that take a value (the next word).
-constexpr std::array kValued{"-value",   "-encoding", "-itemtype",    "-stream",      "-filter", "-include",
-                             "-exclude", "-credential", "-delimiter", "-width",       "-inputobject", "-name",
-                             "-newname", "-destination", "-path",     "-literalpath", "-filepath", "-lp", "-pspath"};
+constexpr std::array kValued{"-value",       "-encoding", "-itemtype",   "-stream",      "-filter",
+                             "-include",     "-exclude",  "-credential", "-delimiter",   "-width",
+                             "-inputobject", "-name",     "-newname",    "-destination", "-path",
+                             "-literalpath", "-filepath", "-lp",         "-pspath"};
 
 struct FileCall {
-  std::vector<std::string> paths;       // positional or -Path/-LiteralPath/-FilePath
-  std::string destination, name;       // -Destination, -Name/-NewName
+  std::vector<std::string> paths;  // positional or -Path/-LiteralPath/-FilePath
+  std::string destination, name;   // -Destination, -Name/-NewName
   bool recurse = false, force = false;
 };
 
@@ -203,8 +206,10 @@ Result<FileCall> file_call(const std::vector<std::string>& args, bool strict) {
       }
       if (p == "-path" || p == "-literalpath" || p == "-filepath" || p == "-lp" || p == "-pspath")
         for (auto& v : split_commas(value)) f.paths.push_back(v);
-      else if (p == "-destination") f.destination = value;
-      else if (p == "-name" || p == "-newname") f.name = value;
+      else if (p == "-destination")
+        f.destination = value;
+      else if (p == "-name" || p == "-newname")
+        f.name = value;
     } else if (strict && !is_one_of(p, {"-confirm", "-whatif", "-verbose", "-append", "-nonewline", "-passthru",
                                         "-noclobber", "-container", "-erroraction", "-ea"})) {
       return fail(Errc::parse, "the parameter " + a);
@@ -221,14 +226,15 @@ std::string joined_quoted(const std::vector<std::string>& words) {
 
 // Cmdlets and aliases whose verbs only read or format: nothing to judge.
 bool reads_only(const std::string& name) {
-  static constexpr std::array kVerbs{"get-",     "select-",  "sort-",   "measure-", "format-", "test-", "resolve-",
-                                     "join-",    "split-",   "convertto-", "convertfrom-", "compare-", "find-",
-                                     "search-",  "show-",    "read-",   "group-",   "where-"};
+  static constexpr std::array kVerbs{"get-",     "select-", "sort-",  "measure-",   "format-",      "test-",
+                                     "resolve-", "join-",   "split-", "convertto-", "convertfrom-", "compare-",
+                                     "find-",    "search-", "show-",  "read-",      "group-",       "where-"};
   for (std::string_view v : kVerbs)
     if (name.starts_with(v)) return true;
-  return is_one_of(name, {"out-string", "out-host", "out-null", "ls", "dir", "gci", "cat", "gc", "type", "select",
-                          "sort", "where", "?", "ft", "fl", "measure", "pwd", "gl", "gi", "gp", "sls", "more", "gcm",
-                          "gm", "man", "help", "clear", "cls", "history", "h"});
+  return is_one_of(name,
+                   {"out-string", "out-host", "out-null", "ls", "dir", "gci",     "cat",   "gc",  "type",    "select",
+                    "sort",       "where",    "?",        "ft", "fl",  "measure", "pwd",   "gl",  "gi",      "gp",
+                    "sls",        "more",     "gcm",      "gm", "man", "help",    "clear", "cls", "history", "h"});
 }
 
 // One pipeline element (a command with its arguments and redirections) as shell text.
@@ -246,7 +252,8 @@ Result<std::string> element(const std::vector<Token>& toks) {
         redirects += " " + t.text;
         continue;
       }
-      if (i + 1 >= toks.size() || toks[i + 1].kind != Token::Kind::word) return unreadable("a redirection without a target");
+      if (i + 1 >= toks.size() || toks[i + 1].kind != Token::Kind::word)
+        return unreadable("a redirection without a target");
       std::string target = toks[++i].text;
       std::string op = t.text[0] == '*' ? t.text.substr(1) : t.text;
       redirects += " " + op + " " + (lower(target) == "$null" ? std::string("/dev/null") : quoted(target));
@@ -261,10 +268,34 @@ Result<std::string> element(const std::vector<Token>& toks) {
   std::vector<std::string> args(words.begin() + 1, words.end());
   if (name == "." || name.ends_with(".ps1") || name.ends_with(".bat") || name.ends_with(".cmd"))
     return unreadable("a script (" + words.front() + ") whose contents are not known");
-  if (is_one_of(name, {"invoke-expression", "iex", "invoke-command", "icm", "start-process", "saps", "start",
-                       "start-job", "sajb", "invoke-item", "ii", "powershell", "pwsh", "cmd", "add-type",
-                       "new-object", "foreach-object", "%", "foreach", "invoke-restmethod", "irm",
-                       "invoke-webrequest", "iwr", "set-alias", "new-alias", "set-variable", "sv", "set"}))
+  if (is_one_of(name, {"invoke-expression",
+                       "iex",
+                       "invoke-command",
+                       "icm",
+                       "start-process",
+                       "saps",
+                       "start",
+                       "start-job",
+                       "sajb",
+                       "invoke-item",
+                       "ii",
+                       "powershell",
+                       "pwsh",
+                       "cmd",
+                       "add-type",
+                       "new-object",
+                       "foreach-object",
+                       "%",
+                       "foreach",
+                       "invoke-restmethod",
+                       "irm",
+                       "invoke-webrequest",
+                       "iwr",
+                       "set-alias",
+                       "new-alias",
+                       "set-variable",
+                       "sv",
+                       "set"}))
     return unreadable(words.front() + ", which runs or fetches code countersign cannot see");
   if (is_one_of(name, {"remove-item", "rm", "ri", "del", "erase", "rd", "rmdir"})) {
     auto f = file_call(args, true);
@@ -285,7 +316,8 @@ Result<std::string> element(const std::vector<Token>& toks) {
     }
     return out + redirects;
   }
-  if (is_one_of(name, {"copy-item", "cp", "copy", "cpi", "move-item", "mv", "move", "mi", "rename-item", "ren", "rni"})) {
+  if (is_one_of(name,
+                {"copy-item", "cp", "copy", "cpi", "move-item", "mv", "move", "mi", "rename-item", "ren", "rni"})) {
     auto f = file_call(args, true);
     if (!f) return std::unexpected(f.error());
     std::string dest = !f->destination.empty() ? f->destination : f->name;
@@ -333,11 +365,21 @@ Result<std::string> powershell_as_shell(std::string_view script) {
   for (const auto& t : *toks) {
     std::string_view joiner;
     switch (t.kind) {
-      case Token::Kind::pipe: joiner = " | "; break;
-      case Token::Kind::sep: joiner = "; "; break;
-      case Token::Kind::and_then: joiner = " && "; break;
-      case Token::Kind::or_else: joiner = " || "; break;
-      default: current.push_back(t); continue;
+      case Token::Kind::pipe:
+        joiner = " | ";
+        break;
+      case Token::Kind::sep:
+        joiner = "; ";
+        break;
+      case Token::Kind::and_then:
+        joiner = " && ";
+        break;
+      case Token::Kind::or_else:
+        joiner = " || ";
+        break;
+      default:
+        current.push_back(t);
+        continue;
     }
     if (auto r = flush(joiner); !r) return unreadable("the PowerShell command has " + r.error().message);
   }

