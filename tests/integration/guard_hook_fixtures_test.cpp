@@ -3,6 +3,7 @@
 // once, passes exactly once.
 #include <gtest/gtest.h>
 
+#include "countersign/guard/guard.h"
 #include "unit/guard/hook_fixtures.h"
 
 namespace cs::test {
@@ -71,9 +72,18 @@ TEST(GuardHookBinary, HugeAndBrokenInputIsDenied) {
 
 TEST(GuardDoctorCli, ProvesAnInstalledHookBlocksTheCanary) {
   TempDir home, project;
-  std::string env = "env -u XDG_STATE_HOME HOME=" + quote(home.path().string()) + " " + quote(CS_BINARY);
-  for (std::string agent : {"claude-code", "codex", "gemini", "cursor", "copilot", "kiro"})
-    ASSERT_EQ(sh(env + " install-hook " + agent, project.path()).exit_code, 0);
+  std::string path = std::filesystem::path(CS_BINARY).parent_path().string() + ":/usr/bin:/bin";
+  std::string env = "env -u XDG_STATE_HOME HOME=" + quote(home.path().string()) + " PATH=" + quote(path) + " " +
+                    quote(CS_BINARY);
+  for (const auto& agent : guard::hook_agents())
+    ASSERT_EQ(sh(env + " install-hook " + agent, project.path()).exit_code, 0) << agent;
+  // What the user does once: trust the project in Gemini and Codex, select Kiro's new agent.
+  std::filesystem::create_directories(home.path() / ".gemini");
+  sh("cat > .gemini/trustedFolders.json", home.path(), "{\"" + project.path().string() + "\":\"TRUST_FOLDER\"}");
+  std::filesystem::create_directories(home.path() / ".codex");
+  sh("cat > .codex/config.toml", home.path(), "[projects.\"" + project.path().string() + "\"]\ntrust_level = \"trusted\"\n");
+  std::filesystem::create_directories(project.path() / ".kiro/settings");
+  sh("echo '{\"chat.defaultAgent\":\"countersign\"}' > .kiro/settings/cli.json", project.path());
   auto r = sh(env + " guard doctor", project.path());
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;

@@ -2,6 +2,7 @@
 // under a temporary HOME.
 #include <gtest/gtest.h>
 
+#include "countersign/core/text.h"
 #include "countersign/guard/json.h"
 #include "support/test_support.h"
 
@@ -35,10 +36,14 @@ TEST(GuardInstallHookCli, MergesIntoExistingSettingsIdempotently) {
   ASSERT_TRUE(doc);
   EXPECT_EQ(doc->get("theme")->text, "GitHub");
   const auto* before = doc->get("hooks")->get("BeforeTool");
-  ASSERT_EQ(before->items.size(), 2u);
   EXPECT_EQ(before->items[0].get("hooks")->items[0].get("command")->text, "fmt-check");
+  ASSERT_EQ(before->items.size(), 3u);
   EXPECT_EQ(before->items[1].get("matcher")->text, "run_shell_command");
-  EXPECT_EQ(before->items[1].get("hooks")->items[0].get("command")->text, std::string(CS_BINARY) + " guard --agent gemini");
+  EXPECT_EQ(before->items[2].get("matcher")->text, "write_file|replace");
+  // Committed project settings run countersign from PATH, never this machine's path.
+  auto command = before->items[1].get("hooks")->items[0].get("command")->text;
+  EXPECT_NE(command.find("exec countersign guard --agent gemini;"), std::string::npos) << command;
+  EXPECT_EQ(command.find(CS_BINARY), std::string::npos) << command;
 }
 
 TEST(GuardInstallHookCli, UserScopeWritesUnderHome) {
@@ -62,12 +67,115 @@ TEST(GuardInstallHookCli, RefusesAFileItCannotParse) {
 
 TEST(GuardDoctorCli, FailsWhenTheHookDoesNotBlock) {
   TempDir home, project;
+  std::filesystem::create_directories(project.path() / ".kiro/settings");
+  sh("echo '{\"chat.defaultAgent\":\"countersign\"}' > .kiro/settings/cli.json", project.path());
   // A hook whose command is not countersign at all: it allows everything.
   ASSERT_EQ(run_in(home, {"install-hook", "kiro", "--binary", "/bin/true"}, project.path()).exit_code, 0);
   auto r = run_in(home, {"guard", "doctor"}, project.path());
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("FAIL kiro"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("did NOT block the canary"), std::string::npos) << r.out;
+}
+
+// Runs doctor with countersign on PATH (as a teammate who installed it has).
+RunResult doctor_with_path(const TempDir& home, const std::filesystem::path& project, bool on_path) {
+  std::string dir = std::filesystem::path(CS_BINARY).parent_path().string();
+  std::string cmd = "env -u XDG_STATE_HOME HOME=" + quote(home.path().string()) +
+                    " PATH=" + quote((on_path ? dir + ":" : std::string()) + "/usr/bin:/bin") + " " + quote(CS_BINARY) +
+                    " guard doctor";
+  return sh(cmd, project);
+}
+
+TEST(GuardDoctorCli, NeverSaysOkForAHookThatWillNotRun) {
+  TempDir home, project;
+  for (std::string agent : {"gemini", "codex", "cline"})
+    ASSERT_EQ(run_in(home, {"install-hook", agent}, project.path()).exit_code, 0);
+  // What install-hook kiro used to write: a name-less default.json, an agent nobody runs.
+  std::filesystem::create_directories(project.path() / ".kiro/agents");
+  sh("cat > .kiro/agents/default.json", project.path(),
+     R"({"hooks":{"preToolUse":[{"matcher":"execute_bash","command":"countersign guard --agent kiro"}]}})");
+  sh("chmod -x .clinerules/hooks/PreToolUse", project.path());
+  auto r = doctor_with_path(home, project.path(), true);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  for (std::string agent : {"gemini", "codex", "cline", "kiro"}) {
+    EXPECT_NE(r.out.find("FAIL " + agent), std::string::npos) << agent << "\n" << r.out;
+    EXPECT_EQ(r.out.find("ok   " + agent), std::string::npos) << agent << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("trustedFolders.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("config.toml"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no \"name\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not executable"), std::string::npos) << r.out;
+
+  // Once the agents trust the project (and the script may run), the same hooks pass.
+  std::filesystem::create_directories(home.path() / ".gemini");
+  sh("cat > .gemini/trustedFolders.json", home.path(), "{" + text::json_quote(project.path().string()) + ":\"TRUST_FOLDER\"}");
+  std::filesystem::create_directories(home.path() / ".codex");
+  sh("cat > .codex/config.toml", home.path(),
+     "[projects." + text::json_quote(project.path().string()) + "]\ntrust_level = \"trusted\"\n");
+  sh("chmod +x .clinerules/hooks/PreToolUse && rm .kiro/agents/default.json", project.path());
+  r = doctor_with_path(home, project.path(), true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  for (std::string agent : {"gemini", "codex", "cline"}) EXPECT_NE(r.out.find("ok   " + agent), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fails open"), std::string::npos) << r.out;
+}
+
+TEST(GuardDoctorCli, SaysPlainlyWhenCountersignIsMissingOrTheCommandIsThisMachinesPath) {
+  TempDir home, project;
+  ASSERT_EQ(run_in(home, {"install-hook", "claude-code"}, project.path()).exit_code, 0);
+  auto r = doctor_with_path(home, project.path(), false);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("FAIL claude-code"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("did NOT run countersign"), std::string::npos) << r.out;
+  // An old install: the absolute path of one machine in committed settings.
+  ASSERT_EQ(run_in(home, {"install-hook", "droid", "--binary", CS_BINARY}, project.path()).exit_code, 0);
+  auto text = read_file(project.path() / ".factory/hooks.json");
+  auto doc = json::parse(text);
+  auto& hook = doc->get("hooks")->get("PreToolUse")->items.at(0).get("hooks")->items.at(0);
+  hook.set("command", json::Value::string_of(std::string(CS_BINARY) + " guard --agent droid"));
+  sh("cat > .factory/hooks.json", project.path(), json::write(*doc));
+  r = doctor_with_path(home, project.path(), true);
+  EXPECT_NE(r.out.find("FAIL droid"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a teammate without it runs everything unguarded"), std::string::npos) << r.out;
+}
+
+TEST(GuardHookBinary, FileToolWritesToGuardFilesAreHeld) {
+  TempDir home, project;
+  std::string settings = (home.path() / ".claude/settings.json").string();
+  auto claude = run_in(home, {"guard", "--agent", "claude-code"}, project.path(),
+                       R"({"hook_event_name":"PreToolUse","cwd":)" + text::json_quote(project.path().string()) +
+                           R"(,"tool_name":"Write","tool_input":{"file_path":)" + text::json_quote(settings) +
+                           R"(,"content":"no hooks"}})");
+  EXPECT_NE(claude.out.find("\"ask\""), std::string::npos) << claude.out << claude.err;
+  EXPECT_NE(claude.out.find("guard.self.agent-settings"), std::string::npos) << claude.out;
+  auto codex = run_in(home, {"guard", "--agent", "codex"}, project.path(),
+                      R"({"hook_event_name":"PreToolUse","cwd":)" + text::json_quote(project.path().string()) +
+                          R"(,"tool_name":"apply_patch","tool_input":{"command":"*** Begin Patch\n*** Delete File: .countersign/guard.yaml\n*** End Patch\n"}})");
+  EXPECT_EQ(codex.exit_code, 2) << codex.out;
+  EXPECT_NE(codex.err.find("guard.self.countersign-config"), std::string::npos) << codex.err;
+  auto source = run_in(home, {"guard", "--agent", "codex"}, project.path(),
+                       R"({"hook_event_name":"PreToolUse","cwd":)" + text::json_quote(project.path().string()) +
+                           R"(,"tool_name":"apply_patch","tool_input":{"command":"*** Begin Patch\n*** Add File: src/a.py\n+x\n*** End Patch\n"}})");
+  EXPECT_EQ(source.exit_code, 0) << source.err;
+  EXPECT_EQ(source.out, "");
+}
+
+TEST(GuardHookBinary, GeminiApprovalForTheProjectDoesNotReleaseTheSameCommandAtRoot) {
+  TempDir home, project;
+  auto payload = [&](const std::string& dir) {
+    return R"({"hook_event_name":"BeforeTool","cwd":)" + text::json_quote(project.path().string()) +
+           R"(,"tool_name":"run_shell_command","tool_input":{"command":"git push --force origin main","dir_path":)" +
+           text::json_quote(dir) + "}}";
+  };
+  auto held = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("."));
+  auto pos = held.out.find("held for approval: request ");
+  ASSERT_NE(pos, std::string::npos) << held.out << held.err;
+  auto id = held.out.substr(pos + 27, 16);
+  ASSERT_EQ(run_in(home, {"guard", "approve", id, "--as", "carol"}, project.path()).exit_code, 0);
+  auto at_root = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("/"));
+  EXPECT_NE(at_root.out.find("\"deny\""), std::string::npos) << at_root.out;
+  EXPECT_EQ(at_root.out.find(id), std::string::npos) << at_root.out;
+  auto here = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("."));
+  EXPECT_EQ(here.out, "") << "the approved command in the approved directory passes once";
 }
 
 TEST(GuardDoctorCli, SaysWhenNothingIsInstalled) {

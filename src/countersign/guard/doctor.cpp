@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -76,6 +77,8 @@ std::string blocking_answer(const Run& r) {
   const json::Value* specific = doc->get("hookSpecificOutput");
   for (const json::Value* obj : {specific, static_cast<const json::Value*>(&*doc)}) {
     if (!obj || !obj->is_object()) continue;
+    if (const auto* cancel = obj->get("cancel"); cancel && cancel->kind == json::Kind::boolean && cancel->boolean)
+      return "cancel true";
     for (std::string_view key : {"permissionDecision", "decision", "permission"})
       if (const auto* v = obj->get(key); v && v->is_string() && (v->text == "deny" || v->text == "ask" || v->text == "block"))
         return key == "permissionDecision" || key == "permission" ? std::string(key) + " " + v->text : "decision " + v->text;
@@ -83,24 +86,70 @@ std::string blocking_answer(const Run& r) {
   return {};
 }
 
-void check(HookCheck& c, const HookAdapter& adapter, const std::map<std::string, std::string>& env) {
+// The hook commands configured in `c.file` (every event of the adapter), or why there are none.
+std::vector<std::string> installed_commands(HookCheck& c, const HookAdapter& adapter, std::string& unloaded) {
   auto text = files::read(c.file);
   if (!text) {
     c.detail = text.error().code == Errc::not_found ? "no settings file" : text.error().message;
-    return;
+    return {};
+  }
+  if (adapter.script_hook()) {
+    if (text->find(hook_marker(adapter.name())) == std::string::npos) {
+      c.detail = "the hook script does not run countersign";
+      return {};
+    }
+    if (::access(c.file.c_str(), X_OK) != 0) unloaded = "the hook script is not executable, so the agent never runs it";
+    return {"'" + c.file + "'"};
   }
   auto settings = json::parse(*text);
   if (!settings) {
     c.detail = "cannot parse: " + settings.error().describe();
-    return;
+    return {};
   }
-  auto commands = configured_commands(*settings, adapter);
-  if (commands.empty()) {
-    c.detail = "settings file has no countersign hook";
-    return;
-  }
+  std::vector<std::string> commands;
+  for (const auto& e : adapter.hook_events("countersign"))
+    for (auto& cmd : configured_commands(*settings, adapter, e.event))
+      if (std::find(commands.begin(), commands.end(), cmd) == commands.end()) commands.push_back(cmd);
+  if (commands.empty()) c.detail = "settings file has no countersign hook";
+  else unloaded = adapter.never_loaded(*settings, c.file);
+  // Cursor runs a failed hook's tool unless the entry says failClosed.
+  if (!commands.empty() && adapter.name() == "cursor" && text->find("\"failClosed\": true") == std::string::npos)
+    c.notes.push_back("an entry lacks \"failClosed\": true, so Cursor runs the tool when the hook fails; run "
+                      "`countersign install-hook cursor` again");
+  return commands;
+}
+
+void check(HookCheck& c, const HookAdapter& adapter, const std::map<std::string, std::string>& env, HookScope scope,
+           std::string_view home) {
+  std::string unloaded;
+  auto commands = installed_commands(c, adapter, unloaded);
+  if (commands.empty()) return;
   c.installed = true;
   c.command = commands.front();
+  if (!unloaded.empty()) {
+    c.detail = "will NOT run: " + unloaded;
+    return;
+  }
+  if (auto why = adapter.not_trusted(c.file, home); !why.empty()) {
+    c.detail = "will NOT run yet: " + why;
+    return;
+  }
+  bool wrapped = c.command.starts_with("if ") || adapter.script_hook();
+  if (!adapter.fails_open().empty()) {
+    std::string note = std::string(adapter.name()) + " fails open: it " + std::string(adapter.fails_open()) + ".";
+    if (wrapped) {
+      note += " This command blocks when countersign is missing; a crash or timeout still lets the call run.";
+    } else if (scope == HookScope::project) {
+      c.detail = "did NOT guard everyone: the committed command runs countersign by a path only this machine has, and " +
+                 std::string(adapter.name()) + " " + std::string(adapter.fails_open()) +
+                 ", so a teammate without it runs everything unguarded; run `countersign install-hook " +
+                 std::string(adapter.name()) + "` again";
+      return;
+    } else {
+      note += " This command does not block when countersign is missing; run install-hook again.";
+    }
+    c.notes.push_back(std::move(note));
+  }
   char tmpl[] = "/tmp/countersign-doctor-XXXXXX";
   if (!::mkdtemp(tmpl)) {
     c.detail = "cannot make a temporary directory for the canary";
@@ -117,7 +166,12 @@ void check(HookCheck& c, const HookAdapter& adapter, const std::map<std::string,
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   auto answer = blocking_answer(run);
-  c.blocks_canary = !answer.empty();
+  bool missing = (run.out + run.err).find("countersign is not installed") != std::string::npos;
+  c.blocks_canary = !answer.empty() && !missing;
+  if (!answer.empty() && missing) {
+    c.detail = "did NOT run countersign: " + answer + " (the hook blocks every call until countersign is installed)";
+    return;
+  }
   if (c.blocks_canary) {
     c.detail = "blocked the canary `" + std::string(kCanary) + "` (" + answer + ")";
   } else {
@@ -138,10 +192,15 @@ std::vector<HookCheck> doctor(std::string_view project_dir, std::string_view hom
       if (scope == HookScope::user && home.empty()) continue;
       HookCheck c;
       c.agent = adapter->name();
-      c.file = adapter->settings_file(scope, project_dir, home);
-      if (scope == HookScope::user && !out.empty() && out.back().file == c.file) continue;  // project is home
-      check(c, *adapter, env);
-      out.push_back(std::move(c));
+      for (const auto& file : adapter->files_to_check(scope, project_dir, home)) {
+        HookCheck one = c;
+        one.file = file;
+        bool seen = std::any_of(out.begin(), out.end(), [&](const HookCheck& o) { return o.file == file; });
+        if (seen) continue;  // project is home
+        check(one, *adapter, env, scope, home);
+        for (const auto& note : one.notes) one.detail += "\n     note: " + note;
+        out.push_back(std::move(one));
+      }
     }
   }
   return out;

@@ -180,7 +180,8 @@ struct HookEnvironment {
   std::function<std::optional<TrustedPolicy>(const std::string& project_dir)> trusted_policy;
 };
 
-// The agents spoken to, by their `--agent` names: claude-code, codex, gemini, cursor, copilot, kiro.
+// The agents spoken to, by their `--agent` names: claude-code, codex, gemini, cursor, copilot, kiro,
+// windsurf, cline, augment, droid, vscode.
 std::vector<std::string> hook_agents();
 
 // Reads one hook payload, classifies the command (the packs are loaded only when there is a
@@ -228,10 +229,18 @@ struct HookInstall {
   std::string agent;
   std::string file;
   bool changed = false;  // false when the hook was already installed exactly so
+  std::string note;      // what the user must still do for the agent to run it (e.g. select the agent)
 };
 
+// The files `install-hook` writes for this agent and scope (Kiro: its agent in use and, when Amazon
+// Q is set up, Amazon Q's agent).
+Result<std::vector<std::string>> hook_settings_files(std::string_view agent, HookScope scope,
+                                                     std::string_view project_dir, std::string_view home);
+
 // Writes or merges `settings_file` so that the agent runs `<countersign_path> guard --agent NAME`
-// before shell commands. Keeps every other setting and hook, is idempotent, writes atomically,
+// before shell commands and file writes. A bare name (`countersign`) is looked up on PATH, so that
+// committed project settings work for everyone; when it is missing, the command gives the agent's
+// blocking answer instead of "command not found" (which most agents ignore). Keeps every other setting and hook, is idempotent, writes atomically,
 // and refuses a file it cannot parse.
 Result<HookInstall> install_hook(std::string_view agent, std::string_view settings_file,
                                  std::string_view countersign_path);
@@ -244,6 +253,7 @@ struct HookCheck {
   bool installed = false;
   bool blocks_canary = false;
   std::string detail;     // what the canary run answered, or why the file is unusable
+  std::vector<std::string> notes;  // what else to know: fails open on crash or timeout, ...
 };
 
 std::vector<HookCheck> doctor(std::string_view project_dir, std::string_view home,

@@ -10,7 +10,7 @@ HookReply run_hook(std::string_view agent, std::string_view payload, const HookE
   const auto* adapter = find_adapter(agent);
   if (!adapter) return {"", "countersign: unknown agent \"" + std::string(agent) + "\"\n", 2};
   std::optional<Guard> guard;
-  Classifier classify = [&guard, &where](const std::string& command, const Context& context) -> Result<Verdict> {
+  auto loaded_guard = [&guard, &where](const Context& context) -> Result<const Guard*> {
     if (!guard) {
       Config config;
       config.project_dir = find_project_dir(context.cwd);
@@ -20,9 +20,20 @@ HookReply run_hook(std::string_view agent, std::string_view payload, const HookE
       if (!loaded) return std::unexpected(loaded.error());
       guard.emplace(std::move(*loaded));
     }
-    return guard->classify(command, context);
+    return &*guard;
   };
-  return run_hook_with(*adapter, payload, where, classify);
+  Classifier classify = [&loaded_guard](const std::string& command, const Context& context) -> Result<Verdict> {
+    auto g = loaded_guard(context);
+    if (!g) return std::unexpected(g.error());
+    return (*g)->classify(command, context);
+  };
+  WriteClassifier classify_write = [&loaded_guard](const std::vector<std::string>& paths,
+                                                   const Context& context) -> Result<Verdict> {
+    auto g = loaded_guard(context);
+    if (!g) return std::unexpected(g.error());
+    return (*g)->classify_write(paths, context);
+  };
+  return run_hook_with(*adapter, payload, where, classify, classify_write);
 }
 
 }  // namespace cs::guard

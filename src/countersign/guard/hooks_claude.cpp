@@ -1,12 +1,18 @@
 // Claude Code PreToolUse: judges the Bash tool. An allowed command gets no output, so that Claude
 // Code's own permission rules still apply (an explicit "allow" would bypass them); deny and ask
 // are answered with hookSpecificOutput; input we cannot read exits 2, which blocks and shows
-// stderr to the model.
+// stderr to the model. File tools (Write, Edit, MultiEdit, NotebookEdit) are judged on the files
+// they write. Before 2.1.233, Claude Code in bypassPermissions mode ran an "ask" without asking, and
+// the version is not in the payload: in that mode a hold is a deny (with the approval request id).
 #include "countersign/core/text.h"
 #include "countersign/guard/hooks.h"
 
 namespace cs::guard {
 namespace {
+
+constexpr hook::ShellTool kShell[] = {{"Bash"}};
+constexpr hook::WriteTool kWrite[] = {
+    {"Write", {"file_path"}}, {"Edit", {"file_path"}}, {"MultiEdit", {"file_path"}}, {"NotebookEdit", {"notebook_path"}}};
 
 class ClaudeCodeAdapter final : public HookAdapter {
  public:
@@ -14,7 +20,13 @@ class ClaudeCodeAdapter final : public HookAdapter {
   bool supports_ask() const override { return true; }
 
   HookRequest read(std::string_view payload) const override {
-    return hook::read_tool_input(payload, "PreToolUse", "Bash");
+    auto doc = hook::read_object(payload);
+    if (!doc) return hook::malformed(doc.error().message);
+    auto req = hook::read_tool_call(*doc, "PreToolUse", hook::ToolTable{kShell, kWrite});
+    auto mode = hook::optional_string(*doc, "permission_mode");
+    if (!mode) return hook::malformed(mode.error().message);
+    req.ask_is_unsafe = *mode && **mode == "bypassPermissions";
+    return req;
   }
 
   HookReply answer(const HookOutcome& o) const override {
@@ -28,10 +40,14 @@ class ClaudeCodeAdapter final : public HookAdapter {
   }
   std::string_view event() const override { return "PreToolUse"; }
   std::vector<json::Value> entries(std::string_view command) const override {
-    auto hook = hook::object({{"type", hook::str("command")}, {"command", hook::str(command)}, {"timeout", hook::num(10)}});
-    auto hooks = json::Value::array_of();
-    hooks.items.push_back(std::move(hook));
-    return {hook::object({{"matcher", hook::str("Bash")}, {"hooks", std::move(hooks)}})};
+    std::vector<json::Value> out;
+    for (std::string_view matcher : {"Bash", "Write|Edit|MultiEdit|NotebookEdit"}) {
+      auto hooks = json::Value::array_of();
+      hooks.items.push_back(
+          hook::object({{"type", hook::str("command")}, {"command", hook::str(command)}, {"timeout", hook::num(10)}}));
+      out.push_back(hook::object({{"matcher", hook::str(matcher)}, {"hooks", std::move(hooks)}}));
+    }
+    return out;
   }
   std::string sample_payload(std::string_view command, std::string_view cwd) const override {
     return R"({"session_id":"countersign-doctor","transcript_path":"","cwd":)" + text::json_quote(cwd) +

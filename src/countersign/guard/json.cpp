@@ -33,6 +33,13 @@ Value Value::array_of() {
   return v;
 }
 
+Value Value::boolean_of(bool b) {
+  Value v;
+  v.kind = Kind::boolean;
+  v.boolean = b;
+  return v;
+}
+
 const Value* Value::get(std::string_view key) const {
   if (kind != Kind::object) return nullptr;
   for (size_t i = 0; i < keys.size(); ++i)

@@ -26,6 +26,7 @@ struct Value {
   static Value number_of(long long n);
   static Value object_of();
   static Value array_of();
+  static Value boolean_of(bool b);
 
   bool is_object() const { return kind == Kind::object; }
   bool is_array() const { return kind == Kind::array; }

@@ -2,6 +2,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <tuple>
+
 #include "countersign/guard/audit.h"
 #include "countersign/guard/hooks.h"
 #include "countersign/guard/json.h"
@@ -26,6 +28,11 @@ TEST(GuardInstall, CreatesEachAgentsSettingsFile) {
   for (const auto& agent : guard::hook_agents()) {
     SCOPED_TRACE(agent);
     auto file = installed(agent, dir);
+    if (guard::find_adapter(agent)->script_hook()) {
+      EXPECT_NE(read_file(file).find("/opt/countersign/bin/countersign guard --agent " + agent), std::string::npos);
+      EXPECT_EQ(::access(file.c_str(), X_OK), 0);
+      continue;
+    }
     auto doc = json::parse(read_file(file));
     ASSERT_TRUE(doc);
     EXPECT_NE(json::write(*doc).find("/opt/countersign/bin/countersign guard --agent " + agent), std::string::npos);
@@ -37,8 +44,16 @@ TEST(GuardInstall, CreatesEachAgentsSettingsFile) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / ".github/hooks/countersign.json"));
   auto cursor = json::parse(read_file(dir.path() / ".cursor/hooks.json"));
   EXPECT_EQ(cursor->get("version")->text, "1");
-  auto kiro = json::parse(read_file(dir.path() / ".kiro/agents/default.json"));
-  EXPECT_EQ(kiro->get("hooks")->get("preToolUse")->items.size(), 2u);
+  EXPECT_EQ(claude->get("hooks")->get("PreToolUse")->items.at(1).get("matcher")->text, "Write|Edit|MultiEdit|NotebookEdit");
+  EXPECT_EQ(cursor->get("hooks")->get("beforeShellExecution")->items.at(0).get("failClosed")->kind, json::Kind::boolean);
+  EXPECT_TRUE(cursor->get("hooks")->get("preToolUse")->items.at(0).get("failClosed")->boolean);
+  // No agent in use: a named agent with the default tools, not the name-less default.json Kiro ignores.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / ".kiro/agents/default.json"));
+  auto kiro = json::parse(read_file(dir.path() / ".kiro/agents/countersign.json"));
+  ASSERT_TRUE(kiro);
+  EXPECT_EQ(kiro->get("name")->text, "countersign");
+  EXPECT_EQ(kiro->get("tools")->items.at(0).text, "*");
+  EXPECT_EQ(kiro->get("hooks")->get("preToolUse")->items.size(), 7u);
 }
 
 TEST(GuardInstall, KeepsTheUsersSettingsAndHooksAndIsIdempotent) {
@@ -64,7 +79,7 @@ TEST(GuardInstall, KeepsTheUsersSettingsAndHooksAndIsIdempotent) {
   ASSERT_TRUE(doc);
   EXPECT_EQ(doc->keys, (std::vector<std::string>{"model", "permissions", "hooks", "env"}));
   const auto* pre = doc->get("hooks")->get("PreToolUse");
-  ASSERT_EQ(pre->items.size(), 3u);
+  ASSERT_EQ(pre->items.size(), 4u);
   EXPECT_EQ(pre->items[0].get("hooks")->items[0].get("command")->text, "~/bin/lint-bash");
   EXPECT_EQ(pre->items[0].get("hooks")->items[0].get("timeout")->text, "1.5e1");
   EXPECT_EQ(pre->items[1].get("hooks")->items[0].get("command")->text, "prettier --check");
@@ -80,7 +95,7 @@ TEST(GuardInstall, KeepsTheUsersSettingsAndHooksAndIsIdempotent) {
   auto moved = guard::install_hook("claude-code", file, "/usr/local/bin/countersign");
   ASSERT_TRUE(moved && moved->changed);
   auto after = json::parse(read_file(file));
-  EXPECT_EQ(after->get("hooks")->get("PreToolUse")->items.size(), 3u);
+  EXPECT_EQ(after->get("hooks")->get("PreToolUse")->items.size(), 4u);
   EXPECT_NE(read_file(file).find("/usr/local/bin/countersign guard --agent claude-code"), std::string::npos);
   EXPECT_EQ(read_file(file).find("/opt/countersign"), std::string::npos);
 }
@@ -108,8 +123,104 @@ TEST(GuardInstall, QuotesABinaryPathWithSpaces) {
   auto file = (dir.path() / "hooks.json").string();
   ASSERT_TRUE(guard::install_hook("copilot", file, "/Users/Dev Person/bin/countersign"));
   auto doc = json::parse(read_file(file));
-  EXPECT_EQ(doc->get("hooks")->get("preToolUse")->items[0].get("bash")->text,
-            "'/Users/Dev Person/bin/countersign' guard --agent copilot");
+  auto command = doc->get("hooks")->get("preToolUse")->items[0].get("bash")->text;
+  EXPECT_EQ(command.rfind("if [ -x '/Users/Dev Person/bin/countersign' ]; then exec '/Users/Dev Person/bin/countersign' "
+                          "guard --agent copilot; fi;",
+                          0),
+            0u)
+      << command;
+}
+
+// The hook command as installed, run through /bin/sh as the agent runs it, with PATH = `path`.
+RunResult run_installed(const std::string& command, const std::string& path, const std::string& input) {
+  return sh("env -i PATH=" + quote(path) + " /bin/sh -c " + quote(command), std::filesystem::temp_directory_path(), input);
+}
+
+std::string first_command(const std::string& file, const std::string& event, bool grouped) {
+  auto doc = json::parse(read_file(file));
+  const auto& entry = doc->get("hooks")->get(event)->items.at(0);
+  const auto& hook = grouped ? entry.get("hooks")->items.at(0) : entry;
+  return (hook.get("command") ? hook.get("command") : hook.get("bash"))->text;
+}
+
+TEST(GuardInstall, ATeammateWithoutCountersignIsBlockedNotLetThrough) {
+  TempDir dir;
+  auto payload = guard::claude_code_adapter().sample_payload("rm -rf /", "/tmp");
+  for (const auto& [agent, event, grouped] :
+       std::vector<std::tuple<std::string, std::string, bool>>{{"claude-code", "PreToolUse", true},
+                                                               {"copilot", "preToolUse", false},
+                                                               {"cursor", "beforeShellExecution", false},
+                                                               {"windsurf", "pre_run_command", false}}) {
+    SCOPED_TRACE(agent);
+    auto file = guard::hook_settings_file(agent, guard::HookScope::project, dir.path().string(), "/nonexistent");
+    ASSERT_TRUE(guard::install_hook(agent, *file, "countersign"));
+    auto command = first_command(*file, event, grouped);
+    EXPECT_EQ(command.find(dir.path().string()), std::string::npos) << "a machine path in committed settings";
+    auto r = run_installed(command, "/usr/bin:/bin", payload);
+    bool blocked = r.exit_code == 2 || r.out.find("\"deny\"") != std::string::npos;
+    EXPECT_TRUE(blocked) << "exit " << r.exit_code << " " << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find("countersign is not installed"), std::string::npos) << r.out << r.err;
+    if (agent == "copilot" || agent == "cursor") {
+      EXPECT_EQ(r.exit_code, 0) << "these agents ignore a failed hook";
+    }
+  }
+  // Where countersign is on PATH, that one runs, with the agent's arguments.
+  TempDir bin;
+  sh("printf '#!/bin/sh\\necho ran \"$@\"\\n' > countersign && chmod +x countersign", bin.path());
+  auto file = guard::hook_settings_file("claude-code", guard::HookScope::project, dir.path().string(), "/nonexistent");
+  auto r = run_installed(first_command(*file, "PreToolUse", true), bin.path().string() + ":/usr/bin:/bin", payload);
+  EXPECT_EQ(r.out, "ran guard --agent claude-code\n") << r.err;
+}
+
+TEST(GuardInstall, KiroGoesIntoTheAgentInUse) {
+  TempDir dir;
+  auto base = dir.path().string();
+  std::filesystem::create_directories(dir.path() / ".kiro/agents");
+  std::filesystem::create_directories(dir.path() / ".kiro/settings");
+  sh("cat > .kiro/agents/dev.json", dir.path(), R"({"name":"dev","tools":["fs_read","execute_bash"],"prompt":"hi"})");
+  sh("cat > .kiro/agents/ops.json", dir.path(), R"({"name":"ops","tools":["*"]})");
+  // Two agents and no default: neither is in use for sure, so a named agent of our own.
+  auto file = guard::hook_settings_file("kiro", guard::HookScope::project, base, "/nonexistent");
+  EXPECT_EQ(*file, base + "/.kiro/agents/countersign.json");
+  auto done = guard::install_hook("kiro", *file, "countersign");
+  ASSERT_TRUE(done);
+  EXPECT_NE(done->note.find("kiro-cli settings chat.defaultAgent countersign"), std::string::npos) << done->note;
+  // The configured default agent is the one that gets the hook, its own settings kept.
+  sh("cat > .kiro/settings/cli.json", dir.path(), R"({"chat.defaultAgent":"dev"})");
+  file = guard::hook_settings_file("kiro", guard::HookScope::project, base, "/nonexistent");
+  EXPECT_EQ(*file, base + "/.kiro/agents/dev.json");
+  done = guard::install_hook("kiro", *file, "countersign");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->note, "");
+  auto dev = json::parse(read_file(dir.path() / ".kiro/agents/dev.json"));
+  EXPECT_EQ(dev->get("prompt")->text, "hi");
+  EXPECT_EQ(dev->get("tools")->items.size(), 2u);
+  EXPECT_EQ(dev->get("hooks")->get("preToolUse")->items.size(), 7u);
+  // Amazon Q Developer CLI, when set up, gets its own named agent too.
+  std::filesystem::create_directories(dir.path() / ".amazonq");
+  auto files = guard::hook_settings_files("kiro", guard::HookScope::project, base, "/nonexistent");
+  ASSERT_TRUE(files);
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ(files->at(1), base + "/.amazonq/cli-agents/countersign.json");
+  ASSERT_TRUE(guard::install_hook("kiro", files->at(1), "countersign"));
+  EXPECT_EQ(json::parse(read_file(files->at(1)))->get("name")->text, "countersign");
+}
+
+TEST(GuardInstall, ClineHookIsAnExecutableAndSomeoneElsesIsKept) {
+  TempDir dir;
+  auto file = guard::hook_settings_file("cline", guard::HookScope::project, dir.path().string(), "/nonexistent");
+  EXPECT_EQ(*file, dir.path().string() + "/.clinerules/hooks/PreToolUse");
+  ASSERT_TRUE(guard::install_hook("cline", *file, "countersign"));
+  auto r = sh("env -i PATH=/usr/bin:/bin " + quote(*file), dir.path(),
+              guard::cline_adapter().sample_payload("rm -rf /", "/tmp"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("\"cancel\":true"), std::string::npos) << r.out << r.err;
+  auto again = guard::install_hook("cline", *file, "countersign");
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->changed);
+  sh("printf '#!/bin/sh\\necho mine\\n' > .clinerules/hooks/PreToolUse", dir.path());
+  EXPECT_FALSE(guard::install_hook("cline", *file, "countersign"));
+  EXPECT_EQ(read_file(*file), "#!/bin/sh\necho mine\n");
 }
 
 TEST(GuardAudit, ConcurrentHooksAppendWholeLines) {
