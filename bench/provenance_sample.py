@@ -54,7 +54,7 @@ def sample(commits, name):
 
 def show(repo, commit):
     fmt = "%an <%ae>%n%cn <%ce>%n%B"
-    raw = subprocess.run(["git", "--git-dir", repo, "show", "-s", "--encoding=UTF-8", "--format=" + fmt, commit],
+    raw = subprocess.run(["git", "--git-dir", repo, "log", "-1", "--no-walk", "--encoding=UTF-8", "--format=" + fmt, commit],
                          check=True, capture_output=True).stdout.decode("utf-8", "replace")
     author, committer, body = (raw.split("\n", 2) + ["", ""])[:3]
     lines = body.rstrip("\n").split("\n")
