@@ -2,6 +2,7 @@
 
 #include <git2.h>
 
+#include "countersign/git/encoding.h"
 #include "countersign/git/handles.h"
 #include "countersign/git/loose_guard.h"
 #include "countersign/git/objects.h"
@@ -313,6 +314,8 @@ Result<Commit> Repository::commit_from_libgit2(const ObjectId& id) const {
   out.committer = from_sig(git_commit_committer(raw));
   const char* msg = git_commit_message_raw(raw);
   out.message = msg ? msg : "";
+  const char* encoding = git_commit_message_encoding(raw);
+  detail::decode_commit_text(out, encoding ? encoding : "");
   return out;
 }
 
@@ -435,8 +438,36 @@ Result<std::optional<std::vector<uint32_t>>> Repository::added_lines(const Objec
   return std::optional<std::vector<uint32_t>>(std::move(got.lines));
 }
 
+namespace {
+
+// A notes ref must name a commit (whose tree holds the notes). One that names a blob, tree or tag
+// makes libgit2 fail with "invalid argument: 'commit'"; this says which ref and how to repair it.
+Result<void> check_notes_ref(git_repository* repo, const std::string& ref) {
+  git_reference* raw = nullptr;
+  if (git_reference_lookup(&raw, repo, ref.c_str()) != 0) return {};
+  handles::Reference r(raw);
+  git_reference* resolved_raw = nullptr;
+  if (git_reference_resolve(&resolved_raw, raw) != 0) return {};  // a symbolic ref to nothing: no notes
+  handles::Reference resolved(resolved_raw);
+  const git_oid* target = git_reference_target(resolved_raw);
+  git_odb* odb_raw = nullptr;
+  if (!target || git_repository_odb(&odb_raw, repo) != 0) return {};
+  handles::Odb odb(odb_raw);
+  size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (git_odb_read_header(&size, &type, odb_raw, target) != 0) return {};  // missing: libgit2 says so
+  if (type == GIT_OBJECT_COMMIT) return {};
+  std::string hex = from_oid(target).hex();
+  return fail(Errc::git, ref + " points at a " + git_object_type2string(type) + " (" + hex +
+                             "), not a notes commit, so no note on it can be read; point it at a notes commit "
+                             "(git update-ref " + ref + " <commit>) or delete it (git update-ref -d " + ref + ")");
+}
+
+}  // namespace
+
 Result<std::optional<std::string>> Repository::note(std::string_view notes_ref, const ObjectId& id) const {
   std::string ref(notes_ref);
+  if (auto ok = check_notes_ref(repo_.get(), ref); !ok) return std::unexpected(ok.error());
   git_oid oid = to_oid(id);
   git_note* raw = nullptr;
   int rc = git_note_read(&raw, repo_.get(), ref.c_str(), &oid);
@@ -453,6 +484,7 @@ Result<std::vector<std::pair<ObjectId, ObjectId>>> Repository::notes(std::string
   git_reference* r = nullptr;
   if (git_reference_lookup(&r, repo_.get(), ref.c_str()) != 0) return out;
   git_reference_free(r);
+  if (auto ok = check_notes_ref(repo_.get(), ref); !ok) return std::unexpected(ok.error());
   git_note_iterator* it_raw = nullptr;
   int rc = git_note_iterator_new(&it_raw, repo_.get(), ref.c_str());
   if (rc == GIT_ENOTFOUND) return out;

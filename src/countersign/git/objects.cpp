@@ -3,7 +3,10 @@
 // writes: every other shape is declined and libgit2 reads it instead.
 #include "countersign/git/objects.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "countersign/git/encoding.h"
 
 namespace cs::git::detail {
 namespace {
@@ -96,12 +99,21 @@ std::optional<Commit> parse_commit(const ObjectId& id, std::string_view bytes) {
   if (!take_signature(rest, "committer ", c.committer)) return std::nullopt;
   // Other headers (encoding, gpgsig with its continuation lines, mergetag) run to a blank line;
   // the message is everything after it.
-  if (rest.starts_with('\n')) {
-    c.message.assign(rest.substr(1));
-    return c;
+  size_t headers_end = rest.starts_with('\n') ? 0 : rest.find("\n\n");
+  std::string_view headers = rest.substr(0, headers_end);
+  std::string encoding;
+  for (size_t pos = 0; pos < headers.size();) {
+    size_t eol = std::min(headers.find('\n', pos), headers.size());
+    std::string_view line = headers.substr(pos, eol - pos);
+    if (line.starts_with("encoding ")) {
+      encoding.assign(line.substr(9));
+      break;
+    }
+    pos = eol + 1;
   }
-  size_t blank = rest.find("\n\n");
-  if (blank != std::string_view::npos) c.message.assign(rest.substr(blank + 2));
+  if (headers_end == 0) c.message.assign(rest.substr(1));
+  else if (headers_end != std::string_view::npos) c.message.assign(rest.substr(headers_end + 2));
+  decode_commit_text(c, encoding);
   return c;
 }
 

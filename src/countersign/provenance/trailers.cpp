@@ -4,6 +4,7 @@
 #include "countersign/provenance/trailers.h"
 
 #include <array>
+#include <optional>
 
 #include "countersign/core/text.h"
 
@@ -131,7 +132,79 @@ size_t find_trailer_block_start(std::string_view s, size_t len) {
   return len;
 }
 
+// A trailer starting at `pos` in `s` (which ends at `end`): the key line and the continuation
+// lines after it. Sets `next` to the line after them; nullopt when the line is not a trailer.
+std::optional<Trailer> trailer_at(std::string_view s, size_t pos, size_t end, size_t& next) {
+  next = next_line(s, pos);
+  if (pos >= end) return std::nullopt;
+  std::string_view raw = line_at(s.substr(0, end), pos);
+  std::string_view line = raw;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty() || is_comment(line) || is_space(line[0])) return std::nullopt;
+  auto sep = find_separator(line);
+  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+  Trailer t;
+  t.key = text::trim(line.substr(0, sep));
+  t.value = std::string(text::trim(line.substr(sep + 1)));
+  size_t stop = pos + raw.size();
+  while (next < end) {
+    std::string_view cont = line_at(s.substr(0, end), next);
+    if (cont.empty() || !is_space(cont[0]) || is_blank_line(cont)) break;
+    t.value += ' ';
+    t.value += text::trim(cont);
+    stop = next + cont.size();
+    next = next_line(s, next);
+  }
+  t.text = s.substr(pos, stop - pos);
+  return t;
+}
+
+// Trailer-shaped lines outside [block_start, block_end), after the first line. A line of the
+// last paragraph before `end` counts as below_text when only trailers follow it there.
+std::vector<Trailer> loose_trailers(std::string_view s, size_t patch_start, size_t end, size_t block_start,
+                                    size_t block_end) {
+  std::vector<Trailer> out;
+  size_t last_paragraph = 0;  // the start of the paragraph that ends at `end`
+  for (size_t pos = 0; pos < end; pos = next_line(s, pos))
+    if (is_blank_line(line_at(s.substr(0, end), pos))) last_paragraph = next_line(s, pos);
+  size_t first_trailer_of_run = std::string_view::npos;  // in the last paragraph
+  for (size_t pos = next_line(s, 0); pos < s.size();) {
+    if (pos >= block_start && pos < block_end) {
+      pos = block_end;
+      continue;
+    }
+    size_t next = 0;
+    auto t = trailer_at(s, pos, pos < patch_start ? end : s.size(), next);
+    if (!t) {
+      if (pos >= last_paragraph && pos < end) first_trailer_of_run = std::string_view::npos;
+      pos = next;
+      continue;
+    }
+    if (pos >= patch_start) t->placement = Placement::after_divider;
+    else t->placement = Placement::in_prose;
+    if (pos >= last_paragraph && pos < end && first_trailer_of_run == std::string_view::npos)
+      first_trailer_of_run = out.size();
+    out.push_back(std::move(*t));
+    pos = next;
+  }
+  // The trailers that end the last paragraph, under some other line of it, are below_text.
+  if (first_trailer_of_run != std::string_view::npos && last_paragraph > 0)
+    for (size_t i = first_trailer_of_run; i < out.size() && out[i].placement == Placement::in_prose; ++i)
+      if (size_t(out[i].text.data() - s.data()) > last_paragraph) out[i].placement = Placement::below_text;
+  return out;
+}
+
 }  // namespace
+
+std::string_view to_string(Placement p) {
+  switch (p) {
+    case Placement::block: return "trailer-block";
+    case Placement::below_text: return "below-text";
+    case Placement::in_prose: return "in-prose";
+    case Placement::after_divider: return "after-divider";
+  }
+  return "trailer-block";
+}
 
 ParsedMessage parse_message(std::string_view message) {
   ParsedMessage out;
@@ -169,6 +242,8 @@ ParsedMessage parse_message(std::string_view message) {
     out.trailers.push_back(std::move(t));
     last = &out.trailers.back();
   }
+  out.after_divider = message.substr(patch_start);
+  out.loose = loose_trailers(message, patch_start, end, start, start < end ? end : start);
   return out;
 }
 

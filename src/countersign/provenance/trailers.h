@@ -11,16 +11,31 @@
 
 namespace cs::provenance {
 
+// Where in the message a trailer-shaped line was found.
+enum class Placement {
+  block,          // git's trailer block
+  below_text,     // the last paragraph, under a line that is not a trailer (a marker line just
+                  // above the trailers keeps git from seeing a trailer block)
+  in_prose,       // a paragraph that also holds prose
+  after_divider,  // after the `---` line that ends the message for git (a Markdown rule)
+};
+std::string_view to_string(Placement p);  // "trailer-block", "below-text", "in-prose", "after-divider"
+
 struct Trailer {
   std::string_view key;    // as written
   std::string value;       // trimmed, continuation lines unfolded with single spaces
   std::string_view text;   // the exact lines it was read from (key line and continuations)
+  Placement placement = Placement::block;
 };
 
 struct ParsedMessage {
   std::string_view subject;        // the first line
   std::string_view message;        // everything before the `---` divider (the whole message without one)
-  std::vector<Trailer> trailers;   // in message order
+  std::string_view after_divider;  // the `---` line and what follows it (empty without one)
+  std::vector<Trailer> trailers;   // git's trailer block, in message order
+  // Lines after the first that look like trailers (`Key: value` at the start of a line) but are
+  // outside git's trailer block, in message order. Agent evidence there still counts.
+  std::vector<Trailer> loose;
 };
 
 ParsedMessage parse_message(std::string_view message);

@@ -82,6 +82,12 @@ TEST(CommitParse, PackedCommitsReadExactlyAsLibgit2ReadsThem) {
     std::string bytes = shapes[i].second;
     expect_same(packed->parse(RawCommit{id, bytes, std::nullopt}), want, shapes[i].first + " (parse)");
   }
+  // Both parsers decode the Latin-1 name by the encoding header.
+  for (const Repository* r : {&*loose, &*packed}) {
+    auto latin = r->commit(*ObjectId::from_hex(ids[1]));
+    ASSERT_TRUE(latin);
+    EXPECT_EQ(latin->author.name, "Ren\xc3\xa9");
+  }
   // The shapes the fast parser handles itself (the rest it declines to libgit2).
   EXPECT_TRUE(detail::parse_commit(ObjectId{}, shapes[0].second));
   EXPECT_TRUE(detail::parse_commit(ObjectId{}, shapes[2].second));

@@ -201,15 +201,27 @@ TEST(Assessor, LookAlikeHumansStayUnknown) {
   }
 }
 
-TEST(Assessor, TrailersAfterADividerAreNotRead) {
+// Git reads no trailers after a `---` line, but an agent's co-author there (a final trailer
+// block under a Markdown rule) is still evidence; an operator named there is not taken.
+TEST(Assessor, AgentTrailersAfterADividerRaiseButNameNoOperator) {
   auto a = commit_and_assess("Fix\n\nBody.\n---\nCo-authored-by: Claude <noreply@anthropic.com>\nAgent-Operator: Mallory <m@example.com>\n");
-  EXPECT_EQ(a.p.cls, Class::unknown) << a.describe();
-  EXPECT_FALSE(a.p.operator_email);
+  EXPECT_EQ(a.p.cls, Class::ai_assisted) << a.describe();
+  ASSERT_FALSE(a.p.evidence.empty());
+  EXPECT_NE(a.p.evidence[0].signal.find("(after-divider: "), std::string::npos) << a.describe();
+  EXPECT_EQ(a.p.operator_email, "alice@example.com");
+  for (const auto& o : a.p.operators) EXPECT_NE(o.email, "m@example.com");
 }
 
-TEST(Assessor, TrailerLikeLinesMidMessageAreNotTrailers) {
+TEST(Assessor, AgentTrailerLinesMidMessageAreEvidenceOfTheirKind) {
   auto a = commit_and_assess("Fix\n\nGenerated-by: Claude Code\n\nWe then rewrote it by hand.\n");
-  EXPECT_EQ(a.p.cls, Class::unknown) << a.describe();
+  EXPECT_EQ(a.p.cls, Class::ai_authored) << a.describe();
+  ASSERT_EQ(a.p.evidence.size(), 1u);
+  EXPECT_NE(a.p.evidence[0].signal.find("(in-prose: outside the trailer block, in a paragraph with prose)"),
+            std::string::npos)
+      << a.describe();
+  // Outside the trailer block an agent the registry does not know is not guessed at.
+  auto unknown = commit_and_assess("Fix\n\nAssisted-by: my colleague\n\nThanks.\n");
+  EXPECT_EQ(unknown.p.cls, Class::unknown) << unknown.describe();
 }
 
 TEST(Assessor, BranchNames) {

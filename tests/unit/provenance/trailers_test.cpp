@@ -102,5 +102,29 @@ TEST(Trailers, AgreesWithGitInterpretTrailers) {
   }
 }
 
+TEST(Trailers, LooseTrailersOutsideTheBlockWithTheirPlacement) {
+  auto m = parse_message(
+      "Subject\n\nProse then\nCo-authored-by: A <a@x>\nmore prose.\n\nMarker line\nCo-authored-by: B <b@x>\n"
+      "Made-with: Cursor\n---\n\nCo-authored-by: C <c@x>\n  <continued>\n");
+  EXPECT_TRUE(m.trailers.empty()) << keys_and_values(m);
+  ASSERT_EQ(m.loose.size(), 4u);
+  EXPECT_EQ(m.loose[0].value, "A <a@x>");
+  EXPECT_EQ(m.loose[0].placement, Placement::in_prose);
+  EXPECT_EQ(m.loose[1].value, "B <b@x>");
+  EXPECT_EQ(m.loose[1].placement, Placement::below_text);
+  EXPECT_EQ(m.loose[2].placement, Placement::below_text);
+  EXPECT_EQ(m.loose[3].value, "C <c@x> <continued>");
+  EXPECT_EQ(m.loose[3].text, "Co-authored-by: C <c@x>\n  <continued>");
+  EXPECT_EQ(m.loose[3].placement, Placement::after_divider);
+  EXPECT_TRUE(m.after_divider.starts_with("---\n"));
+}
+
+TEST(Trailers, TheBlockIsNotReadTwiceAndTheSubjectIsNoTrailer) {
+  auto m = parse_message("Fixes: the bug\n\nCo-authored-by: A <a@x>\n");
+  ASSERT_EQ(m.trailers.size(), 1u);
+  EXPECT_EQ(m.trailers[0].placement, Placement::block);
+  EXPECT_TRUE(m.loose.empty()) << m.loose.size();
+}
+
 }  // namespace
 }  // namespace cs::provenance
