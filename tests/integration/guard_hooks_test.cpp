@@ -77,12 +77,16 @@ TEST(GuardDoctorCli, SaysWhenNothingIsInstalled) {
   EXPECT_NE(r.out.find("no countersign hook is installed"), std::string::npos) << r.out;
 }
 
-TEST(GuardApproveCli, RejectsUnknownRequests) {
+TEST(GuardApproveCli, ApprovesOnlyRequestBlocks) {
   TempDir home, project;
   auto r = run_in(home, {"guard", "approve", "0123456789abcdef"}, project.path());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("no held command"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("request block"), std::string::npos) << r.err;
   EXPECT_EQ(run_in(home, {"guard", "approve", "0123456789abcdef", "--ttl", "soon"}, project.path()).exit_code, 2);
+  auto file = run_in(home, {"guard", "approve", (project.path() / "missing").string()}, project.path());
+  EXPECT_EQ(file.exit_code, 2);
+  auto accept = run_in(home, {"guard", "accept", "-----BEGIN COUNTERSIGN COMMAND APPROVAL-----\nAAAA\n-----END COUNTERSIGN COMMAND APPROVAL-----"}, project.path());
+  EXPECT_EQ(accept.exit_code, 2);
 }
 
 }  // namespace

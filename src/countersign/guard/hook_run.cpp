@@ -1,5 +1,8 @@
 // The hook pipeline every adapter shares. Whatever goes wrong, the answer is a denial with a
 // reason (fail closed); only an allowed command or a tool we do not judge is let through.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <exception>
 
 #include "countersign/core/text.h"
@@ -32,8 +35,55 @@ std::string describe(const Verdict& v) {
 bool touches_approvals(std::string_view command) {
   bool approve = command.find("countersign") != std::string_view::npos &&
                  command.find("approve") != std::string_view::npos;
-  return approve || command.find("guard-approval.key") != std::string_view::npos ||
-         command.find("guard/approved") != std::string_view::npos;
+  return approve || command.find("guard/approved") != std::string_view::npos ||
+         command.find("guard/used") != std::string_view::npos;
+}
+
+// Said in every held answer: with or without a people directory, nothing else releases it.
+constexpr std::string_view kHowToRelease =
+    " Only a senior's signed approval releases it: forward the request below to a senior, who runs "
+    "`countersign guard approve` on their machine with their own key; paste the approval they send back "
+    "into `countersign guard accept` here; then this exact command may be retried once. The seniors come "
+    "from .countersign/people.yaml on the trusted branch (set-up: docs/guard.md, \"Approving held "
+    "commands\").";
+
+// The account the agent runs as: the login name of this process's user.
+std::string operator_login(const std::map<std::string, std::string>& env) {
+  if (const auto* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
+  if (auto u = env.find("USER"); u != env.end()) return u->second;
+  return {};
+}
+
+// Hands the approvals waiting for this request, if any, to the trusted revision's check and uses
+// them up when they release the command. Returns the approvers, or adds to `why` what stopped it.
+std::optional<std::vector<std::string>> try_release(const std::string& state, const CommandRequest& request,
+                                                    const HookEnvironment& where, std::string& why) {
+  auto waiting = held::waiting_approvals(state, request.id);
+  if (!waiting) {
+    why = "the approvals waiting for it were not read: " + waiting.error().message;
+    return std::nullopt;
+  }
+  if (waiting->empty()) return std::nullopt;
+  if (!where.release_command) {
+    why = "approvals cannot be verified here";
+    return std::nullopt;
+  }
+  auto verdict = where.release_command(find_project_dir(request.cwd), request, *waiting,
+                                       [&state](const std::string& key) { return held::used(state, key); });
+  if (!verdict.released) {
+    why = "the approvals do not release it: " + verdict.reason;
+    return std::nullopt;
+  }
+  auto won = held::consume(state, request.id, verdict.uses);
+  if (!won) {
+    why = "its approval could not be used: " + won.error().message;
+    return std::nullopt;
+  }
+  if (!*won) {
+    why = "another retry used its approval first";
+    return std::nullopt;
+  }
+  return verdict.approvers;
 }
 
 struct Judgement {
@@ -71,7 +121,7 @@ void judge_shell(const HookAdapter& adapter, const HookRequest& req, const HookE
   for (const auto& c : verdict->commands)
     if (c.executed) argv.push_back(c.argv);
   if (argv.empty()) argv.push_back({std::string(text::trim(req.command))});
-  auto binding = held::binding(argv, ctx.cwd, verdict->environment);
+  auto binding = command_binding(argv, ctx.cwd, verdict->environment);
   auto id = held::request_id(binding);
   j.record.request_id = id;
   if (!state) {
@@ -79,21 +129,35 @@ void judge_shell(const HookAdapter& adapter, const HookRequest& req, const HookE
     j.outcome.reason += "; held, but it cannot be approved: " + state.error().message;
     return;
   }
-  auto approved = held::consume_approval(*state, id, binding, files::now());
-  if (approved && *approved) {
+  CommandRequest request{id,
+                         binding,
+                         argv,
+                         std::string(req.command),
+                         ctx.cwd,
+                         verdict->environment,
+                         std::string(adapter.name()),
+                         operator_login(where.env),
+                         files::rfc3339(files::now())};
+  std::string why;
+  if (auto approvers = try_release(*state, request, where, why)) {
+    std::string names;
+    for (const auto& a : *approvers) names += (names.empty() ? "" : ", ") + a;
     j.outcome.decision = Decision::allow;
-    j.outcome.reason = "countersign: approved by " + **approved + " (request " + id + ")";
-    j.record.approved_by = **approved;
+    j.outcome.reason = "countersign: released by the signed approval of " + names + " (request " + id + ")";
+    j.record.approved_by = names;
     return;
   }
+  auto block = request_block(request);
   HeldRequest pending{id, binding, std::string(adapter.name()), audit::redact(req.command), ctx.cwd,
-                      verdict->environment, files::rfc3339(files::now()), j.record.rules};
+                      verdict->environment, request.created, j.record.rules, block ? *block : std::string(), 0};
   auto recorded = held::record_pending(*state, pending);
   j.outcome.decision = adapter.supports_ask() ? Decision::ask : Decision::deny;
-  j.outcome.reason += "; held for approval: request " + id + ". A senior approves it with `countersign guard approve " +
-                      id + "`, then this exact command may be retried once.";
-  if (!approved) j.outcome.reason += " (the existing approval was rejected: " + approved.error().message + ")";
-  if (!recorded) j.outcome.reason += " (the request could not be recorded: " + recorded.error().message + ")";
+  j.outcome.reason += "; held for approval: request " + id + ".";
+  j.outcome.reason += kHowToRelease;
+  if (!why.empty()) j.outcome.reason += " (Not released: " + why + ".)";
+  if (!recorded) j.outcome.reason += " (The request could not be recorded: " + recorded.error().message + ".)";
+  if (block) j.outcome.reason += "\n" + *block;
+  else j.outcome.reason += " (" + block.error().message + ".)";
 }
 
 }  // namespace
