@@ -20,7 +20,9 @@ void add_login(std::vector<signoff::Excluded>& out, const std::string& name) {
   out.push_back({"operator", "", name});
 }
 
-guard::CommandRelease refused(std::string why) { return {false, {}, {}, std::move(why)}; }
+guard::CommandRelease refused(std::string why) {
+  return {false, {}, {}, std::move(why)};
+}
 
 }  // namespace
 
@@ -40,8 +42,9 @@ guard::CommandRelease release_held_command(const std::string& project_dir, const
                                            const std::vector<std::string>& approvals, const guard::ApprovalUsed& used) {
   std::error_code ec;
   if (project_dir.empty() || !std::filesystem::exists(std::filesystem::path(project_dir) / ".git", ec))
-    return refused("the command runs outside a git repository, so there is no trusted people directory to check "
-                   "the approvals against");
+    return refused(
+        "the command runs outside a git repository, so there is no trusted people directory to check "
+        "the approvals against");
   auto repo = git::Repository::open(project_dir);
   if (!repo) return refused(repo.error().message);
   auto root = gate::choose_trust_root(*repo, gate::TrustQuery{});

@@ -82,8 +82,10 @@ std::string shown(const std::string& word) {
   for (unsigned char c : word) {
     bool safe = std::isalnum(c) || std::string_view("-_./=:,@%+").find(char(c)) != std::string_view::npos;
     plain = plain && safe;
-    if (c == '\'' || c == '\\') out += std::string("\\") + char(c);
-    else if (c >= 0x20 && c < 0x7f) out += char(c);
+    if (c == '\'' || c == '\\')
+      out += std::string("\\") + char(c);
+    else if (c >= 0x20 && c < 0x7f)
+      out += char(c);
     else {
       char hex[8];
       std::snprintf(hex, sizeof hex, "\\x%02x", c);
@@ -133,8 +135,10 @@ void add_approve(CLI::App& guard, int& exit_code) {
   auto a = std::make_shared<ApproveArgs>();
   cmd->add_option("request", a->request, "The request block, a file holding it, or - for standard input (default)");
   cmd->add_option("--ttl", a->ttl, "How long the approval stays usable: 90s, 15m, 2h, at most 24h (default 15m)");
-  cmd->add_option("--key", a->key, "Private key file, or the .pub of a key in ssh-agent (default: the agent's first key)");
-  cmd->add_option("--approver", a->approver, "Your id or email in people.yaml (default: the key's owner, or user.email)");
+  cmd->add_option("--key", a->key,
+                  "Private key file, or the .pub of a key in ssh-agent (default: the agent's first key)");
+  cmd->add_option("--approver", a->approver,
+                  "Your id or email in people.yaml (default: the key's owner, or user.email)");
   cmd->add_option("--repo", a->repo, "Repository whose trusted people directory names you (default: .)");
   cmd->callback([a, &exit_code] {
     exit_code = 2;
@@ -175,7 +179,8 @@ void add_approve(CLI::App& guard, int& exit_code) {
 }
 
 void add_accept(CLI::App& guard, int& exit_code) {
-  auto* cmd = guard.add_subcommand("accept", "Store a senior's command approval block for the next retry of its command");
+  auto* cmd =
+      guard.add_subcommand("accept", "Store a senior's command approval block for the next retry of its command");
   static std::string given;
   cmd->add_option("approval", given, "The approval block, a file holding it, or - for standard input (default)");
   cmd->callback([&exit_code] {
@@ -195,8 +200,7 @@ void add_accept(CLI::App& guard, int& exit_code) {
     if (auto pending = guard::pending_requests(env))
       for (const auto& r : *pending) known = known || r.id == read->approval.request;
     std::printf("stored the approval of request %s by %s (until %s) at %s\n", read->approval.request.c_str(),
-                read->approval.approver.c_str(), signoff::format_time(read->approval.expires).c_str(),
-                stored->c_str());
+                read->approval.approver.c_str(), signoff::format_time(read->approval.expires).c_str(), stored->c_str());
     std::printf(known ? "the next retry of exactly that command verifies it against the trusted people directory\n"
                       : "note: no command with that request id is held here\n");
     exit_code = 0;
@@ -275,7 +279,8 @@ void add_guard(CLI::App& app, int& exit_code) {
   cmd->callback([cmd, &exit_code] {
     if (!cmd->get_subcommands().empty()) return;
     if (agent.empty()) {
-      std::fprintf(stderr, "countersign: guard needs --agent NAME, or a subcommand: approve, accept, pending, doctor\n");
+      std::fprintf(stderr,
+                   "countersign: guard needs --agent NAME, or a subcommand: approve, accept, pending, doctor\n");
       exit_code = 2;
       return;
     }
@@ -288,8 +293,9 @@ const Registrar registrar(40, add_guard);
 }  // namespace
 
 int guard_hook(const char* agent) {
-  auto reply = guard::run_hook(agent, read_stdin_limited(),
-                               guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, release_held_command});
+  auto reply =
+      guard::run_hook(agent, read_stdin_limited(),
+                      guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, release_held_command});
   std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
   std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
   std::fflush(stdout);

@@ -85,7 +85,11 @@ TEST(GuardApproveCli, ApprovesOnlyRequestBlocks) {
   EXPECT_EQ(run_in(home, {"guard", "approve", "0123456789abcdef", "--ttl", "soon"}, project.path()).exit_code, 2);
   auto file = run_in(home, {"guard", "approve", (project.path() / "missing").string()}, project.path());
   EXPECT_EQ(file.exit_code, 2);
-  auto accept = run_in(home, {"guard", "accept", "-----BEGIN COUNTERSIGN COMMAND APPROVAL-----\nAAAA\n-----END COUNTERSIGN COMMAND APPROVAL-----"}, project.path());
+  auto accept =
+      run_in(home,
+             {"guard", "accept",
+              "-----BEGIN COUNTERSIGN COMMAND APPROVAL-----\nAAAA\n-----END COUNTERSIGN COMMAND APPROVAL-----"},
+             project.path());
   EXPECT_EQ(accept.exit_code, 2);
 }
 

@@ -21,7 +21,9 @@ namespace {
 
 constexpr const char* kDelete = "kubectl --context prod delete deployment web";
 
-bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool has(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
 
 std::string login_name() {
   const auto* pw = ::getpwuid(::getuid());
@@ -69,10 +71,10 @@ struct Release {
     g.git("config user.email dev@example.com");
     g.write(".countersign/policy.yaml", "version: 1\nrules: []\n" + p.extra_policy);
     if (p.people)
-      g.write(".countersign/people.yaml",
-              "people:\n" + person("carol", "Carol", "carol@example.com", carol) +
-                  person("erin", "Erin", "erin@example.com", erin) + person("dev", "Dev", "dev@example.com", dev) +
-                  person("claude", "Claude", "noreply@anthropic.com", bot));
+      g.write(".countersign/people.yaml", "people:\n" + person("carol", "Carol", "carol@example.com", carol) +
+                                              person("erin", "Erin", "erin@example.com", erin) +
+                                              person("dev", "Dev", "dev@example.com", dev) +
+                                              person("claude", "Claude", "noreply@anthropic.com", bot));
     g.write("README", "x\n");
     g.commit("trusted policy and people", "Carol", "carol@example.com");
     g.git("remote add origin " + quote(remote.path().string()));
@@ -83,8 +85,8 @@ struct Release {
   }
   static std::string person(const std::string& id, const std::string& name, const std::string& email,
                             const std::filesystem::path& key) {
-    return "  - id: " + id + "\n    name: " + name + "\n    emails: [" + email + "]\n    roles: [senior]\n    keys: [\"" +
-           pub_line(key) + "\"]\n";
+    return "  - id: " + id + "\n    name: " + name + "\n    emails: [" + email +
+           "]\n    roles: [senior]\n    keys: [\"" + pub_line(key) + "\"]\n";
   }
   std::string state() const { return (home.path() / ".local/state/countersign").string(); }
 
@@ -184,8 +186,10 @@ struct SshAgent {
   explicit SshAgent(const std::filesystem::path& dir) : socket(dir / "agent.sock") {
     auto r = sh("ssh-agent -s -a " + quote(socket.string()));
     std::smatch m;
-    if (r.exit_code == 0 && std::regex_search(r.out, m, std::regex("SSH_AGENT_PID=([0-9]+)"))) pid = std::stoi(m[1]);
-    else ADD_FAILURE() << "ssh-agent did not start: " << r.out << r.err;
+    if (r.exit_code == 0 && std::regex_search(r.out, m, std::regex("SSH_AGENT_PID=([0-9]+)")))
+      pid = std::stoi(m[1]);
+    else
+      ADD_FAILURE() << "ssh-agent did not start: " << r.out << r.err;
   }
   ~SshAgent() {
     if (pid > 0) ::kill(pid, SIGTERM);
@@ -201,8 +205,8 @@ TEST(GuardRelease, ASeniorMaySignThroughTheirSshAgent) {
   auto request = t.held_block();
   TempDir elsewhere;
   auto r = sh("env -u XDG_STATE_HOME HOME=" + quote(t.senior_home.path().string()) +
-                  " SSH_AUTH_SOCK=" + quote(agent.socket.string()) + " " + quote(CS_BINARY) + " guard approve - --key " +
-                  quote(t.erin.string() + ".pub") + " --approver erin@example.com",
+                  " SSH_AUTH_SOCK=" + quote(agent.socket.string()) + " " + quote(CS_BINARY) +
+                  " guard approve - --key " + quote(t.erin.string() + ".pub") + " --approver erin@example.com",
               elsewhere.path(), request);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(t.accept(block_in(r.out, "COUNTERSIGN COMMAND APPROVAL")).exit_code, 0);
@@ -267,8 +271,7 @@ TEST(GuardRelease, AnApprovalForAnotherCommandDirectoryOrEnvironmentIsRefused) {
   ASSERT_TRUE(other);
   auto id = guard::parse_request_block(t.held_block())->id;
   std::filesystem::create_directories(t.state() + "/guard/approved/" + other->id);
-  std::filesystem::rename(t.state() + "/guard/approved/" + id,
-                          t.state() + "/guard/approved/" + other->id + "/moved");
+  std::filesystem::rename(t.state() + "/guard/approved/" + id, t.state() + "/guard/approved/" + other->id + "/moved");
   for (const auto& e : std::filesystem::directory_iterator(t.state() + "/guard/approved/" + other->id + "/moved"))
     std::filesystem::rename(e.path(), t.state() + "/guard/approved/" + other->id + "/" + e.path().filename().string());
   auto moved = t.hook("kubectl --context prod delete deployment api");
@@ -396,9 +399,9 @@ TEST(GuardRelease, ApprovalsReachedThroughASymlinkAreRefused) {
 TEST(GuardRelease, OfTwoConcurrentRetriesExactlyOnePasses) {
   Release t;
   for (int round = 0; round < 3; ++round) {
-    ASSERT_EQ(t.accept(t.approval(t.held_block(), t.carol, "carol", "--ttl " + std::to_string(600 + round) + "s"))
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        t.accept(t.approval(t.held_block(), t.carol, "carol", "--ttl " + std::to_string(600 + round) + "s")).exit_code,
+        0);
     std::string payload = R"({"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","cwd":)" +
                           json(t.g.path().string()) + R"(,"tool_input":{"command":)" + json(kDelete) + "}}";
     TempDir out;
@@ -453,7 +456,8 @@ TEST(GuardReleasePolicy, LintChecksTheCommandsSection) {
   TempDir dir;
   sh("mkdir -p .countersign", dir.path());
   sh("cat > .countersign/policy.yaml", dir.path(),
-     "version: 1\nrules: []\ncommands:\n  approvals: [{role: senior, count: 3}, {count: 1}, {role: senior, cuont: 1}]\n");
+     "version: 1\nrules: []\ncommands:\n  approvals: [{role: senior, count: 3}, {count: 1}, {role: senior, cuont: "
+     "1}]\n");
   sh("cat > .countersign/people.yaml", dir.path(),
      "people:\n  - id: carol\n    name: Carol\n    emails: [carol@example.com]\n    roles: [senior]\n");
   auto r = countersign({"policy", "lint"}, dir.path());

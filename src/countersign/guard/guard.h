@@ -175,8 +175,8 @@ struct HookReply {
 // command approval signs. The binding is recomputed from argv, cwd and environment whenever a
 // request is read, so a request cannot name one command and bind another.
 struct CommandRequest {
-  std::string id;       // the first 16 hex digits of `binding`
-  std::string binding;  // command_binding(argv, cwd, environment)
+  std::string id;                              // the first 16 hex digits of `binding`
+  std::string binding;                         // command_binding(argv, cwd, environment)
   std::vector<std::vector<std::string>> argv;  // each simple command that will run, normalised
   std::string command;                         // as the agent wrote it
   std::string cwd;
@@ -254,8 +254,8 @@ struct HeldRequest {
   std::string environment;
   std::string created;      // RFC 3339 UTC
   std::vector<std::string> rules;
-  std::string block;        // the request block to forward to a senior (empty: too long to forward)
-  size_t approvals = 0;     // approvals accepted and waiting for the retry
+  std::string block;     // the request block to forward to a senior (empty: too long to forward)
+  size_t approvals = 0;  // approvals accepted and waiting for the retry
 };
 
 Result<std::vector<HeldRequest>> pending_requests(const std::map<std::string, std::string>& env);

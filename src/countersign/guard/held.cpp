@@ -28,7 +28,9 @@ namespace {
 constexpr size_t kMaxApprovalFile = 32 * 1024;
 constexpr size_t kMaxApprovalsPerRequest = 64;
 
-std::string guard_dir(const std::string& state) { return state + "/guard"; }
+std::string guard_dir(const std::string& state) {
+  return state + "/guard";
+}
 std::string pending_path(const std::string& state, std::string_view id) {
   return guard_dir(state) + "/pending/" + std::string(id) + ".json";
 }
@@ -135,7 +137,9 @@ std::vector<std::string> entries(int dir) {
 
 namespace held {
 
-std::string request_id(std::string_view b) { return std::string(b.substr(0, 16)); }
+std::string request_id(std::string_view b) {
+  return std::string(b.substr(0, 16));
+}
 
 bool valid_request_id(std::string_view id) {
   if (id.size() != 16) return false;
@@ -242,8 +246,11 @@ Result<std::vector<HeldRequest>> pending_requests(const std::map<std::string, st
       const auto* v = doc->get(k);
       return v && v->is_string() ? v->text : std::string();
     };
-    HeldRequest r{field("id"), field("binding"), field("agent"), field("command"), field("cwd"),
-                  field("environment"), field("created"), {}, field("block"), 0};
+    HeldRequest r{field("id"),      field("binding"),
+                  field("agent"),   field("command"),
+                  field("cwd"),     field("environment"),
+                  field("created"), {},
+                  field("block"),   0};
     if (const auto* rules = doc->get("rules"); rules && rules->is_array())
       for (const auto& rule : rules->items)
         if (rule.is_string()) r.rules.push_back(rule.text);

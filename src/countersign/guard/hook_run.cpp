@@ -148,16 +148,26 @@ void judge_shell(const HookAdapter& adapter, const HookRequest& req, const HookE
     return;
   }
   auto block = request_block(request);
-  HeldRequest pending{id, binding, std::string(adapter.name()), audit::redact(req.command), ctx.cwd,
-                      verdict->environment, request.created, j.record.rules, block ? *block : std::string(), 0};
+  HeldRequest pending{id,
+                      binding,
+                      std::string(adapter.name()),
+                      audit::redact(req.command),
+                      ctx.cwd,
+                      verdict->environment,
+                      request.created,
+                      j.record.rules,
+                      block ? *block : std::string(),
+                      0};
   auto recorded = held::record_pending(*state, pending);
   j.outcome.decision = adapter.supports_ask() ? Decision::ask : Decision::deny;
   j.outcome.reason += "; held for approval: request " + id + ".";
   j.outcome.reason += kHowToRelease;
   if (!why.empty()) j.outcome.reason += " (Not released: " + why + ".)";
   if (!recorded) j.outcome.reason += " (The request could not be recorded: " + recorded.error().message + ".)";
-  if (block) j.outcome.reason += "\n" + *block;
-  else j.outcome.reason += " (" + block.error().message + ".)";
+  if (block)
+    j.outcome.reason += "\n" + *block;
+  else
+    j.outcome.reason += " (" + block.error().message + ".)";
 }
 
 }  // namespace

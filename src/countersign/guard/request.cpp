@@ -78,7 +78,8 @@ Result<std::string> base64_decode(std::string_view in) {
         ++pad;
         continue;
       }
-      if (pad > 0 || (v[k] = base64_value(c)) < 0) return fail(Errc::parse, "the block holds characters that are not base64");
+      if (pad > 0 || (v[k] = base64_value(c)) < 0)
+        return fail(Errc::parse, "the block holds characters that are not base64");
     }
     uint32_t n = uint32_t(v[0]) << 18 | uint32_t(v[1]) << 12 | uint32_t(v[2]) << 6 | uint32_t(v[3]);
     out += char(n >> 16);

@@ -11,8 +11,8 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv,      "rules"sv,   "max_age"sv,   "break_glass"sv,
-                                   "environments"sv, "risk"sv,    "unknown"sv,   "approvals"sv,
+constexpr std::array kTopFields = {"version"sv,      "rules"sv,      "max_age"sv,    "break_glass"sv,
+                                   "environments"sv, "risk"sv,       "unknown"sv,    "approvals"sv,
                                    "branches"sv,     "authorship"sv, "provenance"sv, "commands"sv};
 constexpr std::array kCommandsFields = {"approvals"sv};
 constexpr std::array kCommandApprovalFields = {"role"sv, "count"sv};
@@ -363,8 +363,10 @@ void collect_commands(YamlReader& r, const YAML::Node& node, Commands& commands,
           req.count = int(r.integer(g.value, "commands.approvals.count", 1, kMaxApprovals).value_or(1));
         }
       }
-      if (req.role.empty()) r.error(item, "a command approval needs role: who may release a held command");
-      else commands.approvals.push_back(std::move(req));
+      if (req.role.empty())
+        r.error(item, "a command approval needs role: who may release a held command");
+      else
+        commands.approvals.push_back(std::move(req));
     }
     if (list->empty()) r.error(f.value, "commands.approvals may not be empty: a held command would need nobody");
   }

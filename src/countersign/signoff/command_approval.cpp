@@ -82,7 +82,7 @@ bool meets(const Trust& trust, const std::vector<size_t>& candidates, std::span<
   std::vector<std::pair<std::string, int>> places;
   for (const auto& r : rules) places.push_back({r.role, r.count});
   std::function<bool(size_t, int, std::vector<size_t>&)> fill = [&](size_t rule, int left,
-                                                                   std::vector<size_t>& in_rule) -> bool {
+                                                                    std::vector<size_t>& in_rule) -> bool {
     if (rule == places.size()) return true;
     if (left == 0) {
       std::vector<size_t> next;

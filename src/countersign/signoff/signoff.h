@@ -443,8 +443,8 @@ inline constexpr std::string_view kCommandApprovalNamespace = "countersign-comma
 inline constexpr int64_t kMaxCommandApprovalTtl = 24 * 3600;
 
 struct CommandApproval {
-  std::string request;  // the request id (16 hex digits)
-  std::string binding;  // the request's binding (64 hex digits)
+  std::string request;   // the request id (16 hex digits)
+  std::string binding;   // the request's binding (64 hex digits)
   std::string approver;  // the signer's principal: their id or email in the people directory
   int64_t time = 0;
   int64_t expires = 0;

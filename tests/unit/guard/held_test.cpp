@@ -2,13 +2,14 @@
 // release (the verdict on signatures is signoff's, tested in tests/unit/signoff/command_approval_test.cpp
 // and end to end in tests/integration/guard_release_test.cpp). Here the trusted check is a stand-in
 // that counts its calls, so that what the hook does around it can be seen.
+#include "countersign/guard/held.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <thread>
 
-#include "countersign/guard/held.h"
 #include "countersign/guard/hooks.h"
 #include "support/test_support.h"
 
@@ -50,8 +51,10 @@ struct HeldFixture : ::testing::Test {
       ++checks;
       guard::CommandRelease out;
       out.released = release && !a.empty() && a[0].find(r.id) != std::string::npos && !used(kKey);
-      if (out.released) out.approvers = {"carol"}, out.uses = {kKey};
-      else out.reason = "stand-in refuses";
+      if (out.released)
+        out.approvers = {"carol"}, out.uses = {kKey};
+      else
+        out.reason = "stand-in refuses";
       return out;
     };
     return w;
@@ -130,8 +133,8 @@ TEST_F(HeldFixture, WhatTheCheckRefusesIsHeldWithItsReason) {
   auto w = where();
   w.release_command = nullptr;
   const auto& codex = guard::codex_adapter();
-  auto unchecked = guard::run_hook_with(codex, codex.sample_payload("terraform destroy -auto-approve", "/srv/shop"), w,
-                                        classify);
+  auto unchecked =
+      guard::run_hook_with(codex, codex.sample_payload("terraform destroy -auto-approve", "/srv/shop"), w, classify);
   EXPECT_EQ(unchecked.exit_code, 2);
   EXPECT_NE(unchecked.err.find("cannot be verified"), std::string::npos) << unchecked.err;
 }
@@ -251,7 +254,8 @@ TEST(RequestBlock, RefusesAnythingButExactlyOneCanonicalBlock) {
   EXPECT_FALSE(guard::parse_request_block("note: " + block));
   EXPECT_FALSE(guard::parse_request_block(block + block));
   EXPECT_FALSE(guard::parse_request_block(""));
-  EXPECT_FALSE(guard::parse_request_block("-----BEGIN COUNTERSIGN COMMAND REQUEST-----\n-----END COUNTERSIGN COMMAND REQUEST-----"));
+  EXPECT_FALSE(guard::parse_request_block(
+      "-----BEGIN COUNTERSIGN COMMAND REQUEST-----\n-----END COUNTERSIGN COMMAND REQUEST-----"));
   // Every single flipped character of the body either fails to parse or changes nothing it binds.
   size_t body = block.find('\n') + 1, stop = block.find("-----END");
   for (size_t i = body; i < stop; ++i) {
@@ -283,8 +287,9 @@ TEST(RequestBlock, ABindingThatIsNotTheCommandsIsRefused) {
   auto forged = r;
   forged.argv = {{"ls"}};
   forged.command = "ls";
-  EXPECT_FALSE(guard::parse_request_block(guard::armor(
-      "COUNTERSIGN COMMAND REQUEST", guard::dearmor("COUNTERSIGN COMMAND REQUEST", *guard::request_block(forged)).value())));
+  EXPECT_FALSE(guard::parse_request_block(
+      guard::armor("COUNTERSIGN COMMAND REQUEST",
+                   guard::dearmor("COUNTERSIGN COMMAND REQUEST", *guard::request_block(forged)).value())));
   auto other_dir = r;
   other_dir.cwd = "/srv/other";
   EXPECT_FALSE(guard::parse_request_block(*guard::request_block(other_dir)));

@@ -22,8 +22,8 @@ struct Fixture : ::testing::Test {
   std::filesystem::path dev = test::make_ssh_key(keys.path(), "dev", {"ed25519"});
   std::filesystem::path bot = test::make_ssh_key(keys.path(), "bot", {"ed25519"});
   int64_t now = static_cast<int64_t>(std::time(nullptr));
-  std::string binding = guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}},
-                                               "/srv/shop", "prod");
+  std::string binding =
+      guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}}, "/srv/shop", "prod");
   std::string id = binding.substr(0, 16);
   std::vector<Excluded> operators{{"operator", "", "dev"}, {"operator", "dev@example.com", ""}};
   std::vector<CommandRule> one_senior{{"senior", 1}};
@@ -39,8 +39,8 @@ struct Fixture : ::testing::Test {
     t.people.push_back({"bot", "Deploy Bot", {"bot@example.com"}, {"senior"}, {test::pub_line(bot)}, true});
     return t;
   }
-  std::string sign(const std::filesystem::path& key, std::string approver, int64_t ttl = 900,
-                   std::string request = "", std::string bind = "") {
+  std::string sign(const std::filesystem::path& key, std::string approver, int64_t ttl = 900, std::string request = "",
+                   std::string bind = "") {
     CommandApproval a{request.empty() ? id : request, bind.empty() ? binding : bind, std::move(approver), now,
                       now + ttl};
     auto block = sign_command_approval(a, {key.string(), a.approver, now});
@@ -106,11 +106,11 @@ TEST_F(Fixture, AKeyOfNobodyInTheTrustedDirectoryIsRefused) {
 }
 
 TEST_F(Fixture, AnApprovalOfAnotherRequestOrBindingIsRefused) {
-  auto other = guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}}, "/srv/other",
-                                      "prod");
+  auto other =
+      guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}}, "/srv/other", "prod");
   EXPECT_FALSE(check({sign(carol, "carol@example.com", 900, other.substr(0, 16), other)}).released);
-  auto other_env = guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}},
-                                          "/srv/shop", "staging");
+  auto other_env =
+      guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}}, "/srv/shop", "staging");
   EXPECT_FALSE(check({sign(carol, "carol@example.com", 900, other_env.substr(0, 16), other_env)}).released);
   // Same id prefix, another binding: the statement parser refuses an id that is not its prefix,
   // and a binding sharing the prefix but differing after it is another command.
