@@ -259,7 +259,9 @@ TEST(GuardRelease, AnAgentIdentitysKeyIsRefused) {
 
 TEST(GuardRelease, AnApprovalForAnotherCommandDirectoryOrEnvironmentIsRefused) {
   Release t;
-  auto block = t.approval(t.held_block(), t.carol, "carol");
+  auto request = t.held_block();
+  auto id = guard::parse_request_block(request)->id;
+  auto block = t.approval(request, t.carol, "carol");
   ASSERT_EQ(t.accept(block).exit_code, 0);
   // Another command, another directory, another environment: other requests, held.
   EXPECT_FALSE(t.released(t.hook("kubectl --context prod delete deployment api")));
@@ -269,7 +271,6 @@ TEST(GuardRelease, AnApprovalForAnotherCommandDirectoryOrEnvironmentIsRefused) {
   // The approval filed under another request's id is read there, and refused: another binding.
   auto other = guard::parse_request_block(t.held_block("kubectl --context prod delete deployment api"));
   ASSERT_TRUE(other);
-  auto id = guard::parse_request_block(t.held_block())->id;
   std::filesystem::create_directories(t.state() + "/guard/approved/" + other->id);
   std::filesystem::rename(t.state() + "/guard/approved/" + id, t.state() + "/guard/approved/" + other->id + "/moved");
   for (const auto& e : std::filesystem::directory_iterator(t.state() + "/guard/approved/" + other->id + "/moved"))
