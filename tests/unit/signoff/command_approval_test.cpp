@@ -15,7 +15,7 @@
 namespace cs::signoff {
 namespace {
 
-struct Fixture : ::testing::Test {
+struct CommandApprovalCheck : ::testing::Test {
   test::TempDir keys;
   std::filesystem::path carol = test::make_ssh_key(keys.path(), "carol", {"ed25519"});
   std::filesystem::path erin = test::make_ssh_key(keys.path(), "erin", {"ecdsa", 256});
@@ -60,7 +60,7 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, ASeniorsApprovalReleasesAndSsHKeygenVerifiesIt) {
+TEST_F(CommandApprovalCheck, ASeniorsApprovalReleasesAndSshKeygenVerifiesIt) {
   auto block = sign(carol, "carol@example.com");
   auto c = check({block});
   EXPECT_TRUE(c.released) << reasons(c);
@@ -81,7 +81,7 @@ TEST_F(Fixture, ASeniorsApprovalReleasesAndSsHKeygenVerifiesIt) {
   EXPECT_FALSE(check({guard::armor("COUNTERSIGN COMMAND APPROVAL", read->text + theirs)}).released);  // names carol
 }
 
-TEST_F(Fixture, TheOperatorsOwnKeyListedAsASeniorIsRefused) {
+TEST_F(CommandApprovalCheck, TheOperatorsOwnKeyListedAsASeniorIsRefused) {
   auto c = check({sign(dev, "dev@example.com")});
   EXPECT_FALSE(c.released);
   EXPECT_NE(reasons(c).find("operator"), std::string::npos) << reasons(c);
@@ -92,20 +92,20 @@ TEST_F(Fixture, TheOperatorsOwnKeyListedAsASeniorIsRefused) {
   EXPECT_FALSE(check_command_approvals(t, blocks, id, binding, login, one_senior, false, {}).released);
 }
 
-TEST_F(Fixture, AnAgentIdentitysKeyIsRefused) {
+TEST_F(CommandApprovalCheck, AnAgentIdentitysKeyIsRefused) {
   auto c = check({sign(bot, "bot@example.com")});
   EXPECT_FALSE(c.released);
   EXPECT_NE(reasons(c).find("agent"), std::string::npos) << reasons(c);
 }
 
-TEST_F(Fixture, AKeyOfNobodyInTheTrustedDirectoryIsRefused) {
+TEST_F(CommandApprovalCheck, AKeyOfNobodyInTheTrustedDirectoryIsRefused) {
   auto stranger = test::make_ssh_key(keys.path(), "stranger", {"ed25519"});
   auto c = check({sign(stranger, "carol@example.com")});
   EXPECT_FALSE(c.released);
   EXPECT_NE(reasons(c).find("belongs to nobody"), std::string::npos) << reasons(c);
 }
 
-TEST_F(Fixture, AnApprovalOfAnotherRequestOrBindingIsRefused) {
+TEST_F(CommandApprovalCheck, AnApprovalOfAnotherRequestOrBindingIsRefused) {
   auto other =
       guard::command_binding({{"kubectl", "--context", "prod", "delete", "deployment", "web"}}, "/srv/other", "prod");
   EXPECT_FALSE(check({sign(carol, "carol@example.com", 900, other.substr(0, 16), other)}).released);
@@ -121,7 +121,7 @@ TEST_F(Fixture, AnApprovalOfAnotherRequestOrBindingIsRefused) {
   EXPECT_NE(reasons(c).find("another command"), std::string::npos) << reasons(c);
 }
 
-TEST_F(Fixture, ExpiredOrOverlongApprovalsAreRefused) {
+TEST_F(CommandApprovalCheck, ExpiredOrOverlongApprovalsAreRefused) {
   CommandApproval a{id, binding, "carol@example.com", now - 3600, now - 60};
   auto expired = sign_command_approval(a, {carol.string(), a.approver, now});
   ASSERT_TRUE(expired);
@@ -131,14 +131,14 @@ TEST_F(Fixture, ExpiredOrOverlongApprovalsAreRefused) {
   EXPECT_FALSE(check({sign(carol, "carol@example.com", 2 * 24 * 3600)}).released);
 }
 
-TEST_F(Fixture, AUsedApprovalIsRefused) {
+TEST_F(CommandApprovalCheck, AUsedApprovalIsRefused) {
   auto block = sign(carol, "carol@example.com");
   auto c = check({block}, {}, [](const std::string&) { return true; });
   EXPECT_FALSE(c.released);
   EXPECT_NE(reasons(c).find("used up"), std::string::npos) << reasons(c);
 }
 
-TEST_F(Fixture, AChangeApprovalOrGitSignatureIsNotACommandApproval) {
+TEST_F(CommandApprovalCheck, AChangeApprovalOrGitSignatureIsNotACommandApproval) {
   auto read = read_command_approval(sign(carol, "carol@example.com"));
   ASSERT_TRUE(read);
   for (std::string ns : {"countersign-approval", "git", "file"}) {
@@ -154,7 +154,7 @@ TEST_F(Fixture, AChangeApprovalOrGitSignatureIsNotACommandApproval) {
   EXPECT_FALSE(check_command_approvals(t, blocks, id, binding, operators, one_senior, false, {}).released);
 }
 
-TEST_F(Fixture, TamperedBlocksAreRefused) {
+TEST_F(CommandApprovalCheck, TamperedBlocksAreRefused) {
   auto block = sign(carol, "carol@example.com");
   EXPECT_FALSE(check({block + "appended"}).released);
   EXPECT_FALSE(check({"junk\n" + block}).released);
@@ -178,7 +178,7 @@ TEST_F(Fixture, TamperedBlocksAreRefused) {
   }
 }
 
-TEST_F(Fixture, TwoSeniorsMeanTwoDistinctPeople) {
+TEST_F(CommandApprovalCheck, TwoSeniorsMeanTwoDistinctPeople) {
   std::vector<CommandRule> two{{"senior", 2}};
   auto by_carol = sign(carol, "carol@example.com");
   EXPECT_FALSE(check({by_carol}, two).released);
@@ -191,7 +191,7 @@ TEST_F(Fixture, TwoSeniorsMeanTwoDistinctPeople) {
   EXPECT_EQ(c.uses.size(), 2u);
 }
 
-TEST_F(Fixture, StatementsAreParsedStrictly) {
+TEST_F(CommandApprovalCheck, StatementsAreParsedStrictly) {
   CommandApproval a{id, binding, "carol@example.com", now, now + 60};
   auto text = render(a);
   EXPECT_TRUE(parse_command_approval(text));
