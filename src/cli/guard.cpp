@@ -1,14 +1,20 @@
 #include <CLI/CLI.hpp>
-#include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <ctime>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "cli/command_release.h"
 #include "cli/commands.h"
 #include "cli/trusted_policy.h"
+#include "countersign/gate/gate.h"
+#include "countersign/git/git.h"
 #include "countersign/guard/guard.h"
+#include "countersign/signoff/signoff.h"
 
 extern char** environ;
 
@@ -47,42 +53,162 @@ long parse_ttl(const std::string& s) {
   return -1;
 }
 
+// A block given as the argument itself, a file holding it, or ("-" or nothing) standard input.
+Result<std::string> read_block(const std::string& given) {
+  constexpr size_t kLimit = 64 * 1024;
+  if (given.find("-----BEGIN ") != std::string::npos) return given;
+  std::string text;
+  if (given.empty() || given == "-") {
+    char buf[4096];
+    size_t n;
+    while (text.size() <= kLimit && (n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+  } else {
+    std::FILE* f = std::fopen(given.c_str(), "rb");
+    if (!f) return fail(Errc::not_found, "cannot read " + given);
+    char buf[4096];
+    size_t n;
+    while (text.size() <= kLimit && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+  }
+  if (text.size() > kLimit) return fail(Errc::invalid_argument, "the input is too large to be one block");
+  return text;
+}
+
+// A word as the senior should read it: printable, quoted when it holds anything but plain
+// characters, control characters and non-ASCII bytes escaped so that no terminal trick hides them.
+std::string shown(const std::string& word) {
+  bool plain = !word.empty();
+  std::string out;
+  for (unsigned char c : word) {
+    bool safe = std::isalnum(c) || std::string_view("-_./=:,@%+").find(char(c)) != std::string_view::npos;
+    plain = plain && safe;
+    if (c == '\'' || c == '\\')
+      out += std::string("\\") + char(c);
+    else if (c >= 0x20 && c < 0x7f)
+      out += char(c);
+    else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return plain ? out : "$'" + out + "'";
+}
+
+void show_request(const guard::CommandRequest& r) {
+  std::fprintf(stderr, "countersign: held command request %s\n", r.id.c_str());
+  std::fprintf(stderr, "  agent %s, run by the account %s, held at %s\n", shown(r.agent).c_str(),
+               shown(r.operator_).c_str(), shown(r.created).c_str());
+  std::fprintf(stderr, "  directory:   %s\n  environment: %s\n  what will run (each command, exactly):\n",
+               shown(r.cwd).c_str(), shown(r.environment).c_str());
+  for (const auto& cmd : r.argv) {
+    std::string line;
+    for (const auto& a : cmd) line += (line.empty() ? "" : " ") + shown(a);
+    std::fprintf(stderr, "    %s\n", line.c_str());
+  }
+  std::fprintf(stderr, "  as the agent wrote it: %s\n", shown(r.command).c_str());
+}
+
+struct ApproveArgs {
+  std::string request, ttl = "15m", key, approver, repo = ".";
+};
+
+// The approver's principal: --approver, else the key's owner in the trusted people directory of
+// the repository at --repo, else its git user.email.
+Result<std::string> approver_of(const ApproveArgs& a, const signoff::SigningOptions& signing) {
+  if (!a.approver.empty()) return a.approver;
+  auto repo = git::Repository::open(a.repo);
+  if (!repo) return fail(Errc::invalid_argument, "who is approving? pass --approver (your id or email in people.yaml)");
+  if (auto root = gate::choose_trust_root(*repo, gate::TrustQuery{}); root && root->commit)
+    if (auto trusted = signoff::load_trusted(*repo, root->ref, signing.now))
+      if (auto owner = signoff::key_owner(trusted->trust, signing); owner && owner->person) {
+        if (!owner->problem.empty()) std::fprintf(stderr, "countersign: warning: %s\n", owner->problem.c_str());
+        return owner->person->id;
+      }
+  if (auto email = repo->config("user.email"); email && !email->empty()) return *email;
+  return fail(Errc::invalid_argument, "who is approving? pass --approver (your id or email in people.yaml)");
+}
+
 void add_approve(CLI::App& guard, int& exit_code) {
-  auto* cmd = guard.add_subcommand("approve", "Approve one retry of a held command (run by a senior, in their own terminal)");
-  static std::string id, ttl = "15m", as;
-  cmd->add_option("id", id, "The approval request id printed with the held command")->required();
-  cmd->add_option("--ttl", ttl, "How long the approval stays usable: 90s, 15m, 2h (default 15m)");
-  cmd->add_option("--as", as, "Approver name (default $USER)");
+  auto* cmd = guard.add_subcommand(
+      "approve", "Sign a held command's request block with your key (a senior, on their own machine)");
+  auto a = std::make_shared<ApproveArgs>();
+  cmd->add_option("request", a->request, "The request block, a file holding it, or - for standard input (default)");
+  cmd->add_option("--ttl", a->ttl, "How long the approval stays usable: 90s, 15m, 2h, at most 24h (default 15m)");
+  cmd->add_option("--key", a->key,
+                  "Private key file, or the .pub of a key in ssh-agent (default: the agent's first key)");
+  cmd->add_option("--approver", a->approver,
+                  "Your id or email in people.yaml (default: the key's owner, or user.email)");
+  cmd->add_option("--repo", a->repo, "Repository whose trusted people directory names you (default: .)");
+  cmd->callback([a, &exit_code] {
+    exit_code = 2;
+    auto say = [](const Error& e) { std::fprintf(stderr, "countersign: %s\n", e.describe().c_str()); };
+    long seconds = parse_ttl(a->ttl);
+    if (seconds <= 0 || seconds > signoff::kMaxCommandApprovalTtl) {
+      std::fprintf(stderr, "countersign: --ttl %s is not a duration between 1s and 24h like 90s, 15m or 2h\n",
+                   a->ttl.c_str());
+      return;
+    }
+    if (a->request.size() == 16 && a->request.find_first_not_of("0123456789abcdef") == std::string::npos) {
+      std::fprintf(stderr,
+                   "countersign: %s is a request id; approve the request block the held answer printed "
+                   "(`countersign guard pending` on the agent's machine shows it)\n",
+                   a->request.c_str());
+      return;
+    }
+    auto text = read_block(a->request);
+    if (!text) return say(text.error());
+    auto request = guard::parse_request_block(*text);
+    if (!request) return say(request.error());
+    show_request(*request);
+    signoff::SigningOptions signing;
+    if (!a->key.empty()) signing.key_file = a->key;
+    signing.now = static_cast<int64_t>(std::time(nullptr));
+    auto approver = approver_of(*a, signing);
+    if (!approver) return say(approver.error());
+    signoff::CommandApproval approval{request->id, request->binding, *approver, signing.now, signing.now + seconds};
+    auto block = signoff::sign_command_approval(approval, signing);
+    if (!block) return say(block.error());
+    std::fprintf(stderr,
+                 "countersign: approved by %s until %s: exactly one retry of exactly this command, there, will pass.\n"
+                 "Send this block back; it is pasted into `countersign guard accept` on the agent's machine:\n",
+                 shown(*approver).c_str(), signoff::format_time(approval.expires).c_str());
+    std::fwrite(block->data(), 1, block->size(), stdout);
+    exit_code = 0;
+  });
+}
+
+void add_accept(CLI::App& guard, int& exit_code) {
+  auto* cmd =
+      guard.add_subcommand("accept", "Store a senior's command approval block for the next retry of its command");
+  static std::string given;
+  cmd->add_option("approval", given, "The approval block, a file holding it, or - for standard input (default)");
   cmd->callback([&exit_code] {
+    exit_code = 2;
+    auto text = read_block(given);
+    if (!text) return (void)std::fprintf(stderr, "countersign: %s\n", text.error().describe().c_str());
+    auto read = signoff::read_command_approval(*text);
+    if (!read) return (void)std::fprintf(stderr, "countersign: %s\n", read.error().describe().c_str());
     auto env = process_env();
-    std::string approver = !as.empty() ? as : !env["USER"].empty() ? env["USER"] : env["LOGNAME"];
-    if (approver.empty())
-      if (const auto* pw = ::getpwuid(::getuid())) approver = pw->pw_name;
-    long seconds = parse_ttl(ttl);
-    if (seconds < 0) {
-      std::fprintf(stderr, "countersign: --ttl %s is not a duration like 90s, 15m or 2h\n", ttl.c_str());
-      exit_code = 2;
-      return;
-    }
+    std::string block = *text;
+    while (!block.empty() && std::isspace(static_cast<unsigned char>(block.back()))) block.pop_back();
+    block.erase(0, std::min(block.size(), block.find_first_not_of(" \t\r\n")));
+    block += "\n";
+    auto stored = guard::accept_approval(read->approval.request, block, env);
+    if (!stored) return (void)std::fprintf(stderr, "countersign: %s\n", stored.error().describe().c_str());
+    bool known = false;
     if (auto pending = guard::pending_requests(env))
-      for (const auto& r : *pending)
-        if (r.id == id)
-          std::printf("request %s (%s)\n  command: %s\n  cwd: %s\n  environment: %s\n", r.id.c_str(), r.agent.c_str(),
-                      r.command.c_str(), r.cwd.c_str(), r.environment.c_str());
-    auto grant = guard::approve_request(id, approver, seconds, env);
-    if (!grant) {
-      std::fprintf(stderr, "countersign: %s\n", grant.error().describe().c_str());
-      exit_code = 2;
-      return;
-    }
-    std::printf("approved by %s until %s: exactly one retry of exactly this command will pass\n  signed with: %s\n",
-                grant->approver.c_str(), grant->expires.c_str(), grant->method.c_str());
+      for (const auto& r : *pending) known = known || r.id == read->approval.request;
+    std::printf("stored the approval of request %s by %s (until %s) at %s\n", read->approval.request.c_str(),
+                read->approval.approver.c_str(), signoff::format_time(read->approval.expires).c_str(), stored->c_str());
+    std::printf(known ? "the next retry of exactly that command verifies it against the trusted people directory\n"
+                      : "note: no command with that request id is held here\n");
     exit_code = 0;
   });
 }
 
 void add_pending(CLI::App& guard, int& exit_code) {
-  auto* cmd = guard.add_subcommand("pending", "List held commands waiting for approval");
+  auto* cmd = guard.add_subcommand("pending", "List held commands waiting for approval, with their request blocks");
   cmd->callback([&exit_code] {
     auto pending = guard::pending_requests(process_env());
     if (!pending) {
@@ -95,8 +221,9 @@ void add_pending(CLI::App& guard, int& exit_code) {
       std::string rules;
       for (const auto& rule : r.rules) rules += (rules.empty() ? "" : ", ") + rule;
       std::printf("%s  %s  %s%s\n  %s\n  cwd %s, environment %s, rules %s\n", r.id.c_str(), r.created.c_str(),
-                  r.agent.c_str(), r.approved ? "  (approved, retry pending)" : "", r.command.c_str(), r.cwd.c_str(),
-                  r.environment.c_str(), rules.c_str());
+                  r.agent.c_str(), r.approvals ? "  (approval accepted, retry pending)" : "", r.command.c_str(),
+                  r.cwd.c_str(), r.environment.c_str(), rules.c_str());
+      if (!r.block.empty()) std::printf("%s", r.block.c_str());
     }
     exit_code = 0;
   });
@@ -146,12 +273,14 @@ void add_guard(CLI::App& app, int& exit_code) {
   }());
   cmd->require_subcommand(0, 1);
   add_approve(*cmd, exit_code);
+  add_accept(*cmd, exit_code);
   add_pending(*cmd, exit_code);
   add_doctor(*cmd, exit_code);
   cmd->callback([cmd, &exit_code] {
     if (!cmd->get_subcommands().empty()) return;
     if (agent.empty()) {
-      std::fprintf(stderr, "countersign: guard needs --agent NAME, or a subcommand: approve, pending, doctor\n");
+      std::fprintf(stderr,
+                   "countersign: guard needs --agent NAME, or a subcommand: approve, accept, pending, doctor\n");
       exit_code = 2;
       return;
     }
@@ -164,8 +293,9 @@ const Registrar registrar(40, add_guard);
 }  // namespace
 
 int guard_hook(const char* agent) {
-  auto reply = guard::run_hook(agent, read_stdin_limited(),
-                               guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy});
+  auto reply =
+      guard::run_hook(agent, read_stdin_limited(),
+                      guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, release_held_command});
   std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
   std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
   std::fflush(stdout);

@@ -26,8 +26,10 @@ TEST(GuardHookBinary, AnswersEveryFixtureInTheAgentsProtocol) {
   }
 }
 
-TEST(GuardHookBinary, HeldApprovedOnceThenHeldAgain) {
-  TempDir home;
+// Outside a repository there is no trusted people directory: even a validly signed approval of
+// exactly this request, accepted into the state directory, releases nothing (nothing local does).
+TEST(GuardHookBinary, HeldOutsideARepositoryIsNeverReleased) {
+  TempDir home, keys;
   const std::string payload =
       R"({"session_id":"s","cwd":"/srv/shop","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"git push --force origin main"}})";
   auto held = hook(home, "codex", payload);
@@ -38,17 +40,17 @@ TEST(GuardHookBinary, HeldApprovedOnceThenHeldAgain) {
   std::string env = "env -u XDG_STATE_HOME HOME=" + quote(home.path().string()) + " " + quote(CS_BINARY);
   auto pending = sh(env + " guard pending");
   EXPECT_NE(pending.out.find(id), std::string::npos) << pending.out;
-  auto approve = sh(env + " guard approve " + id + " --ttl 10m --as carol");
+  auto key = keys.path() / "k";
+  ASSERT_EQ(sh("ssh-keygen -q -t ed25519 -N '' -f " + quote(key.string())).exit_code, 0);
+  auto approve = sh(env + " guard approve --key " + quote(key.string()) + " --approver carol", {}, held.err);
+  ASSERT_NE(approve.exit_code, 0);  // the stderr line is not only the block
+  auto block = held.err.substr(held.err.find("-----BEGIN COUNTERSIGN COMMAND REQUEST-----"));
+  approve = sh(env + " guard approve --key " + quote(key.string()) + " --approver carol", {}, block);
   ASSERT_EQ(approve.exit_code, 0) << approve.err;
-  EXPECT_NE(approve.out.find("approved by carol"), std::string::npos);
+  ASSERT_EQ(sh(env + " guard accept", {}, approve.out).exit_code, 0);
   auto retry = hook(home, "codex", payload);
-  EXPECT_EQ(retry.exit_code, 0) << retry.err;
-  EXPECT_EQ(retry.out, "");
-  auto again = hook(home, "codex", payload);
-  EXPECT_EQ(again.exit_code, 2);
-  EXPECT_NE(again.err.find(id), std::string::npos);
-  auto log = read_file(home.path() / ".local/state/countersign/guard.jsonl");
-  EXPECT_NE(log.find("\"approved_by\":\"carol\""), std::string::npos) << log;
+  EXPECT_EQ(retry.exit_code, 2);
+  EXPECT_NE(retry.err.find("outside a git repository"), std::string::npos) << retry.err;
 }
 
 TEST(GuardHookBinary, SecretsNeverReachTheAuditLog) {

@@ -166,16 +166,22 @@ TEST(GuardHookBinary, GeminiApprovalForTheProjectDoesNotReleaseTheSameCommandAtR
            R"(,"tool_name":"run_shell_command","tool_input":{"command":"git push --force origin main","dir_path":)" +
            text::json_quote(dir) + "}}";
   };
+  auto request_of = [](const RunResult& r) {
+    auto pos = r.out.find("held for approval: request ");
+    return pos == std::string::npos ? std::string() : r.out.substr(pos + 27, 16);
+  };
   auto held = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("."));
-  auto pos = held.out.find("held for approval: request ");
-  ASSERT_NE(pos, std::string::npos) << held.out << held.err;
-  auto id = held.out.substr(pos + 27, 16);
-  ASSERT_EQ(run_in(home, {"guard", "approve", id, "--as", "carol"}, project.path()).exit_code, 0);
+  auto id = request_of(held);
+  ASSERT_EQ(id.size(), 16u) << held.out << held.err;
+  // The same command where Gemini will really run it (dir_path "/") is another request: an
+  // approval of the one in the project cannot release it.
   auto at_root = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("/"));
   EXPECT_NE(at_root.out.find("\"deny\""), std::string::npos) << at_root.out;
-  EXPECT_EQ(at_root.out.find(id), std::string::npos) << at_root.out;
-  auto here = run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("."));
-  EXPECT_EQ(here.out, "") << "the approved command in the approved directory passes once";
+  auto root_id = request_of(at_root);
+  ASSERT_EQ(root_id.size(), 16u) << at_root.out;
+  EXPECT_NE(root_id, id);
+  EXPECT_EQ(request_of(run_in(home, {"guard", "--agent", "gemini"}, project.path(), payload("."))), id)
+      << "the same command in the same directory is the same request";
 }
 
 TEST(GuardDoctorCli, SaysWhenNothingIsInstalled) {
@@ -185,12 +191,20 @@ TEST(GuardDoctorCli, SaysWhenNothingIsInstalled) {
   EXPECT_NE(r.out.find("no countersign hook is installed"), std::string::npos) << r.out;
 }
 
-TEST(GuardApproveCli, RejectsUnknownRequests) {
+TEST(GuardApproveCli, ApprovesOnlyRequestBlocks) {
   TempDir home, project;
   auto r = run_in(home, {"guard", "approve", "0123456789abcdef"}, project.path());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("no held command"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("request block"), std::string::npos) << r.err;
   EXPECT_EQ(run_in(home, {"guard", "approve", "0123456789abcdef", "--ttl", "soon"}, project.path()).exit_code, 2);
+  auto file = run_in(home, {"guard", "approve", (project.path() / "missing").string()}, project.path());
+  EXPECT_EQ(file.exit_code, 2);
+  auto accept =
+      run_in(home,
+             {"guard", "accept",
+              "-----BEGIN COUNTERSIGN COMMAND APPROVAL-----\nAAAA\n-----END COUNTERSIGN COMMAND APPROVAL-----"},
+             project.path());
+  EXPECT_EQ(accept.exit_code, 2);
 }
 
 }  // namespace

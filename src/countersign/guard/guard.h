@@ -170,6 +170,34 @@ struct HookReply {
   int exit_code = 0;
 };
 
+// A held command as it travels to a senior and back (docs/guard.md "Approving held commands"):
+// exactly what will run, where and against what, for which agent and operator, and the binding a
+// command approval signs. The binding is recomputed from argv, cwd and environment whenever a
+// request is read, so a request cannot name one command and bind another.
+struct CommandRequest {
+  std::string id;                              // the first 16 hex digits of `binding`
+  std::string binding;                         // command_binding(argv, cwd, environment)
+  std::vector<std::vector<std::string>> argv;  // each simple command that will run, normalised
+  std::string command;                         // as the agent wrote it
+  std::string cwd;
+  std::string environment;  // the target environment
+  std::string agent;
+  std::string operator_;  // the account the agent runs as (login name)
+  std::string created;    // RFC 3339 UTC
+};
+
+// What the trusted revision says of the approvals waiting for a held command.
+struct CommandRelease {
+  bool released = false;
+  std::vector<std::string> approvers;  // the people whose approvals counted
+  // One key per approval that counted: the hex SHA-256 of what its signer signed (not of the
+  // block, whose wrapping and signature encoding another copy can vary). The hook marks them used.
+  std::vector<std::string> uses;
+  std::string reason;  // why not, naming each approval's refusal
+};
+// Whether an approval with this key was used up by an earlier retry.
+using ApprovalUsed = std::function<bool(const std::string& key)>;
+
 // Where a hook runs: the process environment (HOME, XDG_STATE_HOME, AWS_PROFILE, ...) and its
 // working directory, used when the payload carries no cwd.
 struct HookEnvironment {
@@ -178,6 +206,12 @@ struct HookEnvironment {
   // The trusted revision's policy for a project directory, when the shell can find it (the
   // gate's trust rule lives to the right of the guard); nullopt: the defaults and the work tree.
   std::function<std::optional<TrustedPolicy>(const std::string& project_dir)> trusted_policy;
+  // Verifies the approvals accepted for a held request against the trusted revision's people and
+  // `commands` policy (signoff/ and gate/ lie to the right of the guard). Called only when an
+  // approval is waiting for exactly that request; unset: nothing is ever released.
+  std::function<CommandRelease(const std::string& project_dir, const CommandRequest& request,
+                               const std::vector<std::string>& approvals, const ApprovalUsed& used)>
+      release_command{};
 };
 
 // The agents spoken to, by their `--agent` names: claude-code, codex, gemini, cursor, copilot, kiro,
@@ -193,6 +227,24 @@ HookReply run_hook(std::string_view agent, std::string_view payload, const HookE
 // The local state directory: $XDG_STATE_HOME/countersign or $HOME/.local/state/countersign.
 Result<std::string> state_dir(const std::map<std::string, std::string>& env);
 
+// Hex SHA-256 of the canonical, length-prefixed encoding of (argv list, cwd, environment).
+std::string command_binding(const std::vector<std::vector<std::string>>& argv, std::string_view cwd,
+                            std::string_view environment);
+
+// The request as one armored block ("-----BEGIN COUNTERSIGN COMMAND REQUEST-----", base64 lines,
+// "-----END COUNTERSIGN COMMAND REQUEST-----"); an error when it would exceed kMaxBlockPayload.
+Result<std::string> request_block(const CommandRequest& request);
+// Strict: exactly one block, nothing but whitespace around it, canonical base64, the exact field
+// layout request_block writes, a binding that is argv, cwd and environment's, and the id its prefix.
+Result<CommandRequest> parse_request_block(std::string_view text);
+
+// Armor shared by requests and approvals: `payload` as base64 lines of 64 columns between
+// "-----BEGIN <label>-----" and "-----END <label>-----". dearmor is strict in the same way as
+// parse_request_block and refuses payloads over `max_payload` bytes.
+inline constexpr size_t kMaxBlockPayload = 8192;
+std::string armor(std::string_view label, std::string_view payload);
+Result<std::string> dearmor(std::string_view label, std::string_view text, size_t max_payload = kMaxBlockPayload);
+
 // A held command waiting for approval (state_dir/guard/pending/<id>.json).
 struct HeldRequest {
   std::string id;
@@ -203,20 +255,18 @@ struct HeldRequest {
   std::string environment;
   std::string created;      // RFC 3339 UTC
   std::vector<std::string> rules;
-  bool approved = false;    // an unused approval is waiting for the retry
-};
-
-struct ApprovalGrant {
-  std::string id;
-  std::string approver;
-  std::string expires;  // RFC 3339 UTC
-  std::string method;   // how it is signed, e.g. "hmac-sha256 local token"
+  std::string block;     // the request block to forward to a senior (empty: too long to forward)
+  size_t approvals = 0;  // approvals accepted and waiting for the retry
 };
 
 Result<std::vector<HeldRequest>> pending_requests(const std::map<std::string, std::string>& env);
-// Approves the held request `id` for one retry within `ttl_seconds`.
-Result<ApprovalGrant> approve_request(std::string_view id, std::string_view approver, long ttl_seconds,
-                                      const std::map<std::string, std::string>& env);
+
+// Stores a command approval block (`countersign guard accept`) for the request it names, in
+// state_dir/guard/approved/<id>/; the next retry of exactly that command verifies it. `request_id`
+// is the id the block's statement names, read by the caller (the statement is signoff's format).
+// Returns where it was stored.
+Result<std::string> accept_approval(std::string_view request_id, std::string_view block,
+                                    const std::map<std::string, std::string>& env);
 
 enum class HookScope { project, user };
 

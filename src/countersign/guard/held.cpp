@@ -1,166 +1,145 @@
-// Approvals are local signed tokens: HMAC-SHA256 under a per-user key created 0600 in the state
-// directory. A token names the request id and the full binding, the approver and an expiry; a
-// retry consumes it by renaming it out of approved/, which succeeds for exactly one process.
+// Held requests and the approvals accepted for them, in the state directory. Approvals are read
+// and used up through directory descriptors opened without following symlinks, so that nothing
+// outside state/guard/ (a link planted in approved/ or used/) is read or marked. Whether an
+// approval releases anything is not decided here: the trusted revision's check does that.
 #include "countersign/guard/held.h"
 
+#include <dirent.h>
 #include <fcntl.h>
-// held::binding() uses SHA256_Init/Update/Final, deprecated since OpenSSL 3.0 (see there why).
+// Marker names use SHA256_Init/Update/Final, deprecated since OpenSSL 3.0 (see command_binding).
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <utility>
 
-#include "countersign/core/text.h"
 #include "countersign/guard/files.h"
 #include "countersign/guard/json.h"
 
 namespace cs::guard {
 namespace {
 
-std::string hex(const unsigned char* p, size_t n) {
+constexpr size_t kMaxApprovalFile = 32 * 1024;
+constexpr size_t kMaxApprovalsPerRequest = 64;
+
+std::string guard_dir(const std::string& state) {
+  return state + "/guard";
+}
+std::string pending_path(const std::string& state, std::string_view id) {
+  return guard_dir(state) + "/pending/" + std::string(id) + ".json";
+}
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, text.data(), text.size());
+  SHA256_Final(digest, &ctx);
   static const char* digits = "0123456789abcdef";
   std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
+  for (unsigned char c : digest) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
   }
   return out;
 }
 
-void add_field(std::string& out, std::string_view tag, std::string_view value) {
-  out += tag;
-  out += ' ';
-  out += std::to_string(value.size());
-  out += ':';
-  out += value;
-  out += '\n';
-}
-
-std::string guard_dir(const std::string& state) { return state + "/guard"; }
-std::string pending_path(const std::string& state, std::string_view id) {
-  return guard_dir(state) + "/pending/" + std::string(id) + ".json";
-}
-std::string approved_path(const std::string& state, std::string_view id) {
-  return guard_dir(state) + "/approved/" + std::string(id) + ".token";
-}
-std::string key_path(const std::string& state) { return state + "/guard-approval.key"; }
-
-// The per-user approval key: 32 random bytes, hex, in a 0600 file owned by this user.
-Result<std::string> approval_key(const std::string& state, bool create) {
-  auto path = key_path(state);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 && errno == ENOENT && create) {
-    if (auto made = files::make_private_dirs(state); !made) return std::unexpected(made.error());
-    unsigned char raw[32];
-    if (RAND_bytes(raw, sizeof raw) != 1) return fail(Errc::crypto, "cannot generate an approval key");
-    std::string key = hex(raw, sizeof raw);
-    int w = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (w >= 0) {
-      bool ok = ::write(w, key.data(), key.size()) == ssize_t(key.size());
-      ::close(w);
-      if (!ok) return fail(Errc::io, "cannot write " + path);
-    }
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
   }
-  if (fd < 0) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "cannot open approval key " + path);
-  struct stat st {};
-  ::fstat(fd, &st);
-  char buf[128];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if ((st.st_mode & 077) != 0 || st.st_uid != ::getuid())
-    return fail(Errc::crypto, "approval key " + path + " must be owned by you and mode 0600");
-  if (n != 64) return fail(Errc::crypto, "approval key " + path + " is malformed");
-  return std::string(buf, size_t(n));
-}
-
-std::string mac(std::string_view key, std::string_view body) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(body.data()), body.size(),
-       out, &len);
-  return hex(out, len);
-}
-
-std::string token_body(std::string_view id, std::string_view binding, std::string_view approver, long long issued,
-                       long long expires) {
-  std::string body = "countersign-guard-approval v1\n";
-  body += "id " + std::string(id) + "\n";
-  body += "binding " + std::string(binding) + "\n";
-  body += "approver " + text::sanitize_utf8(approver) + "\n";
-  body += "issued " + std::to_string(issued) + "\n";
-  body += "expires " + std::to_string(expires) + "\n";
-  return body;
-}
-
-struct Token {
-  std::string id, binding, approver, mac;
-  long long issued = 0, expires = 0;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  bool ok() const { return fd >= 0; }
 };
 
-std::optional<Token> parse_token(std::string_view text) {
-  Token t;
-  auto all = text::lines(text);
-  if (all.empty() || all[0] != "countersign-guard-approval v1") return std::nullopt;
-  for (size_t i = 1; i < all.size(); ++i) {
-    auto line = all[i];
-    auto sp = line.find(' ');
-    if (sp == std::string_view::npos) continue;
-    auto key = line.substr(0, sp);
-    std::string value(line.substr(sp + 1));
-    try {
-      if (key == "id") t.id = value;
-      else if (key == "binding") t.binding = value;
-      else if (key == "approver") t.approver = value;
-      else if (key == "issued") t.issued = std::stoll(value);
-      else if (key == "expires") t.expires = std::stoll(value);
-      else if (key == "mac") t.mac = value;
-    } catch (...) {
-      return std::nullopt;
-    }
+// A directory under `parent`, never through a symlink; created 0700 when `create`. not_found when
+// it is absent and not created.
+Result<Fd> open_dir(int parent, const std::string& name, bool create, const std::string& shown) {
+  Fd d{::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+  if (!d.ok() && errno == ENOENT && create) {
+    if (::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST) return fail(Errc::io, "cannot create " + shown);
+    d = Fd{::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
   }
-  return t;
+  if (d.ok()) return d;
+  if (errno == ENOENT) return fail(Errc::not_found, shown + " does not exist");
+  if (errno == ELOOP || errno == ENOTDIR)
+    return fail(Errc::io, shown + " is a symlink or not a directory; approvals are only read from a real directory");
+  return fail(Errc::io, "cannot open " + shown);
 }
 
-bool same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+// state/guard/<sub...>, each level opened as above.
+Result<Fd> open_chain(const std::string& state, std::initializer_list<std::string> names, bool create) {
+  if (create)
+    if (auto made = files::make_private_dirs(state); !made) return std::unexpected(made.error());
+  Fd at{::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (!at.ok()) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "cannot open " + state);
+  std::string shown = state;
+  for (const auto& n : names) {
+    shown += "/" + n;
+    auto next = open_dir(at.fd, n, create, shown);
+    if (!next) return std::unexpected(next.error());
+    at = std::move(*next);
+  }
+  return at;
+}
+
+Result<std::string> read_regular(int dir, const std::string& name, const std::string& shown) {
+  struct stat st {};
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(Errc::io, "cannot read " + shown);
+  if (!S_ISREG(st.st_mode)) return fail(Errc::io, shown + " is a symlink or not a regular file");
+  if (st.st_uid != ::getuid()) return fail(Errc::io, shown + " is not owned by this user");
+  if (size_t(st.st_size) > kMaxApprovalFile) return fail(Errc::io, shown + " is too large to be an approval");
+  Fd f{::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+  if (!f.ok()) return fail(Errc::io, "cannot read " + shown);
+  std::string out(kMaxApprovalFile + 1, '\0');
+  size_t have = 0;
+  for (ssize_t n; have < out.size() && (n = ::read(f.fd, out.data() + have, out.size() - have)) > 0;) have += size_t(n);
+  if (have > kMaxApprovalFile) return fail(Errc::io, shown + " is too large to be an approval");
+  out.resize(have);
+  return out;
+}
+
+bool valid_key(std::string_view key) {
+  return key.size() == 64 && key.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::vector<std::string> entries(int dir) {
+  std::vector<std::string> out;
+  int copy = ::dup(dir);
+  if (copy < 0) return out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::fdopendir(copy), ::closedir);
+  if (!d) {
+    ::close(copy);
+    return out;
+  }
+  while (auto* e = ::readdir(d.get())) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(std::move(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
 
 namespace held {
 
-std::string binding(const std::vector<std::vector<std::string>>& argv, std::string_view cwd,
-                    std::string_view environment) {
-  std::string canon = "countersign-guard-request v1\n";
-  for (const auto& cmd : argv) {
-    add_field(canon, "command", std::to_string(cmd.size()));
-    for (const auto& arg : cmd) add_field(canon, "arg", arg);
-  }
-  add_field(canon, "cwd", cwd);
-  add_field(canon, "environment", environment);
-  // OpenSSL's SHA-256 itself, not EVP_Digest: OpenSSL 3's EVP first loads its configuration,
-  // error strings and provider name maps, 0.75 ms of CPU in a hook process that holds a
-  // command, more than all the rest of the call.
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, canon.data(), canon.size());
-  SHA256_Final(digest, &ctx);
-  return hex(digest, sizeof digest);
+std::string request_id(std::string_view b) {
+  return std::string(b.substr(0, 16));
 }
-
-std::string request_id(std::string_view b) { return std::string(b.substr(0, 16)); }
 
 bool valid_request_id(std::string_view id) {
   if (id.size() != 16) return false;
@@ -184,33 +163,61 @@ Result<void> record_pending(const std::string& state, const HeldRequest& r) {
   auto rules = json::Value::array_of();
   for (const auto& rule : r.rules) rules.items.push_back(json::Value::string_of(rule));
   doc.set("rules", std::move(rules));
+  doc.set("block", json::Value::string_of(r.block));
   return files::write_atomically(path, json::write(doc), 0600);
 }
 
-Result<std::optional<std::string>> consume_approval(const std::string& state, std::string_view id,
-                                                    std::string_view binding, long long now) {
-  auto path = approved_path(state, id);
-  auto text = files::read(path, 4096);
-  if (!text) {
-    if (text.error().code == Errc::not_found) return std::optional<std::string>{};
-    return std::unexpected(text.error());
+Result<std::vector<std::string>> waiting_approvals(const std::string& state, std::string_view id) {
+  if (!valid_request_id(id)) return fail(Errc::invalid_argument, "not a request id");
+  auto dir = open_chain(state, {"guard", "approved", std::string(id)}, false);
+  if (!dir) {
+    if (dir.error().code == Errc::not_found) return std::vector<std::string>{};
+    return std::unexpected(dir.error());
   }
-  auto token = parse_token(*text);
-  auto key = approval_key(state, false);
-  if (!key) return std::unexpected(key.error());
-  if (!token || !same(token->mac, mac(*key, token_body(token->id, token->binding, token->approver, token->issued,
-                                                        token->expires))))
-    return fail(Errc::crypto, "approval token " + path + " does not verify");
-  if (token->id != id || !same(token->binding, binding) || now > token->expires) {
-    if (now > token->expires) ::unlink(path.c_str());  // expired: the command is held again
-    return std::optional<std::string>{};
+  std::vector<std::string> out;
+  for (const auto& name : entries(dir->fd)) {
+    const std::string shown = guard_dir(state) + "/approved/" + std::string(id) + "/" + name;
+    if (!name.ends_with(".approval")) continue;  // temporary files of an accept under way
+    if (out.size() >= kMaxApprovalsPerRequest)
+      return fail(Errc::io, "more than " + std::to_string(kMaxApprovalsPerRequest) + " approvals for one request");
+    auto text = read_regular(dir->fd, name, shown);
+    if (!text) return std::unexpected(text.error());
+    out.push_back(std::move(*text));
   }
-  auto used_dir = guard_dir(state) + "/used";
-  if (auto made = files::make_private_dirs(used_dir); !made) return std::unexpected(made.error());
-  auto used = used_dir + "/" + std::string(id) + "." + std::to_string(now) + "." + std::to_string(::getpid()) + ".token";
-  if (::rename(path.c_str(), used.c_str()) != 0) return std::optional<std::string>{};  // another retry won
+  return out;
+}
+
+bool used(const std::string& state, std::string_view key) {
+  if (!valid_key(key)) return true;
+  auto dir = open_chain(state, {"guard", "used"}, false);
+  if (!dir) return dir.error().code != Errc::not_found;  // a used/ we cannot read: count it used
+  struct stat st {};
+  return ::fstatat(dir->fd, std::string(key).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+Result<bool> consume(const std::string& state, std::string_view id, const std::vector<std::string>& keys) {
+  if (keys.empty()) return false;
+  for (const auto& k : keys)
+    if (!valid_key(k)) return fail(Errc::invalid_argument, "not an approval key");
+  auto dir = open_chain(state, {"guard", "used"}, true);
+  if (!dir) return std::unexpected(dir.error());
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (const auto& key : sorted) {
+    Fd marker{::openat(dir->fd, key.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
+    // The first marker is the lock: another retry made it first. A later one exists only when
+    // someone else is using the same approvals right now.
+    if (!marker.ok() && errno == EEXIST) return false;
+    if (!marker.ok()) return fail(Errc::io, "cannot mark an approval used in " + guard_dir(state) + "/used");
+  }
+  if (auto approved = open_chain(state, {"guard", "approved", std::string(id)}, false)) {
+    for (const auto& name : entries(approved->fd)) ::unlinkat(approved->fd, name.c_str(), 0);
+    if (auto parent = open_chain(state, {"guard", "approved"}, false))
+      ::unlinkat(parent->fd, std::string(id).c_str(), AT_REMOVEDIR);
+  }
   ::unlink(pending_path(state, id).c_str());
-  return std::optional<std::string>{token->approver};
+  return true;
 }
 
 }  // namespace held
@@ -239,42 +246,41 @@ Result<std::vector<HeldRequest>> pending_requests(const std::map<std::string, st
       const auto* v = doc->get(k);
       return v && v->is_string() ? v->text : std::string();
     };
-    HeldRequest r{field("id"), field("binding"), field("agent"), field("command"), field("cwd"),
-                  field("environment"), field("created"), {}};
+    HeldRequest r{field("id"),      field("binding"),
+                  field("agent"),   field("command"),
+                  field("cwd"),     field("environment"),
+                  field("created"), {},
+                  field("block"),   0};
     if (const auto* rules = doc->get("rules"); rules && rules->is_array())
       for (const auto& rule : rules->items)
         if (rule.is_string()) r.rules.push_back(rule.text);
-    r.approved = ::access(approved_path(*state, r.id).c_str(), F_OK) == 0;
+    if (auto waiting = held::waiting_approvals(*state, name.substr(0, 16))) r.approvals = waiting->size();
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created < b.created; });
   return out;
 }
 
-Result<ApprovalGrant> approve_request(std::string_view id, std::string_view approver, long ttl_seconds,
-                                      const std::map<std::string, std::string>& env) {
-  if (!held::valid_request_id(id))
-    return fail(Errc::invalid_argument, "\"" + text::sanitize_utf8(id) + "\" is not a request id (16 hex digits)");
-  if (ttl_seconds <= 0 || ttl_seconds > 24 * 3600)
-    return fail(Errc::invalid_argument, "the approval lifetime must be between 1 second and 24 hours");
-  if (approver.empty()) return fail(Errc::invalid_argument, "no approver name (set USER or pass --as)");
+Result<std::string> accept_approval(std::string_view request_id, std::string_view block,
+                                    const std::map<std::string, std::string>& env) {
+  if (!held::valid_request_id(request_id))
+    return fail(Errc::invalid_argument, "the approval names no valid request id");
+  if (block.size() > kMaxApprovalFile) return fail(Errc::invalid_argument, "the approval is too large");
   auto state = state_dir(env);
   if (!state) return std::unexpected(state.error());
-  auto request_text = files::read(pending_path(*state, id), 1u << 20);
-  if (!request_text) return fail(Errc::not_found, "no held command with request id " + std::string(id));
-  auto request = json::parse(*request_text);
-  const json::Value* binding = request ? request->get("binding") : nullptr;
-  if (!binding || !binding->is_string() || held::request_id(binding->text) != id)
-    return fail(Errc::parse, "held request " + std::string(id) + " is malformed");
-  auto key = approval_key(*state, true);
-  if (!key) return std::unexpected(key.error());
-  long long issued = files::now(), expires = issued + ttl_seconds;
-  auto body = token_body(id, binding->text, approver, issued, expires);
-  body += "mac " + mac(*key, body) + "\n";
-  if (auto made = files::make_private_dirs(guard_dir(*state) + "/approved"); !made) return std::unexpected(made.error());
-  if (auto w = files::write_atomically(approved_path(*state, id), body, 0600); !w) return std::unexpected(w.error());
-  return ApprovalGrant{std::string(id), text::sanitize_utf8(approver), files::rfc3339(expires),
-                       "local token (HMAC-SHA256, per-user key " + key_path(*state) + ")"};
+  const std::string id(request_id);
+  auto dir = open_chain(*state, {"guard", "approved", id}, true);
+  if (!dir) return std::unexpected(dir.error());
+  const std::string name = sha256_hex(block).substr(0, 32) + ".approval";
+  const std::string tmp = name + ".tmp." + std::to_string(::getpid());
+  Fd f{::openat(dir->fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)};
+  if (!f.ok()) return fail(Errc::io, "cannot write the approval into " + guard_dir(*state) + "/approved/" + id);
+  bool written = ::write(f.fd, block.data(), block.size()) == ssize_t(block.size()) && ::fsync(f.fd) == 0;
+  if (!written || ::renameat(dir->fd, tmp.c_str(), dir->fd, name.c_str()) != 0) {
+    ::unlinkat(dir->fd, tmp.c_str(), 0);
+    return fail(Errc::io, "cannot write the approval into " + guard_dir(*state) + "/approved/" + id);
+  }
+  return guard_dir(*state) + "/approved/" + id + "/" + name;
 }
 
 }  // namespace cs::guard

@@ -11,9 +11,11 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kTopFields = {"version"sv,      "rules"sv,   "max_age"sv,   "break_glass"sv,
-                                   "environments"sv, "risk"sv,    "unknown"sv,   "approvals"sv,
-                                   "branches"sv,     "authorship"sv, "provenance"sv};
+constexpr std::array kTopFields = {"version"sv,      "rules"sv,      "max_age"sv,    "break_glass"sv,
+                                   "environments"sv, "risk"sv,       "unknown"sv,    "approvals"sv,
+                                   "branches"sv,     "authorship"sv, "provenance"sv, "commands"sv};
+constexpr std::array kCommandsFields = {"approvals"sv};
+constexpr std::array kCommandApprovalFields = {"role"sv, "count"sv};
 constexpr std::array kBranchesFields = {"protected"sv};
 constexpr std::array kRuleFields = {"name"sv, "description"sv, "match"sv, "require"sv};
 constexpr std::array kMatchFields = {"provenance"sv, "min_ai_share"sv, "paths"sv, "environments"sv, "min_severity"sv};
@@ -339,6 +341,37 @@ std::optional<provenance::Class> parse_class(YamlReader& r, const YAML::Node& no
   return std::nullopt;
 }
 
+// `commands: {approvals: [{role: senior, count: 1}, ...]}`: who releases a held command.
+void collect_commands(YamlReader& r, const YAML::Node& node, Commands& commands, Pending& pending) {
+  auto fields = r.fields(node, "commands", kCommandsFields);
+  if (!fields) return;
+  for (const auto& f : *fields) {
+    auto list = r.items(f.value, "commands.approvals");
+    if (!list) continue;
+    commands.approvals.clear();
+    for (const auto& item : *list) {
+      auto af = r.fields(item, "a command approval", kCommandApprovalFields);
+      if (!af) continue;
+      CommandRequirement req{"", 1, r.at(item)};
+      for (const auto& g : *af) {
+        if (g.key == "role") {
+          if (auto role = r.string(g.value, "commands.approvals.role")) {
+            pending.roles.push_back({*role, "commands.approvals", r.at(g.value)});
+            req.role = *role;
+          }
+        } else if (g.key == "count") {
+          req.count = int(r.integer(g.value, "commands.approvals.count", 1, kMaxApprovals).value_or(1));
+        }
+      }
+      if (req.role.empty())
+        r.error(item, "a command approval needs role: who may release a held command");
+      else
+        commands.approvals.push_back(std::move(req));
+    }
+    if (list->empty()) r.error(f.value, "commands.approvals may not be empty: a held command would need nobody");
+  }
+}
+
 void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pending& pending) {
   if (root.IsNull()) {
     r.error_at({r.file(), 1, 1, {}}, "the policy file is empty: it needs version: 1 and rules:");
@@ -387,6 +420,8 @@ void collect_policy(YamlReader& r, const YAML::Node& root, Policy& policy, Pendi
             policy.approvals.one_person_many_roles = *b;
     } else if (f.key == "provenance") {
       collect_provenance_trust(r, f.value, policy.provenance_trust);
+    } else if (f.key == "commands") {
+      collect_commands(r, f.value, policy.commands, pending);
     }
   }
   if (!has_version) r.warning(root, "no version: field; assuming version: 1");

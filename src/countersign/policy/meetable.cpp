@@ -58,6 +58,15 @@ Diagnostics unmeetable_requirements(const Policy& policy, const People& people,
                                                    ": no commit with such a finding can ever be signed off",
                                                {}}});
   }
+  for (const auto& c : policy.commands.approvals) {
+    std::vector<std::string> roles{c.role};
+    size_t have = holders(people, roles, is_agent);
+    if (have >= size_t(std::max(0, c.count)) || !people.role_defined(c.role)) continue;
+    out.items.push_back({Level::error, Error{Errc::policy,
+                                             "commands.approvals " + shortfall(c.count, roles, have) +
+                                                 ": no command the guard holds can ever be released",
+                                             c.where}});
+  }
   return out;
 }
 

@@ -240,6 +240,18 @@ struct ProvenanceTrust {
   std::vector<std::string> sources;
 };
 
+// `commands`: who releases a command the guard holds (docs/guard.md "Approving held commands"):
+// for each entry, `count` distinct people holding `role`, none of them the operator the agent runs
+// as and none an agent identity, each signing a command approval. Default: one senior.
+struct CommandRequirement {
+  std::string role;
+  int count = 1;
+  InputLocation where;
+};
+struct Commands {
+  std::vector<CommandRequirement> approvals{CommandRequirement{"senior", 1, {}}};
+};
+
 struct Policy {
   int version = 1;
   std::vector<Rule> rules;
@@ -252,6 +264,7 @@ struct Policy {
   ApprovalCounting approvals;
   Authorship authorship = Authorship::claimed;
   ProvenanceTrust provenance_trust;
+  Commands commands;
   bool builtin_default = false;  // true when the trusted revision had no policy.yaml
 };
 

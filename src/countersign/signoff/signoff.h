@@ -345,10 +345,19 @@ BreakGlassRules break_glass_of(const policy::Policy& policy);
 
 // Trust and break-glass rules read from the trusted revision `trusted` (policy, people,
 // allowed_signers), for commands that are not a whole gate check.
+// The policy's `commands.approvals` (who releases a command the guard holds): `count` distinct
+// people holding `role`.
+struct CommandRule {
+  std::string role;
+  int count = 1;
+};
+
 struct TrustedState {
   std::string label;  // how the trusted revision was named
   Trust trust;
   BreakGlassRules rules;
+  std::vector<CommandRule> command_rules;  // the policy's `commands.approvals`
+  bool one_person_many_roles = false;      // the policy's approvals.one_person_many_roles
   std::vector<std::string> diagnostics;  // problems loading the trusted files
 };
 Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view trusted_ref, int64_t now);
@@ -424,5 +433,51 @@ Result<Recorded> record_override(const git::Repository& repo, std::string_view t
                                  std::string_view reason, int64_t ttl, const SigningOptions& signing);
 // Fetches the remote's approvals, merges them in (a tree union) and pushes the result.
 Result<void> push(const git::Repository& repo, const std::string& remote = "origin");
+
+// ---- Command approvals: releasing a command the guard holds (docs/guard.md) --------------------
+
+// A senior's signature over one held command's request id and binding (guard::CommandRequest),
+// signed as SSHSIG in its own namespace, so that no change approval or commit signature is one.
+inline constexpr std::string_view kCommandApprovalNamespace = "countersign-command-approval";
+// The most a command approval may live: a longer one is refused when it is checked.
+inline constexpr int64_t kMaxCommandApprovalTtl = 24 * 3600;
+
+struct CommandApproval {
+  std::string request;   // the request id (16 hex digits)
+  std::string binding;   // the request's binding (64 hex digits)
+  std::string approver;  // the signer's principal: their id or email in the people directory
+  int64_t time = 0;
+  int64_t expires = 0;
+};
+// "countersign-command-approval v1\nrequest ...\nbinding ...\napprover ...\ntime ...\nexpires ...\n"
+std::string render(const CommandApproval& a);
+Result<CommandApproval> parse_command_approval(std::string_view text);  // strict: render()'s layout only
+
+// The statement signed with the senior's key (key file or ssh-agent, as `approve`), as one armored
+// block "-----BEGIN COUNTERSIGN COMMAND APPROVAL-----" holding the statement and its SSH signature.
+Result<std::string> sign_command_approval(const CommandApproval& approval, const SigningOptions& signing);
+struct CommandApprovalBlock {
+  CommandApproval approval;
+  std::string text;       // the statement as signed
+  std::string signature;  // armored SSH signature
+};
+// Strict: one block, its statement and one signature, nothing else.
+Result<CommandApprovalBlock> read_command_approval(std::string_view block);
+
+struct CommandCheck {
+  bool released = false;
+  std::vector<std::string> approvers;  // people ids whose approvals counted
+  std::vector<std::string> uses;       // their keys: hex SHA-256 of each counted statement's text
+  std::vector<std::string> refusals;   // why each other approval, or the whole, did not count
+};
+// Verifies command approval blocks for request `request` with binding `binding` against `trust`
+// (signature in kCommandApprovalNamespace, a key of exactly one person allowed in that namespace
+// now, the approver line that person's, request and binding equal, not expired, not longer-lived
+// than kMaxCommandApprovalTtl, not `used` already by its key) and meets `rules` with distinct
+// eligible people: never one of `operators` (the account the agent runs as), never an agent identity.
+CommandCheck check_command_approvals(const Trust& trust, std::span<const std::string> blocks, std::string_view request,
+                                     std::string_view binding, std::span<const Excluded> operators,
+                                     std::span<const CommandRule> rules, bool one_person_many_roles,
+                                     const std::function<bool(const std::string& key)>& used);
 
 }  // namespace cs::signoff

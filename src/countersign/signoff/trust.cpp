@@ -46,6 +46,8 @@ Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view 
   if (!id) return std::unexpected(id.error());
   out.trust = trust_from(loaded->people, loaded->policy, *signers, *id, now, *agents);
   out.rules = break_glass_of(loaded->policy);
+  for (const auto& c : loaded->policy.commands.approvals) out.command_rules.push_back({c.role, c.count});
+  out.one_person_many_roles = loaded->policy.approvals.one_person_many_roles;
   return out;
 }
 
