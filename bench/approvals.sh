@@ -20,7 +20,7 @@ shared=${CS_SHARED_DIR:-$root/../shared}
 commits=${CS_BENCH_COMMITS:-10000}
 approved=${CS_BENCH_APPROVED:-2000}
 runs=${CS_BENCH_RUNS:-3}
-work="$here/work/approvals-$commits"
+work="$here/work/approvals-v2-$commits"
 repo="$work/repo"
 
 [ -x "$bin" ] || { echo "approvals.sh: no countersign binary at $bin" >&2; exit 2; }
@@ -33,7 +33,9 @@ if [ ! -f "$work/ready" ]; then
   python3 "$shared/bench/gen-history.py" "$((commits + 1))" | git -C "$repo" fast-import --quiet
   git -C "$repo" config countersign.repo bench/history
   ssh-keygen -q -t ed25519 -N '' -C senior@example.com -f "$work/senior"
-  # The trusted revision: .countersign/ on its own branch, never part of the checked range.
+  # The trusted revision: .countersign/ in a child of the range's first commit, never part of the
+  # checked range (a range's hidden end must be in the trusted revision, else the gate widens it).
+  first=$(git -C "$repo" rev-list --max-parents=0 main)
   tmp=$(mktemp -d)
   mkdir -p "$tmp/.countersign"
   cat > "$tmp/.countersign/people.yaml" <<YAML
@@ -47,12 +49,11 @@ YAML
   blob=$(git -C "$repo" hash-object -w "$tmp/.countersign/people.yaml")
   sub=$(printf '100644 blob %s\tpeople.yaml\n' "$blob" | git -C "$repo" mktree)
   top=$(printf '040000 tree %s\t.countersign\n' "$sub" | git -C "$repo" mktree)
-  trusted=$(git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit-tree "$top" -m trusted)
+  trusted=$(git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit-tree "$top" -p "$first" -m trusted)
   git -C "$repo" update-ref refs/heads/trusted "$trusted"
   rm -rf "$tmp"
   # The commits to approve: every k-th of those the policy (the built-in default: AI-assisted,
   # AI-authored and unknown need a senior) says need sign-off, spread over the whole range.
-  first=$(git -C "$repo" rev-list --max-parents=0 main)
   (cd "$repo" && "$bin" check "$first..main" --trusted-ref trusted --format json > "$work/need.json" 2>/dev/null) || true
   python3 - "$work/need.json" "$approved" > "$work/approve.txt" <<'PY'
 import json, sys

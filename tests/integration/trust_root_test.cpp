@@ -214,8 +214,10 @@ TEST(TrustRoot, EmptyRangesAreNotAPass) {
   t.git("push -q -u origin feature");
   // Before: `check` with no range checked HEAD's commits not on its upstream: 0, pass.
   expect_blocked(t.run({"check"}), "2 commit");
-  expect_error(t.run({"check", "feature..feature"}), "has no commits, but");
-  expect_error(t.run({"check", "HEAD..HEAD~1"}), "has no commits, but");
+  // An empty range whose tip the trusted revision lacks is what that tip deploys: trusted..tip.
+  expect_blocked(t.run({"check", "feature..feature"}), "2 commit");
+  expect_blocked(t.run({"check", "feature..feature"}), "every commit it would deploy is checked");
+  expect_blocked(t.run({"check", "HEAD..HEAD~1"}), "1 commit");
   // Nothing added: main itself is checked against origin/main.
   t.git("checkout -q main");
   auto nothing = t.run({"check"});
@@ -224,6 +226,40 @@ TEST(TrustRoot, EmptyRangesAreNotAPass) {
   // A rollback deploys nothing new: pass.
   auto rollback = t.run({"check", "--deployed", head, "--candidate", t.base});
   EXPECT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+}
+
+// A second push's before..after leaves out the first push's commits, which its tip deploys too:
+// the range is widened to trusted..after, whatever form before takes.
+TEST(TrustRoot, APushRangeNarrowerThanTheChangeIsWidenedToTheTrustedRevision) {
+  Remote t;
+  t.write("app.py", "def cost(x):\n    return 0\n");
+  auto first = t.commit(std::string("fix cost") + kAi);  // the first push: AI, needs a senior
+  t.git("push -q -u origin feature");
+  t.write("README.md", "cost calculator\n");
+  auto second = t.commit("docs: describe the calculator");  // the second push: a human's, needs nothing
+  t.git("push -q origin feature");
+  // Before: `check first..second` passed, and deploying `second` shipped `first` unreviewed.
+  for (const std::string& range : std::vector<std::string>{first + ".." + second, first.substr(0, 12) + "..feature",
+                                   "origin/feature@{1}..origin/feature", "HEAD~1..HEAD", "feature~..feature"}) {
+    auto r = t.run({"check", range});
+    expect_blocked(r, "2 commit");
+    expect_blocked(r, "leaves out what its tip carries beyond the trusted revision");
+    expect_blocked(r, first.substr(0, 12));
+  }
+  // The widened range is reported as checked, in JSON too.
+  expect_blocked(t.run({"check", first + "..feature", "--format", "json"}), "refs/remotes/origin/main..feature");
+  // A senior's approval of the second commit alone does not deploy the first.
+  auto approved = t.run({"approve", second, "--key", t.carol.string(), "--approver", "carol@example.com"});
+  EXPECT_EQ(approved.exit_code, 0) << approved.out << approved.err;
+  expect_blocked(t.run({"check", first + ".." + second}), "fix cost");
+  // A range with two tips that would need widening is refused, naming what to check.
+  t.git("checkout -q -b side " + first);
+  t.write("other.py", "x = 1\n");
+  t.commit("side work");
+  expect_error(t.run({"check", "feature...side"}), "check each tip against it instead");
+  // A range whose hidden end is the trusted revision is walked as given, without a note.
+  auto plain = t.run({"check", "origin/main..feature"});
+  EXPECT_EQ(plain.out.find("leaves out"), std::string::npos) << plain.out;
 }
 
 TEST(TrustRoot, ShallowAndSingleBranchClonesSayWhatToFetch) {

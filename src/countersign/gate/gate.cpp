@@ -285,6 +285,16 @@ Decision check(const Request& request) {
   if (range.empty()) {
     range = d.trust.commit->hex() + "..HEAD";
     d.range = d.trust.ref + "..HEAD";
+  } else {
+    // A range narrower than what its tip deploys (a second push's before..after) is widened to
+    // the trusted revision: the commits of the first push are deployed too.
+    auto widened = detail::widened_range(*repo, d.trust, range);
+    if (!widened) return failed(std::move(d), widened.error());
+    if (*widened) {
+      range = (*widened)->range;
+      d.range = (*widened)->shown;
+      d.notes.push_back((*widened)->note);
+    }
   }
   auto reach = detail::trusted_history_in_reach(*repo, d.trust, range);
   if (!reach) return failed(std::move(d), reach.error());

@@ -221,6 +221,38 @@ Result<void> check_complete(const git::Repository& repo, const TrustRoot& root, 
   return {};
 }
 
+Result<std::optional<Widened>> widened_range(const git::Repository& repo, const TrustRoot& root, std::string_view range) {
+  auto ends = repo.range_ends(range);
+  if (!ends) return std::unexpected(ends.error());
+  std::optional<git::ObjectId> outside;  // a hidden end the trusted revision does not hold
+  for (const auto& h : ends->hidden) {
+    auto in = repo.is_ancestor(h, *root.commit);
+    if (!in) return std::unexpected(in.error());
+    if (!*in) {
+      outside = h;
+      break;
+    }
+  }
+  if (!outside) return std::optional<Widened>{};
+  std::string why = "the range " + std::string(range) + " leaves out what its tip carries beyond the trusted revision " +
+                    root.ref + ": " + outside->hex().substr(0, 12) + " is not in " + root.ref;
+  if (ends->tips.size() != 1) {
+    std::string instead;
+    for (const auto& t : ends->tips) instead += (instead.empty() ? "" : ", ") + root.ref + ".." + t.hex().substr(0, 12);
+    return fail(Errc::invalid_argument, why + "; check each tip against it instead (" + instead + ")");
+  }
+  const auto& tip = ends->tips.front();
+  std::string right(range);
+  if (auto dots = range.find(".."); dots != std::string_view::npos)
+    right = std::string(range.substr(dots + (range.compare(dots, 3, "...") == 0 ? 3 : 2)));
+  if (right.empty()) right = "HEAD";
+  Widened w;
+  w.range = root.commit->hex() + ".." + tip.hex();
+  w.shown = root.ref + ".." + right;
+  w.note = why + ", so every commit it would deploy is checked: " + w.shown;
+  return std::optional<Widened>{std::move(w)};
+}
+
 }  // namespace detail
 
 Result<void> refuse_if_contains(const git::Repository& repo, const TrustRoot& root, std::string_view range) {

@@ -29,4 +29,18 @@ Error shallow_cut(std::string_view range, const git::ObjectId& commit);
 Result<void> check_complete(const git::Repository& repo, const TrustRoot& root, std::string_view range,
                             std::span<const git::ObjectId> walked);
 
+// What the tips of `range` would deploy is every commit of theirs the trusted revision lacks. When a
+// hidden end of the range is not in the trusted revision (the before..after of a second push, whose
+// `before` was never trusted), the commits between the two are deployed with the tips but left out
+// of the range: the range to check is then the trusted revision..the tip, returned here with the
+// note that says so. nullopt: the range already holds all of it (its hidden ends are in the trusted
+// revision, or it has none and walks the tips' whole history). A range with several tips that
+// would need widening is refused, naming the ranges to check instead.
+struct Widened {
+  std::string range;  // as walked: "<trusted id>..<tip id>"
+  std::string shown;  // as reported: "<trusted ref>..<tip as given>"
+  std::string note;
+};
+Result<std::optional<Widened>> widened_range(const git::Repository& repo, const TrustRoot& root, std::string_view range);
+
 }  // namespace cs::gate::detail
