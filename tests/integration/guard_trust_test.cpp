@@ -75,6 +75,10 @@ constexpr const char* kDeleteProdNs = "kubectl delete ns prod";
 const std::string kAllowDeleteProdNs =
     "allow:\n  - command: \"kubectl delete ns prod\"\n    expires: 2999-01-01\n    reason: the agent says so\n";
 
+bool hook_holds(const RunResult& hook) {
+  return has(hook.out, "\"permissionDecision\":\"ask\"") || has(hook.out, "\"permissionDecision\":\"deny\"");
+}
+
 bool held(const RunResult& explained) {
   return has(explained.out, "decision: ask") || has(explained.out, "decision: deny");
 }
@@ -89,7 +93,7 @@ TEST(GuardTrust, WorkTreeAllowListIsIgnored) {
   EXPECT_TRUE(has(e.out, "allow entry 'kubectl delete ns prod' ignored")) << e.out;
   EXPECT_TRUE(has(e.out, "allow entries count only from refs/heads/main:.countersign/guard.yaml")) << e.out;
   auto hook = t.hook(kDeleteProdNs);
-  EXPECT_FALSE(has(hook.out, "\"permissionDecision\":\"allow\"")) << hook.out;
+  EXPECT_TRUE(hook_holds(hook)) << hook.out;
   EXPECT_TRUE(has(hook.out, "kubectl.delete.namespace")) << hook.out;
 }
 
@@ -100,7 +104,7 @@ TEST(GuardTrust, WorkTreeDisabledPackIsIgnored) {
   auto e = t.explain(kDeleteProdNs);
   EXPECT_TRUE(held(e)) << e.out;
   EXPECT_TRUE(has(e.out, "disabling pack 'kubectl' ignored")) << e.out;
-  EXPECT_FALSE(has(t.hook(kDeleteProdNs).out, "\"permissionDecision\":\"allow\""));
+  EXPECT_TRUE(hook_holds(t.hook(kDeleteProdNs)));
 }
 
 // ... or renames prod non-production in the work tree's policy.yaml.
@@ -111,7 +115,7 @@ TEST(GuardTrust, WorkTreeEnvironmentsCannotMakeProdNonProduction) {
   auto e = t.explain(del);
   EXPECT_TRUE(has(e.out, "environment: prod (production)")) << e.out;
   EXPECT_TRUE(held(e)) << e.out;
-  EXPECT_FALSE(has(t.hook(del).out, "\"permissionDecision\":\"allow\""));
+  EXPECT_TRUE(hook_holds(t.hook(del)));
 }
 
 // Committing it on the agent's own branch (and pushing nothing) does not make it trusted.
@@ -122,7 +126,7 @@ TEST(GuardTrust, GuardFileCommittedOnTheAgentsBranchIsIgnored) {
   auto e = t.explain(kDeleteProdNs);
   EXPECT_TRUE(held(e)) << e.out;
   EXPECT_TRUE(has(e.out, "ignored")) << e.out;
-  EXPECT_FALSE(has(t.hook(kDeleteProdNs).out, "\"permissionDecision\":\"allow\""));
+  EXPECT_TRUE(hook_holds(t.hook(kDeleteProdNs)));
 }
 
 // The same entry on the branch changes go into is the team's decision: honoured, and explain says
@@ -136,7 +140,9 @@ TEST(GuardTrust, TrustedBranchAllowListAndDisabledPacksAreHonoured) {
   EXPECT_TRUE(has(e.out, "refs/heads/main:.countersign/guard.yaml: 0 pack(s), 1 allow entry, 0 disabled pack(s) (honoured)"))
       << e.out;
   EXPECT_TRUE(has(e.out, "trusted revision: refs/heads/main (read with countersign's ref and object reader)")) << e.out;
-  EXPECT_TRUE(has(t.hook(kDeleteProdNs).out, "\"permissionDecision\":\"allow\""));
+  auto allowed = t.hook(kDeleteProdNs);  // Claude Code: an allowed command gets no output
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_FALSE(has(allowed.out, "permissionDecision")) << allowed.out;
   // Other namespaces stay held.
   EXPECT_TRUE(held(t.explain("kubectl delete ns payments")));
 

@@ -366,7 +366,7 @@ std::unique_ptr<LightRepository> LightRepository::open(const std::string& projec
       break;
   }
   impl->packs = detail::PackSet::open(impl->commondir + "/objects");
-  impl->reader = std::make_unique<detail::ObjectReader>(impl->packs, size_t(1) << 20);
+  impl->reader = std::make_unique<detail::ObjectReader>(impl->packs, size_t(256) << 10);
   return std::unique_ptr<LightRepository>(new LightRepository(std::move(impl)));
 }
 
