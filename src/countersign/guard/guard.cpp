@@ -476,7 +476,7 @@ std::string Guard::explain(std::string_view command, const Context& context) con
       << "; the work tree's policy.yaml can only add production names\n";
   out << "\nconfiguration:\n";
   for (const auto& line : impl_->provenance) out << "  " << line << "\n";
-  for (const auto& w : impl_->warnings) out << "  warning: " << w.describe() << "\n";
+  for (const auto& w : impl_->warnings) out << "  " << w.describe() << "\n";
   out << "\nmatches:\n";
   if (v.matches.empty()) out << "  (no rule matched)\n";
   for (const auto& m : v.matches) {
