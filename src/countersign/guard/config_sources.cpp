@@ -80,6 +80,11 @@ void take_work_tree(const std::string& text, const std::string& name, const std:
 
 bool system_file_trusted(const std::string& path, std::string& why) {
   uid_t me = ::geteuid();
+  struct stat file {};
+  if (::stat(path.c_str(), &file) != 0) {
+    why = path + " cannot be examined";
+    return false;
+  }
   if (me == 0) return true;  // root may write anything: there is no less privileged account to fear
   std::filesystem::path p(path);
   for (const auto& target : {p, p.parent_path()}) {
