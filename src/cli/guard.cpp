@@ -178,8 +178,9 @@ const Registrar registrar(40, add_guard);
 }  // namespace
 
 int guard_hook(const char* agent) {
-  auto reply = guard::run_hook(agent, read_stdin_limited(),
-                               guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, trusted_guard_config});
+  auto reply =
+      guard::run_hook(agent, read_stdin_limited(),
+                      guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, trusted_guard_config});
   std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
   std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
   std::fflush(stdout);

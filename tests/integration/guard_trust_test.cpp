@@ -137,7 +137,8 @@ TEST(GuardTrust, TrustedBranchAllowListAndDisabledPacksAreHonoured) {
   EXPECT_FALSE(std::filesystem::exists(t.g.path() / ".countersign/guard.yaml"));
   auto e = t.explain(kDeleteProdNs);
   EXPECT_TRUE(has(e.out, "decision: allow")) << e.out;
-  EXPECT_TRUE(has(e.out, "refs/heads/main:.countersign/guard.yaml: 0 pack(s), 1 allow entry, 0 disabled pack(s) (honoured)"))
+  EXPECT_TRUE(
+      has(e.out, "refs/heads/main:.countersign/guard.yaml: 0 pack(s), 1 allow entry, 0 disabled pack(s) (honoured)"))
       << e.out;
   EXPECT_TRUE(has(e.out, "trusted revision: refs/heads/main (read with countersign's ref and object reader)")) << e.out;
   auto allowed = t.hook(kDeleteProdNs);  // Claude Code: an allowed command gets no output

@@ -82,8 +82,8 @@ struct Guard::Impl {
   mutable std::once_flag envs_once;
   mutable Environments envs_;      // before envs(): the built-in or the eagerly given trusted ones
   mutable std::string envs_from_;  // the trusted policy they came from, or empty
-  bool lazy_trusted_policy = false;  // only trusted_policy_source was given: read on first use
-  std::vector<std::string> provenance;  // where each piece of configuration came from (explain)
+  bool lazy_trusted_policy = false;           // only trusted_policy_source was given: read on first use
+  std::vector<std::string> provenance;        // where each piece of configuration came from (explain)
   std::vector<std::string> added_production;  // by the work tree's policy.yaml
   bool added_default_production = false;
   mutable std::deque<Entry> packs;  // in load order; a deque, as entries cannot move
@@ -163,7 +163,8 @@ Result<Guard> Guard::load(const Config& config) {
   if (!trusted && config.trusted_policy) {
     const std::string& name = config.trusted_policy->name;
     auto colon = name.rfind(':');
-    trusted = TrustedConfig{colon == std::string::npos ? name : name.substr(0, colon), config.trusted_policy, {}, {}, {}};
+    trusted =
+        TrustedConfig{colon == std::string::npos ? name : name.substr(0, colon), config.trusted_policy, {}, {}, {}};
   }
   if (trusted && !trusted->error.empty())  // fail closed: never the work tree in its place
     return fail(Errc::parse, "guard configuration: the trusted revision" +
@@ -205,8 +206,10 @@ Result<Guard> Guard::load(const Config& config) {
   for (const auto& d : sources.disabled) {
     bool known = false;
     for (const auto& e : impl->packs) known = known || e.loaded.pack.name == d.pack;
-    if (!known) impl->warnings.push_back({false, "disable: no pack is named '" + d.pack + "'", d.where});
-    else disabled.insert(d.pack);
+    if (!known)
+      impl->warnings.push_back({false, "disable: no pack is named '" + d.pack + "'", d.where});
+    else
+      disabled.insert(d.pack);
   }
   for (std::size_t i = 0; i < impl->packs.size(); ++i) {
     if (disabled.contains(impl->packs[i].loaded.pack.name)) continue;

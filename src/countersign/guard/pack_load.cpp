@@ -361,7 +361,8 @@ void load_user_file(std::string_view yaml, const std::string& origin, const std:
       if (key != "packs" && key != "allow" && key != "disable") r.warn(kv.first, "unknown key '" + key + "' ignored");
     }
     if (const auto& d = root["disable"]) {
-      if (!d.IsSequence()) r.error(d, "disable must be a list of pack names");
+      if (!d.IsSequence())
+        r.error(d, "disable must be a list of pack names");
       else
         for (const auto& item : d) {
           UserDisable u;

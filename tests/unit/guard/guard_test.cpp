@@ -145,7 +145,8 @@ TEST(Guard, UserAllowListEntriesExpire) {
   Config c;
   c.project_dir = dir.path().string();
   c.system_dir.clear();
-  c.trusted_config = TrustedConfig{"refs/heads/main", std::nullopt,
+  c.trusted_config = TrustedConfig{"refs/heads/main",
+                                   std::nullopt,
                                    TrustedPolicy{"refs/heads/main:.countersign/guard.yaml",
                                                  "allow:\n"
                                                  "  - command: \"terraform destroy -target=module.scratch*\"\n"
@@ -154,7 +155,8 @@ TEST(Guard, UserAllowListEntriesExpire) {
                                                  "    reason: scratch module\n"
                                                  "  - command: \"git reset --hard*\"\n"
                                                  "    expires: 2001-01-01\n"},
-                                   {}, {}};
+                                   {},
+                                   {}};
   auto loaded = Guard::load(c);
   ASSERT_TRUE(loaded) << loaded.error().describe();
   Guard g = std::move(*loaded);
