@@ -37,7 +37,7 @@ struct HeldFixture : ::testing::Test {
 
   guard::HookReply run(const guard::HookAdapter& adapter, const std::string& cwd = "/srv/shop") {
     return guard::run_hook_with(adapter, adapter.sample_payload("terraform destroy -auto-approve", cwd),
-                                guard::HookEnvironment{env, "/", {}}, classify);
+                                guard::HookEnvironment{env, "/", {}, {}}, classify);
   }
 
   std::string request_id_in(const std::string& text) {
@@ -150,7 +150,7 @@ TEST_F(HeldFixture, ApproveRejectsUnknownAndMalformedIds) {
 TEST_F(HeldFixture, AnAgentCannotApproveItself) {
   const auto& claude = guard::claude_code_adapter();
   auto reply = guard::run_hook_with(claude, claude.sample_payload("countersign guard approve 0123456789abcdef", "/w"),
-                                    guard::HookEnvironment{env, "/", {}}, classify);
+                                    guard::HookEnvironment{env, "/", {}, {}}, classify);
   EXPECT_NE(reply.out.find("\"deny\""), std::string::npos) << reply.out;
 }
 

@@ -62,7 +62,7 @@ TEST(HookFixtures, AdaptersAnswerInTheAgentsProtocol) {
   for (const auto& fx : load_hook_fixtures()) {
     SCOPED_TRACE(fx.agent + "/" + fx.name);
     TempDir home;
-    guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}};
+    guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}, {}};
     auto reply = guard::run_hook_with(*guard::find_adapter(fx.agent), fx.payload, where, fixed(fx.decision()));
     EXPECT_TRUE(reply_matches(fx, reply.exit_code, reply.out, reply.err));
   }
@@ -80,7 +80,7 @@ TEST(HookAdapters, AHeldCommandIsDeniedWhereTheAgentCannotAsk) {
 
 TEST(HookAdapters, ClassifierFailureIsDenied) {
   TempDir home;
-  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}};
+  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}, {}};
   auto broken = [](const std::string&, const guard::Context&) -> Result<guard::Verdict> {
     return fail(Errc::policy, "guard.yaml:3:1: bad rule");
   };
@@ -92,7 +92,7 @@ TEST(HookAdapters, ClassifierFailureIsDenied) {
 
 TEST(HookAdapters, HostileInputIsDeniedNeverAllowed) {
   TempDir home;
-  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}};
+  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}, {}};
   auto allow_all = fixed("allow");
   static constexpr char kNul[] = "{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"l\0s\"}}";
   std::vector<std::string> hostile = {
