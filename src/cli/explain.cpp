@@ -19,7 +19,7 @@ void add_explain(CLI::App& app, int& exit_code) {
     guard::Context ctx = guard::context_from_process(cwd);
     guard::Config config;
     config.project_dir = project.empty() ? guard::find_project_dir(ctx.cwd) : project;
-    if (!config.project_dir.empty()) config.trusted_policy = trusted_guard_policy(config.project_dir);
+    if (!config.project_dir.empty()) config.trusted_config = trusted_guard_config(config.project_dir);
     auto g = guard::Guard::load(config);
     if (!g) {
       std::fprintf(stderr, "countersign explain: %s\n", g.error().describe().c_str());

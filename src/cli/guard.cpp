@@ -249,6 +249,20 @@ void add_doctor(CLI::App& guard, int& exit_code) {
         std::printf("--   %-12s %s: %s\n", c.agent.c_str(), c.file.c_str(), c.detail.c_str());
     if (installed == 0)
       std::printf("no countersign hook is installed for any agent; run `countersign install-hook <agent>`\n");
+    // The configuration the hooks will load: where it comes from, and what of the work tree's is ignored.
+    guard::Config config;
+    config.project_dir = guard::find_project_dir(project.empty() ? current_dir() : project);
+    config.trusted_config = trusted_guard_config(config.project_dir);
+    std::printf("configuration: trusted revision %s\n", config.trusted_config->revision.empty()
+                                                            ? "none (built-in environments, no allow-list)"
+                                                            : config.trusted_config->revision.c_str());
+    auto loaded = guard::Guard::load(config);
+    if (!loaded) {
+      std::printf("FAIL configuration: %s\n", loaded.error().describe().c_str());
+      ++failing;
+    } else {
+      for (const auto& w : loaded->warnings()) std::printf("     %s\n", w.describe().c_str());
+    }
     exit_code = installed > 0 && failing == 0 ? 0 : 1;
   });
 }
@@ -295,7 +309,8 @@ const Registrar registrar(40, add_guard);
 int guard_hook(const char* agent) {
   auto reply =
       guard::run_hook(agent, read_stdin_limited(),
-                      guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, release_held_command});
+                      guard::HookEnvironment{process_env(), current_dir(), trusted_guard_policy, trusted_guard_config,
+                                             release_held_command});
   std::fwrite(reply.out.data(), 1, reply.out.size(), stdout);
   std::fwrite(reply.err.data(), 1, reply.err.size(), stderr);
   std::fflush(stdout);

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -192,20 +193,27 @@ std::optional<PackSet::Location> PackSet::find(const ObjectId& id) const {
 }
 
 namespace {
-constexpr size_t kSlots = 4096;
-constexpr size_t kRecent = 2048;                       // recently read trees, direct-mapped by id
+constexpr size_t kSlots = 4096;                        // for a cache of 8 MB or more
 constexpr size_t kRecentMax = 16 << 10;                // larger trees are not kept
 constexpr size_t kRecentBudget = size_t(8) << 20;      // their buffers, all told
-size_t slot_of(uint64_t key) { return size_t((key * 0x9E3779B97F4A7C15ull) >> 52) & (kSlots - 1); }
+// Direct-mapped by the key's top bits; `slots` is a power of two.
+size_t slot_of(uint64_t key, size_t slots) {
+  return size_t((key * 0x9E3779B97F4A7C15ull) >> (64 - std::countr_zero(slots)));
+}
+// Fewer slots for a smaller cache: a reader made for a few objects (the guard's, in a hook
+// process) would otherwise fault in a third of a megabyte of empty tables.
+size_t slots_for(size_t cache_bytes) {
+  return std::clamp<size_t>(std::bit_floor(std::max<size_t>(cache_bytes / 2048, 1)), 16, kSlots);
+}
 }  // namespace
 
 ObjectReader::ObjectReader(std::shared_ptr<const PackSet> packs, size_t cache_bytes)
     : packs_(std::move(packs)),
       inflater_(libdeflate_alloc_decompressor()),
       fixed_inflater_(libdeflate_alloc_decompressor()),
-      slots_(kSlots),
+      slots_(slots_for(cache_bytes)),
       cache_limit_(cache_bytes),
-      recent_(kRecent) {}
+      recent_(slots_for(cache_bytes) / 2) {}
 
 ObjectReader::~ObjectReader() {
   libdeflate_free_decompressor(inflater_);
@@ -215,7 +223,7 @@ ObjectReader::~ObjectReader() {
 
 ObjectType ObjectReader::read(const ObjectId& id, std::string& out) {
   if (!packs_ || !inflater_ || !fixed_inflater_) return ObjectType::none;
-  RecentTree& recent = recent_[size_t(be64(id.bytes.data() + 8)) & (kRecent - 1)];
+  RecentTree& recent = recent_[size_t(be64(id.bytes.data() + 8)) & (recent_.size() - 1)];
   if (recent.used && recent.id == id) {
     out.assign(recent.content);
     return ObjectType::tree;
@@ -457,13 +465,13 @@ ObjectType ObjectReader::read_loose(const ObjectId& id, std::string& out) {
 }
 
 const ObjectReader::Slot* ObjectReader::cached(Key key) const {
-  const Slot& s = slots_[slot_of(key)];
+  const Slot& s = slots_[slot_of(key, slots_.size())];
   return s.key == key ? &s : nullptr;
 }
 
 const ObjectReader::Slot* ObjectReader::keep(Key key, ObjectType type, std::string& content) {
   if (content.size() > cache_limit_ / 16) return nullptr;
-  Slot& s = slots_[slot_of(key)];
+  Slot& s = slots_[slot_of(key, slots_.size())];
   if (s.key == key) return &s;
   if (cache_bytes_ - s.charged + std::max(s.charged, content.capacity()) > cache_limit_) {
     // Over budget: start again rather than keep large buffers for slots that no longer pay

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
 #include "countersign/data/embedded.h"
+#include "countersign/guard/config_sources.h"
 #include "countersign/guard/context.h"
 #include "countersign/guard/files.h"
 #include "countersign/guard/normalise.h"
@@ -63,7 +65,7 @@ struct Guard::Impl {
   // than judging most commands, which never ask), plus the production names the work tree adds.
   const Environments& envs() const {
     std::call_once(envs_once, [this] {
-      if (config.trusted_policy_source && config.read_policy_environments)
+      if (lazy_trusted_policy && config.read_policy_environments)
         if (auto trusted = config.trusted_policy_source()) {
           std::vector<Diagnostic> ignored;  // a broken trusted policy leaves the built-in names
           Environments e = config.environments;
@@ -81,6 +83,8 @@ struct Guard::Impl {
   mutable std::once_flag envs_once;
   mutable Environments envs_;      // before envs(): the built-in or the eagerly given trusted ones
   mutable std::string envs_from_;  // the trusted policy they came from, or empty
+  bool lazy_trusted_policy = false;           // only trusted_policy_source was given: read on first use
+  std::vector<std::string> provenance;        // where each piece of configuration came from (explain)
   std::vector<std::string> added_production;  // by the work tree's policy.yaml
   bool added_default_production = false;
   mutable std::deque<Entry> packs;  // in load order; a deque, as entries cannot move
@@ -168,12 +172,28 @@ std::size_t Guard::rule_count() const { return impl_->rules; }
 Result<Guard> Guard::load(const Config& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  impl->envs_ = config.environments;
   std::vector<Diagnostic> diags;
-  if (config.trusted_policy && config.read_policy_environments) {
-    load_policy_environments(config.trusted_policy->text, config.trusted_policy->name, impl->envs_, diags);
-    impl->envs_from_ = config.trusted_policy->name;
+  std::optional<TrustedConfig> trusted = config.trusted_config;
+  if (!trusted && config.trusted_config_source) trusted = config.trusted_config_source();
+  if (!trusted && config.trusted_policy) {
+    const std::string& name = config.trusted_policy->name;
+    auto colon = name.rfind(':');
+    trusted =
+        TrustedConfig{colon == std::string::npos ? name : name.substr(0, colon), config.trusted_policy, {}, {}, {}};
   }
+  if (trusted && !trusted->error.empty())  // fail closed: never the work tree in its place
+    return fail(Errc::parse, "guard configuration: the trusted revision" +
+                                 (trusted->revision.empty() ? std::string() : " " + trusted->revision) +
+                                 " cannot be used, so nothing is allowed until it is fixed there: " + trusted->error);
+  LoadedConfig sources;
+  load_configuration(config, trusted, today(), sources, diags);
+  impl->envs_ = std::move(sources.environments);
+  impl->envs_from_ = std::move(sources.environments_from);
+  impl->added_production = std::move(sources.added_production);
+  impl->added_default_production = sources.added_default_production;
+  impl->allows = std::move(sources.allows);
+  impl->provenance = std::move(sources.provenance);
+  impl->lazy_trusted_policy = !trusted && config.trusted_policy_source;
   std::vector<EncodedPack> builtin;
   load_builtin_packs(builtin, diags, config.compiled_packs);
   for (auto& p : builtin) impl->packs.emplace_back(std::move(p));
@@ -186,19 +206,7 @@ Result<Guard> Guard::load(const Config& config) {
     }
     for (auto& p : load_packs(text, path, diags)) more.push_back(std::move(p));
   }
-  if (!config.project_dir.empty()) {
-    std::string text;
-    std::string guard_file = config.project_dir + "/.countersign/guard.yaml";
-    if (read_file(guard_file, text)) load_user_file(text, guard_file, today(), more, impl->allows, diags);
-    std::string policy_file = config.project_dir + "/.countersign/policy.yaml";
-    if (config.read_policy_environments && read_file(policy_file, text)) {
-      // The agent edits the work tree: its production names are added, nothing else is taken.
-      Environments work_tree;
-      load_policy_environments(text, policy_file, work_tree, diags);
-      impl->added_production = std::move(work_tree.production);
-      impl->added_default_production = work_tree.default_production;
-    }
-  }
+  for (auto& p : sources.packs) more.push_back(std::move(p));
   std::string errors;
   for (auto& d : diags) {
     if (d.error) errors += (errors.empty() ? "" : "\n") + d.describe();
@@ -209,10 +217,21 @@ Result<Guard> Guard::load(const Config& config) {
     std::size_t rules = p.rules.size();
     impl->packs.emplace_back(EncodedPack{std::move(p), rules, {}});
   }
+  std::set<std::string> disabled;
+  for (const auto& d : sources.disabled) {
+    bool known = false;
+    for (const auto& e : impl->packs) known = known || e.loaded.pack.name == d.pack;
+    if (!known)
+      impl->warnings.push_back({false, "disable: no pack is named '" + d.pack + "'", d.where});
+    else
+      disabled.insert(d.pack);
+  }
   for (std::size_t i = 0; i < impl->packs.size(); ++i) {
+    if (disabled.contains(impl->packs[i].loaded.pack.name)) continue;
     impl->rules += impl->packs[i].loaded.rules;
     for (const auto& c : impl->packs[i].loaded.pack.commands) impl->index[c].push_back(i);
   }
+  for (const auto& name : disabled) impl->provenance.push_back("pack " + name + " disabled");
   return Guard(std::move(impl));
 }
 
@@ -472,8 +491,13 @@ std::string Guard::explain(std::string_view command, const Context& context) con
   out << "; unknown is " << (envs.default_production ? "production" : "non-production") << "\n";
   out << "  environments from: "
       << (impl_->envs_from_.empty() ? std::string("the built-in names (no trusted revision)")
-                                    : impl_->envs_from_ + " (the trusted revision)")
+          : impl_->envs_from_.starts_with(impl_->config.system_dir + "/") && !impl_->config.system_dir.empty()
+              ? impl_->envs_from_ + " (the system configuration)"
+              : impl_->envs_from_ + " (the trusted revision)")
       << "; the work tree's policy.yaml can only add production names\n";
+  out << "\nconfiguration:\n";
+  for (const auto& line : impl_->provenance) out << "  " << line << "\n";
+  for (const auto& w : impl_->warnings) out << "  " << w.describe() << "\n";
   out << "\nmatches:\n";
   if (v.matches.empty()) out << "  (no rule matched)\n";
   for (const auto& m : v.matches) {

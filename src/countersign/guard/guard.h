@@ -81,6 +81,19 @@ struct TrustedPolicy {
   std::string text;
 };
 
+// Everything the guard takes from the trusted revision of a project (gate::choose_trust_root with
+// nothing given: the branch changes go into). Only this and the system directory may loosen the
+// guard (allow entries, disabled packs, non-production names); the work tree can only add holds.
+struct TrustedConfig {
+  std::string revision;                 // "refs/remotes/origin/main"; empty: no trusted revision
+  std::optional<TrustedPolicy> policy;  // its .countersign/policy.yaml
+  std::optional<TrustedPolicy> guard;   // its .countersign/guard.yaml
+  // Set when a trusted revision exists but cannot be read, or its policy does not load: the guard
+  // then fails closed (Guard::load fails with this message) instead of falling back to the work tree.
+  std::string error;
+  std::string reader;  // how it was read, for explain: "countersign's ref and object reader", "libgit2"
+};
+
 struct Config {
   // Repository root: `.countersign/guard.yaml` (user packs, allow-list) and
   // `.countersign/policy.yaml` (environments) are read from here when present. Empty: none.
@@ -91,6 +104,15 @@ struct Config {
   std::optional<TrustedPolicy> trusted_policy;
   // The same, fetched the first time a command's environment matters (most commands never ask).
   std::function<std::optional<TrustedPolicy>()> trusted_policy_source;
+  // The whole trusted configuration (guard.yaml and policy.yaml), given or fetched when the guard
+  // loads; when set, the two trusted_policy fields above are not used.
+  std::optional<TrustedConfig> trusted_config;
+  std::function<TrustedConfig()> trusted_config_source;
+  // The administrator's configuration (guard.yaml, policy.yaml), honoured like the trusted revision
+  // when the current account cannot write it (a non-root user owning or able to write a file or
+  // its directory: ignored with a warning). Tests point this elsewhere; never the environment,
+  // which the agent controls.
+  std::string system_dir = "/etc/countersign";
   bool read_policy_environments = true;  // read the environments of the policies above
   std::vector<std::string> extra_pack_files;  // more pack files (YAML) to load
   int max_depth = 6;                          // nesting of sh -c / eval / ssh ... before "dynamic"
@@ -206,6 +228,8 @@ struct HookEnvironment {
   // The trusted revision's policy for a project directory, when the shell can find it (the
   // gate's trust rule lives to the right of the guard); nullopt: the defaults and the work tree.
   std::function<std::optional<TrustedPolicy>(const std::string& project_dir)> trusted_policy;
+  // The trusted revision's whole guard configuration; preferred over trusted_policy when set.
+  std::function<TrustedConfig(const std::string& project_dir)> trusted_config{};
   // Verifies the approvals accepted for a held request against the trusted revision's people and
   // `commands` policy (signoff/ and gate/ lie to the right of the guard). Called only when an
   // approval is waiting for exactly that request; unset: nothing is ever released.

@@ -14,7 +14,9 @@ HookReply run_hook(std::string_view agent, std::string_view payload, const HookE
     if (!guard) {
       Config config;
       config.project_dir = find_project_dir(context.cwd);
-      if (where.trusted_policy && !config.project_dir.empty())
+      if (where.trusted_config && !config.project_dir.empty())
+        config.trusted_config_source = [&where, dir = config.project_dir] { return where.trusted_config(dir); };
+      else if (where.trusted_policy && !config.project_dir.empty())
         config.trusted_policy_source = [&where, dir = config.project_dir] { return where.trusted_policy(dir); };
       auto loaded = Guard::load(config);
       if (!loaded) return std::unexpected(loaded.error());

@@ -83,7 +83,23 @@ struct UserAllow {
 // appended to `diags`; the packs that loaded cleanly are returned.
 std::vector<Pack> load_packs(std::string_view yaml, const std::string& origin, std::vector<Diagnostic>& diags);
 
-// .countersign/guard.yaml: extra packs and allow-list entries. `today` is YYYY-MM-DD.
+// A pack a guard.yaml turns off (`disable: [pack, ...]`).
+struct UserDisable {
+  std::string pack;
+  InputLocation where;
+};
+
+// What one guard.yaml holds. Its packs only add holds; its allow entries and disabled packs loosen
+// the guard, so they are taken only from the trusted revision and the system directory.
+struct UserFile {
+  std::vector<Pack> packs;
+  std::vector<UserAllow> allows;
+  std::vector<UserDisable> disabled;
+};
+
+// .countersign/guard.yaml: extra packs, allow-list entries and disabled packs. `today` is YYYY-MM-DD.
+void load_user_file(std::string_view yaml, const std::string& origin, const std::string& today, UserFile& out,
+                    std::vector<Diagnostic>& diags);
 void load_user_file(std::string_view yaml, const std::string& origin, const std::string& today,
                     std::vector<Pack>& packs, std::vector<UserAllow>& allows, std::vector<Diagnostic>& diags);
 

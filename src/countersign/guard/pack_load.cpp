@@ -337,18 +337,43 @@ std::vector<Pack> load_packs(std::string_view yaml, const std::string& origin, s
 
 void load_user_file(std::string_view yaml, const std::string& origin, const std::string& today,
                     std::vector<Pack>& packs, std::vector<UserAllow>& allows, std::vector<Diagnostic>& diags) {
+  UserFile file;
+  load_user_file(yaml, origin, today, file, diags);
+  for (auto& p : file.packs) packs.push_back(std::move(p));
+  for (auto& a : file.allows) allows.push_back(std::move(a));
+}
+
+void load_user_file(std::string_view yaml, const std::string& origin, const std::string& today, UserFile& out,
+                    std::vector<Diagnostic>& diags) {
+  std::vector<Pack>& packs = out.packs;
+  std::vector<UserAllow>& allows = out.allows;
   Reader r(yaml, origin, diags);
   auto parsed = r.parse();
   if (!parsed || parsed->IsNull()) return;
   YAML::Node root = *parsed;
   try {
     if (!root.IsMap()) {
-      r.error(root, "guard.yaml must be a map with 'packs' and/or 'allow'");
+      r.error(root, "guard.yaml must be a map with 'packs', 'allow' and/or 'disable'");
       return;
     }
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();
-      if (key != "packs" && key != "allow") r.warn(kv.first, "unknown key '" + key + "' ignored");
+      if (key != "packs" && key != "allow" && key != "disable") r.warn(kv.first, "unknown key '" + key + "' ignored");
+    }
+    if (const auto& d = root["disable"]) {
+      if (!d.IsSequence())
+        r.error(d, "disable must be a list of pack names");
+      else
+        for (const auto& item : d) {
+          UserDisable u;
+          u.where = r.at(item);
+          if (!item.IsScalar() || item.as<std::string>().empty()) {
+            r.error(item, "disable must contain only pack names");
+            continue;
+          }
+          u.pack = item.as<std::string>();
+          out.disabled.push_back(std::move(u));
+        }
     }
     std::set<std::string> ids;
     if (const auto& p = root["packs"]) {

@@ -30,9 +30,16 @@ struct Project {
   }
   static Guard load(const fs::path& root, const std::string& guard_yaml) {
     fs::create_directories(root);
-    if (!guard_yaml.empty()) write(root / ".countersign" / "guard.yaml", guard_yaml);
     Config c;
     c.project_dir = root.string();
+    c.system_dir = (root / "no-system-config").string();
+    // The guard.yaml given is the trusted revision's: only there can an allow-list loosen anything.
+    if (!guard_yaml.empty()) {
+      TrustedConfig t;
+      t.revision = "refs/remotes/origin/main";
+      t.guard = TrustedPolicy{"refs/remotes/origin/main:.countersign/guard.yaml", guard_yaml};
+      c.trusted_config = t;
+    }
     auto g = Guard::load(c);
     EXPECT_TRUE(g) << (g ? "" : g.error().describe());
     return std::move(*g);

@@ -3,12 +3,13 @@
 #include "countersign/guard/guard.h"
 
 #include <gtest/gtest.h>
-
-#include <optional>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
+#include "countersign/guard/config_sources.h"
 #include "support/test_support.h"
 
 namespace cs::guard {
@@ -138,17 +139,27 @@ TEST(Guard, WorkTreePolicyOnlyAddsProduction) {
   EXPECT_EQ(builtin.classify(del, ctx).decision, Decision::deny);
 }
 
+// The allow-list of the trusted revision's guard.yaml (the work tree's is ignored: see below).
 TEST(Guard, UserAllowListEntriesExpire) {
   test::TempDir dir;
-  write(dir.path() / ".countersign" / "guard.yaml",
-        "allow:\n"
-        "  - command: \"terraform destroy -target=module.scratch*\"\n"
-        "    rule: terraform.destroy\n"
-        "    expires: 2999-01-01\n"
-        "    reason: scratch module\n"
-        "  - command: \"git reset --hard*\"\n"
-        "    expires: 2001-01-01\n");
-  Guard g = load(dir.path().string());
+  Config c;
+  c.project_dir = dir.path().string();
+  c.system_dir.clear();
+  c.trusted_config = TrustedConfig{"refs/heads/main",
+                                   std::nullopt,
+                                   TrustedPolicy{"refs/heads/main:.countersign/guard.yaml",
+                                                 "allow:\n"
+                                                 "  - command: \"terraform destroy -target=module.scratch*\"\n"
+                                                 "    rule: terraform.destroy\n"
+                                                 "    expires: 2999-01-01\n"
+                                                 "    reason: scratch module\n"
+                                                 "  - command: \"git reset --hard*\"\n"
+                                                 "    expires: 2001-01-01\n"},
+                                   {},
+                                   {}};
+  auto loaded = Guard::load(c);
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  Guard g = std::move(*loaded);
   Context ctx{dir.path().string(), {{"TF_WORKSPACE", "prod"}}};
   EXPECT_EQ(g.classify("terraform destroy -target=module.scratch_a", ctx).decision, Decision::allow);
   EXPECT_EQ(g.classify("terraform destroy -target=module.db", ctx).decision, Decision::deny);
@@ -156,6 +167,66 @@ TEST(Guard, UserAllowListEntriesExpire) {
   ASSERT_EQ(g.warnings().size(), 1u);
   EXPECT_NE(g.warnings()[0].message.find("expired"), std::string::npos);
   EXPECT_EQ(g.warnings()[0].where.line, 7);
+}
+
+// The system directory (/etc/countersign) is the administrator's: its allow entries, disabled packs
+// and environments count; the same entries in the work tree do not.
+TEST(Guard, SystemDirectoryLoosensAndTheWorkTreeDoesNot) {
+  test::TempDir project, etc;
+  const std::string allow =
+      "allow:\n  - command: \"kubectl delete ns prod\"\n    expires: 2999-01-01\n    reason: decommissioned\n";
+  write(project.path() / ".countersign" / "guard.yaml", allow + "disable: [terraform]\n");
+  write(project.path() / ".countersign" / "policy.yaml", "environments:\n  production: [qa]\n");
+  Config c;
+  c.project_dir = project.path().string();
+  c.system_dir = etc.path().string();
+  Context ctx{project.path().string(), {{"TF_WORKSPACE", "prod"}}};
+  auto worktree_only = Guard::load(c);
+  ASSERT_TRUE(worktree_only) << worktree_only.error().describe();
+  EXPECT_NE(worktree_only->classify("kubectl delete ns prod", ctx).decision, Decision::allow);
+  EXPECT_NE(worktree_only->classify("terraform destroy", ctx).decision, Decision::allow);
+  ASSERT_EQ(worktree_only->warnings().size(), 2u);
+  EXPECT_NE(worktree_only->warnings()[0].message.find("ignored"), std::string::npos);
+
+  write(etc.path() / "guard.yaml", allow + "disable: [terraform]\n");
+  write(etc.path() / "policy.yaml", "environments:\n  production: [live-eu]\n");
+  auto with_system = Guard::load(c);
+  ASSERT_TRUE(with_system) << with_system.error().describe();
+  EXPECT_EQ(with_system->classify("kubectl delete ns prod", ctx).decision, Decision::allow);
+  EXPECT_EQ(with_system->classify("terraform destroy", ctx).decision, Decision::allow);
+  EXPECT_TRUE(with_system->warnings().empty());  // the work tree says only what the system says
+  // The system's environments replace the built-in names; the work tree still adds qa.
+  const std::string del = "kubectl --context staging delete deployment web";
+  EXPECT_EQ(with_system->classify("kubectl --context staging delete deployment web", ctx).decision, Decision::allow);
+  EXPECT_NE(with_system->classify("kubectl --context qa delete deployment web", ctx).decision, Decision::allow);
+  EXPECT_NE(with_system->classify("kubectl --context live-eu delete deployment web", ctx).decision, Decision::allow);
+  std::string text = with_system->explain(del, ctx);
+  EXPECT_NE(text.find(etc.path().string() + "/guard.yaml: 0 pack(s), 1 allow entry, 1 disabled pack(s) (honoured)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("environments from: " + etc.path().string() + "/policy.yaml (the system configuration)"),
+            std::string::npos)
+      << text;
+
+  // A malformed system file fails the load, as a malformed trusted one does.
+  write(etc.path() / "guard.yaml", "allow: [\n");
+  EXPECT_FALSE(Guard::load(c));
+}
+
+// A file of the system directory that this (non-root) account owns or can write is no more trusted
+// than the work tree.
+TEST(Guard, SystemFilesTheAccountCanWriteAreRefused) {
+  test::TempDir etc;
+  write(etc.path() / "guard.yaml", "allow: []\n");
+  std::string why;
+  bool trusted = system_file_trusted((etc.path() / "guard.yaml").string(), why);
+  if (::geteuid() == 0) {
+    EXPECT_TRUE(trusted);  // root can write anything: no less privileged account to fear
+  } else {
+    EXPECT_FALSE(trusted);
+    EXPECT_NE(why.find("this account"), std::string::npos) << why;
+  }
+  EXPECT_FALSE(system_file_trusted((etc.path() / "absent.yaml").string(), why));
 }
 
 TEST(Guard, UserPacksAddRulesAndBadOnesAreReportedWithPositions) {

@@ -105,7 +105,7 @@ TEST(HookAdapters, AHeldCommandIsDeniedWhereTheAgentCannotAsk) {
 
 TEST(HookAdapters, ClassifierFailureIsDenied) {
   TempDir home;
-  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}};
+  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}, {}};
   auto broken = [](const std::string&, const guard::Context&) -> Result<guard::Verdict> {
     return fail(Errc::policy, "guard.yaml:3:1: bad rule");
   };
@@ -117,7 +117,7 @@ TEST(HookAdapters, ClassifierFailureIsDenied) {
 
 TEST(HookAdapters, HostileInputIsDeniedNeverAllowed) {
   TempDir home;
-  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}};
+  guard::HookEnvironment where{{{"HOME", home.path().string()}}, "/tmp", {}, {}};
   auto allow_all = fixed("allow");
   static constexpr char kNul[] = "{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"l\0s\"}}";
   std::vector<std::string> hostile = {
