@@ -75,8 +75,7 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
       return infrastructure(read_cloudformation(path, padded, true), config, false);
     case InputKind::pulumi_preview:
       return infrastructure(read_pulumi_preview(path, padded), config, false);
-    case InputKind::sql_migration:
-    {
+    case InputKind::sql_migration: {
       SqlOptions options{config.sql_dialect, {}};
       options.read_included = [limit = config.max_input_bytes](const std::string& included) {
         return read_repository_file(included, limit);

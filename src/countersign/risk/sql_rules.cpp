@@ -154,9 +154,10 @@ void Analyzer::on_alter_action(const std::vector<Tok>& item, std::size_t i) {
       bool not_valid = false;
       for (std::size_t m = k; m + 1 < item.size(); ++m) not_valid = not_valid || (w(m, "NOT") && w(m + 1, "VALID"));
       if (col && !not_valid)
-        not_null_without_default(*col, "ADD NOT NULL scans every row under an ACCESS EXCLUSIVE lock, blocking "
-                                       "reads and writes, and fails if a row holds NULL; add it NOT VALID, then "
-                                       "VALIDATE CONSTRAINT");
+        not_null_without_default(*col,
+                                 "ADD NOT NULL scans every row under an ACCESS EXCLUSIVE lock, blocking "
+                                 "reads and writes, and fails if a row holds NULL; add it NOT VALID, then "
+                                 "VALIDATE CONSTRAINT");
       return;
     }
     if (any(j, {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "INDEX", "KEY", "FULLTEXT",

@@ -1,8 +1,9 @@
 // Statement splitting: how psql and the mysql client decide where a statement ends, and the
 // bounded per-statement state the classifier reads (sql_rules.cpp).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 #include <optional>
 
 #include "countersign/risk/sql_analysis.h"
@@ -117,7 +118,8 @@ void Analyzer::on_psql_command(const Token& t) {
 void Analyzer::on_include(const Token& t, std::string_view verb, std::string_view args) {
   std::string target(args);
   while (!target.empty() && (target.back() == ' ' || target.back() == '\t' || target.back() == '\r')) target.pop_back();
-  if (target.size() >= 2 && target.front() == '\'' && target.back() == '\'') target = target.substr(1, target.size() - 2);
+  if (target.size() >= 2 && target.front() == '\'' && target.back() == '\'')
+    target = target.substr(1, target.size() - 2);
   std::optional<std::string> text;
   std::string path = target;
   if (!target.empty() && ctx_.options && ctx_.options->read_included && ctx_.include_depth < 16) {
@@ -197,7 +199,8 @@ void Analyzer::track_function_blocks(const Token& t) {
     if (begin_depth_ > 0) ++begin_depth_;
   } else if (is_keyword(w, "END")) {
     if (ctx_.dialect == Dialect::mysql) pending_end_ = true;
-    else if (begin_depth_ > 0 && --begin_depth_ == 0 && atomic_begin_ != 0 && atomic_end_ == 0) atomic_end_ = t.begin;
+    else if (begin_depth_ > 0 && --begin_depth_ == 0 && atomic_begin_ != 0 && atomic_end_ == 0)
+      atomic_end_ = t.begin;
   }
 }
 
