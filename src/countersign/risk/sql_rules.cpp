@@ -23,9 +23,9 @@ void Analyzer::classify_head() {
     if (w(1, "TABLE")) kind_ = Kind::drop_table;
     else if (w(1, "SCHEMA")) kind_ = mysql ? Kind::drop_database : Kind::drop_schema;  // a synonym in MySQL
     else if (w(1, "DATABASE")) kind_ = Kind::drop_database;
-    else if (w(1, "TYPE") || w(1, "DOMAIN") || w(1, "EXTENSION")) {
+    else if (w(1, "TYPE") || w(1, "DOMAIN") || w(1, "EXTENSION") || w(1, "COLLATION")) {
       kind_ = Kind::drop_type;
-      dropped_kind_ = w(1, "TYPE") ? "TYPE" : w(1, "DOMAIN") ? "DOMAIN" : "EXTENSION";
+      dropped_kind_ = w(1, "TYPE") ? "TYPE" : w(1, "DOMAIN") ? "DOMAIN" : w(1, "EXTENSION") ? "EXTENSION" : "COLLATION";
     } else return;
     std::size_t i = 2;
     if (w(i, "IF") && w(i + 1, "EXISTS")) i += 2;

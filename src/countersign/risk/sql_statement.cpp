@@ -70,6 +70,11 @@ void Analyzer::run() {
       on_psql_command(t);
       continue;
     }
+    if (empty_ && mode_ == Mode::sql && lexer_.reads_psql_commands() && t.kind == TokenKind::op &&
+        lexer_.text(t) == ":")
+      report("unreviewable", Severity::high, "", t.begin,
+             "a statement starts with a psql variable (:name): psql runs the variable's value (\\set earlier, or -v "
+             "on the command line) as SQL here, which is not read as part of the migration");
     if (t.kind == TokenKind::semicolon) {
       if (pending_end_) {
         pending_end_ = false;
@@ -287,6 +292,14 @@ void Analyzer::end_item() {
 }
 
 void Analyzer::end_statement() {
+  // psql sends COPY ... FROM STDIN and then reads the data lines that follow it, not SQL.
+  bool copy_data = mode_ == Mode::sql && lexer_.reads_psql_commands() && is_word(head_, 0, "COPY");
+  if (copy_data) {
+    bool from_stdin = false;
+    for (std::size_t i = 1; i + 1 < head_.size(); ++i)
+      from_stdin = from_stdin || (head_[i].depth == 0 && is_word(head_, i, "FROM") && is_word(head_, i + 1, "STDIN"));
+    copy_data = from_stdin;
+  }
   end_item();
   while (!frames_.empty()) {
     close_dml(frames_.back());
@@ -310,6 +323,7 @@ void Analyzer::end_statement() {
   language_.clear();
   kind_ = Kind::other;
   table_.clear();
+  if (copy_data) lexer_.skip_copy_data();
 }
 
 }  // namespace cs::risk::sql

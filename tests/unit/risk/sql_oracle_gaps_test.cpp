@@ -95,6 +95,36 @@ TEST(SqlOracleGaps, Postgres18NotNullConstraints) {
   EXPECT_EQ(count(pg("ALTER TABLE users ADD c int CONSTRAINT c_nn NOT NULL;"), "sql-not-null-without-default"), 1);
 }
 
+TEST(SqlOracleGaps, CopyFromStdinDataIsNotSql) {
+  // psql reads the lines after COPY ... FROM STDIN as data up to "\."; the DROP after them runs.
+  auto fs = pg("COPY parent (a, b) FROM stdin;\nAAA\t42\nit's\t1\n\\.\nDROP TABLE child1, parent;\n");
+  EXPECT_EQ(count(fs, "sql-drop-table"), 2);
+  EXPECT_EQ(count(fs, "unreviewable"), 0);
+  ASSERT_NE(find(fs, "sql-drop-table"), nullptr);
+  EXPECT_EQ(find(fs, "sql-drop-table")->location, "5:1");
+  // Data that looks like SQL is data; without "\." the rest of the file is data.
+  EXPECT_TRUE(pg("copy t from stdin;\nDROP TABLE users;\n").empty());
+  EXPECT_EQ(count(pg("COPY t FROM STDIN WITH (FORMAT csv);\r\nx,y\r\n\\.\r\nTRUNCATE t;\r\n"), "sql-truncate"), 1);
+  // COPY ... FROM a file, or TO STDOUT, has no inline data.
+  EXPECT_EQ(count(pg("COPY t FROM '/tmp/x.csv';\nDROP TABLE users;\n"), "sql-drop-table"), 1);
+  EXPECT_EQ(count(pg("COPY t TO STDOUT;\nDROP TABLE users;\n"), "sql-drop-table"), 1);
+}
+
+TEST(SqlOracleGaps, PsqlVariableRunAsAStatementIsUnreviewable) {
+  // The regression suite's update.sql: \set init 'truncate range_parted; insert ...' then :init;
+  auto fs = pg("\\set init 'truncate range_parted'\n:init;\nSELECT :'x';\n");
+  ASSERT_EQ(count(fs, "unreviewable"), 1);
+  EXPECT_EQ(find(fs, "unreviewable")->location, "2:1");
+  EXPECT_TRUE(pg("SELECT 1::int, x::text FROM t;\n").empty());
+}
+
+TEST(SqlOracleGaps, DropCollationCascade) {
+  auto fs = pg("DROP COLLATION IF EXISTS german CASCADE;");
+  ASSERT_EQ(count(fs, "sql-drop-cascade"), 1);
+  EXPECT_EQ(fs[0].resource, "german");
+  EXPECT_TRUE(pg("DROP COLLATION german;").empty());
+}
+
 class IncludedFiles {
  public:
   std::map<std::string, std::string> files;
