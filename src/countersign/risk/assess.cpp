@@ -76,7 +76,7 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
     case InputKind::pulumi_preview:
       return infrastructure(read_pulumi_preview(path, padded), config, false);
     case InputKind::sql_migration: {
-      SqlOptions options{config.sql_dialect, {}};
+      SqlOptions options{config.sql_dialect};
       options.read_included = [limit = config.max_input_bytes](const std::string& included) {
         return read_repository_file(included, limit);
       };

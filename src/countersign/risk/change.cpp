@@ -37,7 +37,7 @@ std::vector<Finding> assess_change(const ChangeInputs& inputs, const Config& con
   // file to another is neither deleted nor created.
   std::vector<ManifestFile> base, head;
   // A file a migration includes (psql \i / \ir) is followed when the change carries it.
-  SqlOptions sql_options{config.sql_dialect, {}};
+  SqlOptions sql_options{config.sql_dialect};
   sql_options.read_included = [&inputs](const std::string& path) -> std::optional<std::string> {
     for (const auto& f : inputs.changed_files)
       if (!f.deleted && f.path == path) return f.contents;
