@@ -177,7 +177,8 @@ def statement_span(text, starts, query, cursor):
         return None, cursor
     # The statement with its semicolon, then without it but not followed by a word character
     # ("DROP TABLE t" must not match "DROP TABLE t2").
-    for pattern in (re.escape(q), re.escape(q.rstrip(";").strip()) + r"(?!\w)"):
+    exact, bare = re.escape(q), re.escape(q.rstrip(";").strip()) + r"(?!\w)"
+    for pattern in (r"(?m)^[ \t]*" + exact, r"(?m)^[ \t]*" + bare, exact, bare):
         for start in (cursor, 0):
             m = re.compile(pattern).search(text, start)
             if m:
@@ -236,7 +237,7 @@ def main():
     truth_total = collections.Counter()
     truth_hit = collections.Counter()
     missed = []
-    missed_where = []  # a WHERE clause that happened to match every row: no rule claims it
+    missed_where = []  # a WHERE (upsert, MERGE ON) that happened to match every row: no rule claims it
     dependents = collections.Counter()
     data_dependent = collections.Counter()
     fps = collections.Counter()
@@ -327,7 +328,8 @@ def main():
                 if query in reported_queries or same_rule:
                     truth_hit[kind] += 1
                     dependents[kind] += 1
-                elif what in ("emptied", "rewritten") and re.search(r"\bwhere\b", query, re.I):
+                elif what in ("emptied", "rewritten") and re.search(r"\bwhere\b|\bon\s+conflict\b|^\s*merge\b",
+                                                                    query, re.I):
                     data_dependent[kind] += 1
                     missed_where.append(f"{name}: {what} {obj} by: {query.strip()[:160]!r}")
                 else:
@@ -353,7 +355,7 @@ def main():
     print(f"  {'all':26} {sum(truth_hit.values()):5} / {sum(truth_total.values()):5}")
     print(f"  (of the hits, {sum(dependents.values())} are objects destroyed along with the statement's reported one, "
           "or under another name: a partition, an inheritance child, a CASCADE dependent, a view's base table)")
-    print("not claimed: a DELETE/UPDATE whose WHERE clause happened to match every row:",
+    print("not claimed: a DELETE/UPDATE whose WHERE (or upsert/MERGE whose ON) happened to match every row:",
           ", ".join(f"{k} {n}" for k, n in sorted(data_dependent.items())) or "none")
     print("false positives (critical/high on a statement that destroyed nothing):")
     for (rule, how), n in sorted(fps.items()):
