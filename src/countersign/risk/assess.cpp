@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "countersign/risk/catalog.h"
 #include "countersign/risk/change_model.h"
@@ -25,6 +28,24 @@ std::string today_utc() {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
+}
+
+// A file psql's \i / \ir names, when it lies in the repository: the working directory (where
+// migration tools run from) or below it. Anything else (/etc/..., ../other) is not followed.
+std::optional<std::string> read_repository_file(const std::string& path, std::size_t limit) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path root = fs::canonical(fs::current_path(ec), ec);
+  if (ec) return std::nullopt;
+  const fs::path full = fs::canonical(path, ec);
+  if (ec || !fs::is_regular_file(full, ec) || fs::file_size(full, ec) > limit) return std::nullopt;
+  const fs::path rel = full.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+  std::ifstream in(full, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) return std::nullopt;
+  return std::move(text).str();
 }
 
 Result<std::vector<Finding>> infrastructure(ChangeSet set, const Config& config, bool terraform) {
@@ -54,8 +75,13 @@ Result<std::vector<Finding>> dispatch(std::string_view path, std::string_view pa
       return infrastructure(read_cloudformation(path, padded, true), config, false);
     case InputKind::pulumi_preview:
       return infrastructure(read_pulumi_preview(path, padded), config, false);
-    case InputKind::sql_migration:
-      return assess_sql(padded, path, SqlOptions{config.sql_dialect});
+    case InputKind::sql_migration: {
+      SqlOptions options{config.sql_dialect};
+      options.read_included = [limit = config.max_input_bytes](const std::string& included) {
+        return read_repository_file(included, limit);
+      };
+      return assess_sql(padded, path, options);
+    }
     case InputKind::kubernetes_manifests:
       if (looks_like_kubectl_diff(padded)) return assess_kubectl_diff(padded, path);
       return fail(Errc::unsupported, std::string(path) + ": " + std::string(to_string(kind)) +

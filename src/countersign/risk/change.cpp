@@ -36,6 +36,13 @@ std::vector<Finding> assess_change(const ChangeInputs& inputs, const Config& con
   // Manifests are compared as one rendered set per side, so that an object moved from one
   // file to another is neither deleted nor created.
   std::vector<ManifestFile> base, head;
+  // A file a migration includes (psql \i / \ir) is followed when the change carries it.
+  SqlOptions sql_options{config.sql_dialect};
+  sql_options.read_included = [&inputs](const std::string& path) -> std::optional<std::string> {
+    for (const auto& f : inputs.changed_files)
+      if (!f.deleted && f.path == path) return f.contents;
+    return std::nullopt;
+  };
   for (const auto& f : inputs.changed_files) {
     switch (role_of(f.path, config)) {
       case FileRole::path_only: break;
@@ -43,8 +50,7 @@ std::vector<Finding> assess_change(const ChangeInputs& inputs, const Config& con
         if (!f.deleted) add_assessed(out, f.path, assess_file(f.path, f.contents, config));
         break;
       case FileRole::migration:
-        if (!f.deleted)
-          add_assessed(out, f.path, assess_sql(f.contents, f.path, SqlOptions{config.sql_dialect}));
+        if (!f.deleted) add_assessed(out, f.path, assess_sql(f.contents, f.path, sql_options));
         break;
       case FileRole::manifests:
         if (!f.added) base.push_back({f.path, f.base_contents});

@@ -160,7 +160,13 @@ std::optional<Severity> highest(std::span<const Finding> findings);
 // comment or dollar quote, a NUL byte, invalid UTF-8) yields an `unreviewable` finding at the
 // position where reading stopped, beside the findings before it.
 struct SqlOptions {
+  SqlOptions() = default;
+  SqlOptions(SqlDialect d) : dialect(d) {}  // callers write SqlOptions{dialect}
   SqlDialect dialect = SqlDialect::postgresql;
+  // psql's \i / \ir: the contents of the included file (its path as psql resolves it: \i against
+  // the working directory, \ir against the including file), or nullopt when it is not in the
+  // repository; the file is then `unreviewable`. Unset: no included file is followed.
+  std::function<std::optional<std::string>(const std::string& path)> read_included;
 };
 
 std::vector<Finding> assess_sql(std::string_view text, std::string_view file, const SqlOptions& options = {});

@@ -45,6 +45,8 @@ struct MigrationContext {
   std::string_view file_text;
   std::string file;
   Dialect dialect = Dialect::postgresql;
+  const SqlOptions* options = nullptr;
+  int include_depth = 0;  // files that \i / \ir went through to reach this one
   std::vector<Finding> findings;
   std::map<std::string, std::size_t> created_tables;    // created in this migration -> offset
   std::map<std::string, ColumnType> column_types;       // "table.column" -> last known type
@@ -64,6 +66,10 @@ struct MigrationContext {
   std::string location(std::size_t offset);
   int line_of(std::size_t offset);
 };
+
+// Analyses one file; `include_depth` counts the psql \i / \ir that led to it.
+std::vector<Finding> assess_file(std::string_view text, std::string_view file, const SqlOptions& options,
+                                 int include_depth);
 
 // A token with its parenthesis depth inside the statement ('(' and ')' carry the outer depth).
 struct Tok {
@@ -112,6 +118,7 @@ class Analyzer {
   void on_truncate(const std::vector<Tok>& item, std::size_t from);
   void on_alter_action(const std::vector<Tok>& item, std::size_t from);
   void on_alter_column(const std::vector<Tok>& item, std::size_t from);
+  void on_alter_type_action(const std::vector<Tok>& item, std::size_t from);
   void on_add_column(const std::vector<Tok>& item, std::size_t from);
   void on_rename_table_pair(const std::vector<Tok>& item, std::size_t from);
   void on_create_table(const std::vector<Tok>& item);
@@ -125,6 +132,7 @@ class Analyzer {
   void analyse_string(const Token& t, bool plpgsql, std::string note);
   void report(std::string rule, Severity severity, std::string resource, std::size_t offset, std::string message);
   void on_psql_command(const Token& t);
+  void on_include(const Token& t, std::string_view verb, std::string_view args);
 
   // Name and type readers over a window of tokens.
   bool is_word(const std::vector<Tok>& item, std::size_t i, std::string_view kw) const;
@@ -163,11 +171,14 @@ class Analyzer {
   Tok prev_;
   bool has_prev_ = false;
   std::optional<Token> as_body_, first_string_;
+  // CREATE FUNCTION ... BEGIN ATOMIC <body> END: the body's bytes, when the statement has one.
+  std::size_t atomic_begin_ = 0, atomic_end_ = 0;
   std::string language_;
 
   // What the head said, for the later parts.
   enum class Kind : std::uint8_t { other, drop_table, drop_schema, drop_database, drop_type, truncate, alter_table,
-                                   rename_table, create_function, do_block, execute, call_site } kind_ = Kind::other;
+                                   rename_table, create_function, do_block, execute, call_site,
+                                   alter_type } kind_ = Kind::other;
   std::string dropped_kind_;               // DROP TYPE / DOMAIN / EXTENSION: which
   std::vector<std::string> dropped_types_;  // ... and the names, reported at the end when CASCADE
   std::string table_;  // ALTER TABLE target

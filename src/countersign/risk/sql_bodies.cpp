@@ -188,13 +188,19 @@ void Analyzer::on_statement_end() {
     if (is_word(h, i, "OR") && is_word(h, i + 1, "REPLACE")) i += 2;
     ++i;  // FUNCTION / PROCEDURE
     auto name = read_name(h, i);
-    bool runnable = language_ == "plpgsql" || language_ == "sql";
-    if (!name || !as_body_ || !runnable) return;
+    bool atomic = !as_body_ && atomic_end_ > atomic_begin_;  // BEGIN ATOMIC ... END is always SQL
+    bool runnable = language_ == "plpgsql" || language_ == "sql" || (atomic && language_.empty());
+    if (!name || (!as_body_ && !atomic) || !runnable) return;
     std::string key = text::lower(name->substr(name->rfind('.') == std::string::npos ? 0 : name->rfind('.') + 1));
     SourcedFunction fn;
-    fn.plpgsql = language_ == "plpgsql";
+    fn.plpgsql = language_ == "plpgsql" && !atomic;
     fn.defined_at = pinned_.value_or(begin_);
-    if (as_body_->kind == TokenKind::dollar_string || !as_body_->escapes) {
+    if (atomic) {
+      fn.source = src_;
+      fn.body_begin = atomic_begin_;
+      fn.body_end = atomic_end_;
+      fn.pinned = pinned_;
+    } else if (as_body_->kind == TokenKind::dollar_string || !as_body_->escapes) {
       fn.source = src_;
       fn.body_begin = as_body_->body_begin;
       fn.body_end = as_body_->body_end;

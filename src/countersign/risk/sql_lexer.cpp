@@ -281,4 +281,20 @@ void Lexer::read_delimiter_command() {
   pos_ = (nl == std::string_view::npos || nl >= end_) ? end_ : nl + 1;
 }
 
+void Lexer::skip_copy_data() {
+  std::size_t line = src_.find('\n', pos_);
+  while (line != std::string_view::npos && line < end_) {
+    ++line;
+    std::size_t eol = std::min(src_.find('\n', line), end_);
+    std::string_view text = src_.substr(line, eol - line);
+    if (text.ends_with('\r')) text.remove_suffix(1);
+    if (text == "\\.") {
+      pos_ = eol;
+      return;
+    }
+    line = eol;
+  }
+  pos_ = end_;
+}
+
 }  // namespace cs::risk::sql

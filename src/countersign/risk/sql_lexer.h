@@ -61,6 +61,10 @@ class Lexer {
   // starts one; its arguments end at the end of the line or at the next unquoted backslash, and
   // "\\" goes back to SQL on the same line. Off for function bodies, which psql never sees.
   void read_psql_commands(bool on) { psql_ = on; }
+  bool reads_psql_commands() const { return psql_; }
+  // psql's COPY ... FROM STDIN: the lines after the statement's line are data, up to a line
+  // holding only "\." (or the end of the file); reading goes on after them.
+  void skip_copy_data();
 
   // MySQL client DELIMITER command: reads the rest of the current line as the new delimiter.
   void read_delimiter_command();

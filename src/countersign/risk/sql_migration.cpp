@@ -63,10 +63,17 @@ std::string MigrationContext::location(std::size_t offset) {
 }  // namespace sql
 
 std::vector<Finding> assess_sql(std::string_view text, std::string_view file, const SqlOptions& options) {
+  return sql::assess_file(text, file, options, 0);
+}
+
+std::vector<Finding> sql::assess_file(std::string_view text, std::string_view file, const SqlOptions& options,
+                                      int include_depth) {
   sql::MigrationContext ctx;
   ctx.file_text = text;
   ctx.file = std::string(file);
   ctx.dialect = options.dialect == SqlDialect::mysql ? sql::Dialect::mysql : sql::Dialect::postgresql;
+  ctx.options = &options;
+  ctx.include_depth = include_depth;
   auto unreviewable = [&](std::size_t offset, std::string message) {
     ctx.findings.push_back(Finding{"unreviewable", Severity::high, "", ctx.file, ctx.location(offset), std::move(message)});
   };

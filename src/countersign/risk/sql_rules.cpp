@@ -23,9 +23,9 @@ void Analyzer::classify_head() {
     if (w(1, "TABLE")) kind_ = Kind::drop_table;
     else if (w(1, "SCHEMA")) kind_ = mysql ? Kind::drop_database : Kind::drop_schema;  // a synonym in MySQL
     else if (w(1, "DATABASE")) kind_ = Kind::drop_database;
-    else if (w(1, "TYPE") || w(1, "DOMAIN") || w(1, "EXTENSION")) {
+    else if (w(1, "TYPE") || w(1, "DOMAIN") || w(1, "EXTENSION") || w(1, "COLLATION")) {
       kind_ = Kind::drop_type;
-      dropped_kind_ = w(1, "TYPE") ? "TYPE" : w(1, "DOMAIN") ? "DOMAIN" : "EXTENSION";
+      dropped_kind_ = w(1, "TYPE") ? "TYPE" : w(1, "DOMAIN") ? "DOMAIN" : w(1, "EXTENSION") ? "EXTENSION" : "COLLATION";
     } else return;
     std::size_t i = 2;
     if (w(i, "IF") && w(i + 1, "EXISTS")) i += 2;
@@ -33,6 +33,13 @@ void Analyzer::classify_head() {
   } else if (w(0, "TRUNCATE")) {
     kind_ = Kind::truncate;
     on_truncate(h, w(1, "TABLE") ? 2 : 1);
+  } else if (w(0, "ALTER") && w(1, "TYPE")) {
+    std::size_t i = 2;
+    auto name = read_name(h, i);
+    if (!name) return;
+    table_ = *name;
+    kind_ = Kind::alter_type;
+    on_alter_type_action(h, i);
   } else if (w(0, "ALTER")) {
     std::size_t i = 1;
     while (w(i, "ONLINE") || w(i, "IGNORE")) ++i;
@@ -79,6 +86,7 @@ void Analyzer::classify_item(const std::vector<Tok>& item, bool) {
     case Kind::drop_database: on_drop(item, 0); break;
     case Kind::truncate: on_truncate(item, 0); break;
     case Kind::alter_table: on_alter_action(item, 0); break;
+    case Kind::alter_type: on_alter_type_action(item, 0); break;
     case Kind::rename_table: on_rename_table_pair(item, 0); break;
     default: break;
   }
@@ -133,6 +141,25 @@ void Analyzer::on_alter_action(const std::vector<Tok>& item, std::size_t i) {
   if (w(i, "ADD")) {
     std::size_t j = i + 1;
     if (w(j, "COLUMN")) return on_add_column(item, j + 1);
+    // PostgreSQL 18 NOT NULL constraints: ADD [CONSTRAINT name] NOT NULL col scans every row
+    // under an ACCESS EXCLUSIVE lock, as SET NOT NULL does, unless NOT VALID.
+    std::size_t k = j;
+    if (w(k, "CONSTRAINT")) {
+      ++k;
+      (void)read_name(item, k);
+    }
+    if (w(k, "NOT") && w(k + 1, "NULL")) {
+      k += 2;
+      auto col = read_name(item, k);
+      bool not_valid = false;
+      for (std::size_t m = k; m + 1 < item.size(); ++m) not_valid = not_valid || (w(m, "NOT") && w(m + 1, "VALID"));
+      if (col && !not_valid)
+        not_null_without_default(*col,
+                                 "ADD NOT NULL scans every row under an ACCESS EXCLUSIVE lock, blocking "
+                                 "reads and writes, and fails if a row holds NULL; add it NOT VALID, then "
+                                 "VALIDATE CONSTRAINT");
+      return;
+    }
     if (any(j, {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "INDEX", "KEY", "FULLTEXT",
                 "SPATIAL", "PARTITION", "PERIOD"}))
       return;
@@ -163,11 +190,14 @@ void Analyzer::on_alter_action(const std::vector<Tok>& item, std::size_t i) {
       if (auto t = ctx_.column_types.find(key); t != ctx_.column_types.end()) dropped.type = t->second;
       ctx_.dropped_columns[key] = dropped;
       ctx_.column_types.erase(key);
-      if (is_new) return;
-      report("sql-drop-column", Severity::high, key, begin_,
-             fmt::format("DROP COLUMN {} deletes the column's data in every row; stop reading and writing it in one "
-                         "release and drop it in a later one, after a backup",
-                         key));
+      std::string message = fmt::format(
+          "DROP COLUMN {} deletes the column's data in every row; stop reading and writing it in one release and "
+          "drop it in a later one, after a backup",
+          key);
+      std::size_t created = 0;
+      if (table_is_new(&created))
+        message += fmt::format(" (the table was created at line {} of this migration)", ctx_.line_of(created));
+      report("sql-drop-column", is_new ? Severity::low : Severity::high, key, begin_, message);
       return;
     }
     if (is_new) return;
@@ -246,6 +276,20 @@ void Analyzer::on_alter_action(const std::vector<Tok>& item, std::size_t i) {
       report("sql-rename-table", Severity::high, table_, begin_,
              fmt::format("table {} moves to schema {}: queries that name it the old way fail", table_, schema));
   }
+}
+
+// ALTER TYPE t DROP ATTRIBUTE a CASCADE drops column a, with its data, from every table created
+// OF TYPE t (without CASCADE PostgreSQL refuses when such a table exists).
+void Analyzer::on_alter_type_action(const std::vector<Tok>& item, std::size_t i) {
+  if (!is_word(item, i, "DROP") || !is_word(item, i + 1, "ATTRIBUTE")) return;
+  std::size_t j = i + 2;
+  if (is_word(item, j, "IF") && is_word(item, j + 1, "EXISTS")) j += 2;
+  auto attribute = read_name(item, j);
+  if (!attribute || !is_word(item, item.size() - 1, "CASCADE")) return;
+  report("sql-drop-cascade", Severity::critical, table_ + "." + *attribute, begin_,
+         fmt::format("ALTER TYPE {} DROP ATTRIBUTE {} CASCADE also drops the column {} (and its data) from every "
+                     "table created OF TYPE {}",
+                     table_, *attribute, *attribute, table_));
 }
 
 void Analyzer::on_alter_column(const std::vector<Tok>& item, std::size_t j) {

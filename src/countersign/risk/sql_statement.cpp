@@ -1,6 +1,9 @@
 // Statement splitting: how psql and the mysql client decide where a statement ends, and the
 // bounded per-statement state the classifier reads (sql_rules.cpp).
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 
 #include "countersign/risk/sql_analysis.h"
@@ -67,6 +70,11 @@ void Analyzer::run() {
       on_psql_command(t);
       continue;
     }
+    if (empty_ && mode_ == Mode::sql && lexer_.reads_psql_commands() && t.kind == TokenKind::op &&
+        lexer_.text(t) == ":")
+      report("unreviewable", Severity::high, "", t.begin,
+             "a statement starts with a psql variable (:name): psql runs the variable's value (\\set earlier, or -v "
+             "on the command line) as SQL here, which is not read as part of the migration");
     if (t.kind == TokenKind::semicolon) {
       if (pending_end_) {
         pending_end_ = false;
@@ -106,10 +114,37 @@ void Analyzer::on_psql_command(const Token& t) {
              "psql \\gexec runs every value the query returns as a statement: what runs is not in the file, so it "
              "cannot be reviewed");
   } else if (verb == "i" || verb == "ir" || verb == "include" || verb == "include_relative") {
-    report("unreviewable", Severity::high, std::string(args), t.begin,
-           "psql includes " + (args.empty() ? std::string("another file") : std::string(args)) +
-               " here and runs its statements as part of this migration: review that file too (countersign does "
-               "not read included files)");
+    on_include(t, verb, args);
+  }
+}
+
+// psql runs the included file's statements here: read it as part of this migration when it is in
+// the repository; otherwise what runs cannot be reviewed from this file.
+void Analyzer::on_include(const Token& t, std::string_view verb, std::string_view args) {
+  std::string target(args);
+  while (!target.empty() && (target.back() == ' ' || target.back() == '\t' || target.back() == '\r')) target.pop_back();
+  if (target.size() >= 2 && target.front() == '\'' && target.back() == '\'')
+    target = target.substr(1, target.size() - 2);
+  std::optional<std::string> text;
+  std::string path = target;
+  if (!target.empty() && ctx_.options && ctx_.options->read_included && ctx_.include_depth < 16) {
+    bool relative = verb == "ir" || verb == "include_relative";
+    if (relative && !target.starts_with("/"))
+      path = (std::filesystem::path(ctx_.file).parent_path() / target).lexically_normal().string();
+    text = ctx_.options->read_included(path);
+  }
+  if (!text) {
+    report("unreviewable", Severity::high, target, t.begin,
+           "psql includes " + (target.empty() ? std::string("another file") : target) +
+               " here and runs its statements as part of this migration, and that file is not in the repository "
+               "(or nested too deep): review it too");
+    return;
+  }
+  const std::string where =
+      fmt::format(" (in {}, included by {} at line {})", path, ctx_.file, ctx_.line_of(pinned_.value_or(t.begin)));
+  for (auto& f : assess_file(*text, path, *ctx_.options, ctx_.include_depth + 1)) {
+    f.message += where;
+    ctx_.findings.push_back(std::move(f));
   }
 }
 
@@ -126,6 +161,9 @@ bool Analyzer::plpgsql_boundary(const Token& t) {
     --case_depth_;
     return false;
   }
+  // MERGE ... WHEN MATCHED THEN UPDATE / DELETE: that THEN is part of the statement.
+  bool in_merge = !empty_ && !head_.empty() && is_keyword(lexer_.text(head_.front().token), "MERGE");
+  if (in_merge && any_keyword(w, {"THEN", "ELSE"})) return false;
   if (case_depth_ == 0 && any_keyword(w, {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE", "EXCEPTION"})) {
     if (!empty_) end_statement();
     return true;
@@ -159,11 +197,15 @@ void Analyzer::track_function_blocks(const Token& t) {
   }
   if (is_keyword(w, "BEGIN")) {
     ++begin_depth_;
+  } else if (is_keyword(w, "ATOMIC") && begin_depth_ == 1 && atomic_begin_ == 0 && has_prev_ &&
+             prev_.token.kind == TokenKind::word && is_keyword(lexer_.text(prev_.token), "BEGIN")) {
+    atomic_begin_ = t.end;  // an SQL-standard body: what a call runs
   } else if (is_keyword(w, "CASE") && !skip_case) {
     if (begin_depth_ > 0) ++begin_depth_;
   } else if (is_keyword(w, "END")) {
     if (ctx_.dialect == Dialect::mysql) pending_end_ = true;
-    else if (begin_depth_ > 0) --begin_depth_;
+    else if (begin_depth_ > 0 && --begin_depth_ == 0 && atomic_begin_ != 0 && atomic_end_ == 0)
+      atomic_end_ = t.begin;
   }
 }
 
@@ -250,6 +292,14 @@ void Analyzer::end_item() {
 }
 
 void Analyzer::end_statement() {
+  // psql sends COPY ... FROM STDIN and then reads the data lines that follow it, not SQL.
+  bool copy_data = mode_ == Mode::sql && lexer_.reads_psql_commands() && is_word(head_, 0, "COPY");
+  if (copy_data) {
+    bool from_stdin = false;
+    for (std::size_t i = 1; i + 1 < head_.size(); ++i)
+      from_stdin = from_stdin || (head_[i].depth == 0 && is_word(head_, i, "FROM") && is_word(head_, i + 1, "STDIN"));
+    copy_data = from_stdin;
+  }
   end_item();
   while (!frames_.empty()) {
     close_dml(frames_.back());
@@ -269,9 +319,11 @@ void Analyzer::end_statement() {
   has_prev_ = false;
   as_body_.reset();
   first_string_.reset();
+  atomic_begin_ = atomic_end_ = 0;
   language_.clear();
   kind_ = Kind::other;
   table_.clear();
+  if (copy_data) lexer_.skip_copy_data();
 }
 
 }  // namespace cs::risk::sql
