@@ -362,6 +362,15 @@ struct TrustedState {
 };
 Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view trusted_ref, int64_t now);
 
+// The administrator's trust for held commands: `<dir>/people.yaml` (and `allowed_signers`,
+// `policy.yaml` for its `commands:` section) in a directory the agent's account cannot write
+// (/etc/countersign). A repository, even its trusted revision, is made by that account on its own
+// machine (`git init`, `git update-ref`), so where this directory holds a people directory, command
+// approvals are checked against it alone. nullopt: no people.yaml there. An error: one there that
+// this account could rewrite (it owns or can write the file or its directory), or that does not load.
+// `repo` gives the agent registry and repository id.
+Result<std::optional<TrustedState>> load_system_trust(const std::string& dir, const git::Repository& repo, int64_t now);
+
 // For `policy lint`: every key line of the people directory that the key parser verification
 // uses rejects (bad base64, a truncated key, an unsupported type), as an error at its place in
 // people.yaml.

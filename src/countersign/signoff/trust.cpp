@@ -1,5 +1,12 @@
 // Trust from the trusted revision: the people directory and policy as the policy stage loaded
 // them, turned into what verification needs.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "countersign/policy/policy.h"
 #include "countersign/provenance/provenance.h"
 #include "countersign/signoff/signoff.h"
@@ -49,6 +56,63 @@ Result<TrustedState> load_trusted(const git::Repository& repo, std::string_view 
   for (const auto& c : loaded->policy.commands.approvals) out.command_rules.push_back({c.role, c.count});
   out.one_person_many_roles = loaded->policy.approvals.one_person_many_roles;
   return out;
+}
+
+namespace {
+
+// Whether this account could rewrite `path` (owns or can write it or its directory). Root owns
+// everything there is to protect, so root is trusted with what it wrote.
+std::optional<std::string> rewritable(const std::string& path) {
+  uid_t me = ::geteuid();
+  if (me == 0) return std::nullopt;
+  std::filesystem::path p(path);
+  for (const auto& target : {p, p.parent_path()}) {
+    struct stat st {};
+    if (::stat(target.c_str(), &st) != 0) return target.string() + " cannot be examined";
+    if (st.st_uid == me) return target.string() + " belongs to this account, which could rewrite it";
+    if (::access(target.c_str(), W_OK) == 0) return target.string() + " is writable by this account";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::optional<TrustedState>> load_system_trust(const std::string& dir, const git::Repository& repo, int64_t now) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string people_path = dir + "/people.yaml";
+  if (!fs::exists(people_path, ec)) return std::optional<TrustedState>{};
+  std::optional<std::string> policy_path, signers_text;
+  if (fs::exists(dir + "/policy.yaml", ec)) policy_path = dir + "/policy.yaml";
+  for (const auto& path : {std::optional<std::string>(people_path), policy_path})
+    if (path)
+      if (auto why = rewritable(*path))
+        return fail(Errc::policy, "the administrator's " + *path + " cannot be trusted: " + *why);
+  if (fs::exists(dir + "/allowed_signers", ec)) {
+    if (auto why = rewritable(dir + "/allowed_signers"))
+      return fail(Errc::policy, "the administrator's " + dir + "/allowed_signers cannot be trusted: " + *why);
+    std::ifstream in(dir + "/allowed_signers", std::ios::binary);
+    signers_text = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  auto loaded = policy::load_files(policy_path, people_path);
+  if (!loaded) return std::unexpected(loaded.error());
+  TrustedState out;
+  out.label = dir;
+  for (const auto& d : loaded->diagnostics.items)
+    if (d.level == policy::Level::error) out.diagnostics.push_back(d.error.describe());
+  if (!out.diagnostics.empty())
+    return fail(Errc::policy, "the administrator's configuration in " + dir + " has errors: " + out.diagnostics.front());
+  provenance::AssessOptions options;
+  options.extra_agents = loaded->people.agents;
+  options.line_share = false;
+  auto agents = provenance::Assessor::create(repo, options);
+  if (!agents) return std::unexpected(agents.error());
+  auto id = repository_id(repo);
+  out.trust = trust_from(loaded->people, loaded->policy, signers_text, id ? *id : std::string(), now, *agents);
+  out.rules = break_glass_of(loaded->policy);
+  for (const auto& c : loaded->policy.commands.approvals) out.command_rules.push_back({c.role, c.count});
+  out.one_person_many_roles = loaded->policy.approvals.one_person_many_roles;
+  return std::optional<TrustedState>{std::move(out)};
 }
 
 BreakGlassRules break_glass_of(const policy::Policy& policy) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <fstream>
 
 #include "countersign/guard/guard.h"
 #include "countersign/signoff/signoff.h"
@@ -204,6 +205,66 @@ TEST_F(CommandApprovalCheck, StatementsAreParsedStrictly) {
   bad_id.request = "0123456789abcdef";
   EXPECT_FALSE(parse_command_approval(render(bad_id)));
   EXPECT_FALSE(sign_command_approval(bad_id, {carol.string(), "carol", now}));
+}
+
+}  // namespace
+}  // namespace cs::signoff
+
+namespace cs::signoff {
+namespace {
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string person_yaml(const std::string& id, const std::string& roles, const std::string& key) {
+  return "  - id: " + id + "\n    name: " + id + "\n    emails: [" + id + "@example.com]\n    roles: [" + roles +
+         "]\n    keys: [\"" + key + "\"]\n";
+}
+
+// The agent's account can make a repository of its own whose trusted revision lists the agent's
+// key as a senior; the administrator's people directory is the anchor it cannot write. Where it
+// exists, command approvals are checked against it alone.
+TEST(SystemTrust, TheAdministratorsPeopleDirectoryIsTheOnlyAnchor) {
+  test::TempDir keys, sys;
+  auto carol = test::make_ssh_key(keys.path(), "carol", {"ed25519"});
+  auto agent = test::make_ssh_key(keys.path(), "mallory", {"ed25519"});
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  // A repository the agent made, whose own people.yaml makes its key a senior (what it controls).
+  test::GitRepo fake;
+  fake.write(".countersign/people.yaml", "people:\n" + person_yaml("mallory", "senior", test::pub_line(agent)));
+  fake.commit("trusted, says the agent");
+  fake.git("config countersign.repo acme/app");
+  auto repo = git::Repository::open(fake.path().string());
+  ASSERT_TRUE(repo);
+  // No administrator's directory: nullopt (the trusted revision is used, as before).
+  auto none = load_system_trust((sys.path() / "absent").string(), *repo, now);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  // The administrator lists carol only.
+  write_file(sys.path() / "people.yaml", "people:\n" + person_yaml("carol", "senior", test::pub_line(carol)));
+  auto loaded = load_system_trust(sys.path().string(), *repo, now);
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  ASSERT_TRUE(*loaded);
+  std::string binding = guard::command_binding({{"kubectl", "delete", "ns", "prod"}}, "/srv/shop", "prod");
+  std::string id = binding.substr(0, 16);
+  auto sign = [&](const std::filesystem::path& key, const std::string& approver) {
+    CommandApproval a{id, binding, approver, now, now + 900};
+    auto block = sign_command_approval(a, {key.string(), approver, now});
+    EXPECT_TRUE(block) << block.error().describe();
+    return block ? *block : std::string();
+  };
+  std::vector<Excluded> operators{{"operator", "", "dev"}};
+  std::vector<CommandRule> rules = (*loaded)->command_rules.empty() ? std::vector<CommandRule>{{"senior", 1}}
+                                                                      : (*loaded)->command_rules;
+  std::vector<std::string> forged{sign(agent, "mallory@example.com")};
+  EXPECT_FALSE(check_command_approvals((*loaded)->trust, forged, id, binding, operators, rules, false, {}).released)
+      << "the agent's key, senior only in the repository it made";
+  std::vector<std::string> real{sign(carol, "carol@example.com")};
+  EXPECT_TRUE(check_command_approvals((*loaded)->trust, real, id, binding, operators, rules, false, {}).released);
+  // A people.yaml there that does not load is an error, never an empty directory.
+  write_file(sys.path() / "people.yaml", "people: [\n");
+  EXPECT_FALSE(load_system_trust(sys.path().string(), *repo, now));
 }
 
 }  // namespace
