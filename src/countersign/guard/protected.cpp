@@ -84,6 +84,8 @@ constexpr std::array kEntries{
     Entry{Base::project, ".git/refs/countersign/", kRefs, "countersign approvals ref"},
     Entry{Base::project, ".git/refs/notes/", kRefs, "git notes (provenance evidence)"},
     Entry{Base::project, ".git/packed-refs", kRefs, "packed refs (holds the approvals ref)"},
+    Entry{Base::project, ".git/refs/remotes/", kRefs, "remote-tracking refs (the trusted revision is read from them)"},
+    Entry{Base::project, ".git/config", kRefs, "the repository's configuration (its remotes)"},
 };
 
 std::string env_of(const Context& ctx, const char* name) {
