@@ -44,8 +44,8 @@ constexpr std::string_view kHowToRelease =
     " Only a senior's signed approval releases it: forward the request below to a senior, who runs "
     "`countersign guard approve` on their machine with their own key; paste the approval they send back "
     "into `countersign guard accept` here; then this exact command may be retried once. The seniors come "
-    "from .countersign/people.yaml on the trusted branch (set-up: docs/guard.md, \"Approving held "
-    "commands\").";
+    "from /etc/countersign/people.yaml where it exists, else from .countersign/people.yaml on the trusted "
+    "branch (set-up: docs/guard.md, \"Approving held commands\").";
 
 // The account the agent runs as: the login name of this process's user.
 std::string operator_login(const std::map<std::string, std::string>& env) {
